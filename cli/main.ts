@@ -1,0 +1,178 @@
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import type { Pluggable } from '@aws-sdk/types';
+import { createClients, type AwsClients } from '../functions/commons/clients.js';
+import { ConfigError, type Config } from '../functions/core/config.js';
+import { InputError, errorMessage } from '../functions/commons/errors.js';
+import { loadConfig } from '../functions/commons/load-config.js';
+import { createLogger } from '../functions/commons/logger.js';
+import { onboardCredential } from '../functions/aws/onboard.js';
+import { reconcile } from '../functions/reconcile/run.js';
+import { httpCanary } from '../functions/rotation/canary.js';
+import {
+  inProcessStarter,
+  secretsManagerStarter,
+  type RotationStarter,
+} from '../functions/rotation/starter.js';
+import { runToJson, runToText } from './output.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** SDK plugins for every client (tests: emulator account, fault injection). */
+  plugins?: Pluggable<any, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+interface CommonOptions {
+  region?: string;
+  endpointUrl?: string;
+  config?: string;
+  now?: string;
+  json?: boolean;
+  rotation?: 'in-process' | 'secrets-manager';
+  logLevel: string;
+}
+
+const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new InputError(
+      `--now ${JSON.stringify(value)} is not an ISO-8601 time such as 2026-01-31T00:00:00Z`,
+    );
+  }
+  return date;
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    throw new InputError(`--endpoint-url ${JSON.stringify(url)} is not a URL`);
+  }
+}
+
+interface Session {
+  clients: AwsClients;
+  config: Config;
+  now: Date;
+  startRotation: RotationStarter;
+  log: ReturnType<typeof createLogger>;
+}
+
+async function session(options: CommonOptions, io: CliIo): Promise<Session> {
+  const config = await loadConfig(options.config);
+  const now = parseNow(options.now);
+  const local = options.endpointUrl !== undefined && isLoopback(options.endpointUrl);
+  const hasCredentials = process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined;
+  const clients = createClients({
+    region:
+      options.region ??
+      process.env.AWS_REGION ??
+      process.env.AWS_DEFAULT_REGION ??
+      (local ? 'us-east-1' : undefined),
+    endpoint: options.endpointUrl,
+    // The emulator takes any credentials; don't make a user configure some for it.
+    credentials:
+      local && !hasCredentials ? { accessKeyId: 'keyrot-local', secretAccessKey: 'keyrot-local' } : undefined,
+    plugins: io.plugins,
+  });
+  const log = createLogger({ sink: (line) => io.stderr(`${line}\n`), level: options.logLevel });
+  const mode = options.rotation ?? (local ? 'in-process' : 'secrets-manager');
+  const startRotation =
+    mode === 'in-process'
+      ? inProcessStarter({
+          apigw: clients.apigw,
+          secrets: clients.secrets,
+          config,
+          now: () => now,
+          log,
+          canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
+        })
+      : secretsManagerStarter(clients.secrets);
+  return { clients, config, now, startRotation, log };
+}
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--endpoint-url <url>', 'AWS endpoint, such as the local emulator (npm run emulator)')
+    .option('--config <file>', 'configuration file (JSON); default: built-in policies')
+    .option('--now <time>', 'simulated clock for drills and tests (ISO-8601)')
+    .option('--json', 'machine-readable output on stdout')
+    .addOption(
+      new Option(
+        '--rotation <mode>',
+        'how rotations run: Secrets Manager invokes the rotation Lambda, or in-process (emulator)',
+      ).choices(['in-process', 'secrets-manager']),
+    )
+    .option('--log-level <level>', 'structured logs on stderr: DEBUG, INFO, WARN, ERROR, SILENT', 'WARN');
+}
+
+function print(io: CliIo, options: CommonOptions, json: unknown, text: string): void {
+  io.stdout(`${options.json ? JSON.stringify(json, null, 2) : text}\n`);
+}
+
+/** Runs the CLI and returns its exit code: 0 done, 1 some action failed, 2 bad input. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('keyrot')
+    .description('Rotation and hygiene for Amazon API Gateway API keys')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  withCommonOptions(
+    program.command('plan').description('show what a run would do, and why (dry run)'),
+  ).action(async (options: CommonOptions) => {
+    const s = await session(options, io);
+    const result = await reconcile({ ...s, trigger: 'manual', dryRun: true });
+    print(io, options, runToJson(result), runToText(result));
+  });
+
+  withCommonOptions(
+    program.command('apply').description('run the reconciler: rotate, retire, report'),
+  ).action(async (options: CommonOptions) => {
+    const s = await session(options, io);
+    const result = await reconcile({ ...s, trigger: 'manual' });
+    print(io, options, runToJson(result), runToText(result));
+    if (result.outcomes.some((o) => o.status === 'failed')) exitCode = EXIT.failed;
+  });
+
+  withCommonOptions(
+    program
+      .command('onboard')
+      .description('create a managed credential: its secret and a first key in the given usage plans')
+      .argument('<credential>', 'the credential name (the secret is <secretPrefix><credential>)')
+      .requiredOption('--plan <id...>', 'usage plan id(s) the key belongs to')
+      .option('--policy <name>', 'rotation policy name (default: the configured default)'),
+  ).action(async (credential: string, options: CommonOptions & { plan: string[]; policy?: string }) => {
+    const s = await session(options, io);
+    const result = await onboardCredential(
+      { ...s.clients, config: s.config, now: s.now },
+      { credential, usagePlanIds: options.plan, policy: options.policy },
+    );
+    print(io, options, result, `onboarded ${credential}: key ${result.keyId}, secret ${result.secretArn}`);
+  });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    io.stderr(`keyrot: ${errorMessage(error)}\n`);
+    if (error instanceof InputError || error instanceof ConfigError) return EXIT.badInput;
+    return EXIT.failed;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const code = await runCli(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,52 @@
+import {
+  GetApiKeyCommand,
+  paginateGetApiKeys,
+  paginateGetUsagePlans,
+  TagResourceCommand,
+  type APIGatewayClient,
+  type ApiKey,
+} from '@aws-sdk/client-api-gateway';
+import { isAwsError } from '../commons/errors.js';
+
+/** Finds a key by its exact name (nameQuery is a prefix match). */
+export async function findKeyByName(apigw: APIGatewayClient, name: string): Promise<ApiKey | undefined> {
+  for await (const page of paginateGetApiKeys(
+    { client: apigw, pageSize: 500 },
+    { nameQuery: name, includeValues: false },
+  )) {
+    const match = page.items?.find((k) => k.name === name);
+    if (match !== undefined) return match;
+  }
+  return undefined;
+}
+
+export async function getKey(apigw: APIGatewayClient, id: string): Promise<ApiKey | undefined> {
+  try {
+    return await apigw.send(new GetApiKeyCommand({ apiKey: id, includeValue: false }));
+  } catch (error) {
+    if (isAwsError(error, 'NotFoundException')) return undefined;
+    throw error;
+  }
+}
+
+/** The usage plans a key is attached to (GetUsagePlans filtered by keyId). */
+export async function plansOfKey(apigw: APIGatewayClient, keyId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of paginateGetUsagePlans({ client: apigw, pageSize: 500 }, { keyId })) {
+    for (const plan of page.items ?? []) if (plan.id !== undefined) ids.push(plan.id);
+  }
+  return ids.sort();
+}
+
+export async function apiKeyArn(apigw: APIGatewayClient, keyId: string, partition = 'aws'): Promise<string> {
+  const region = await apigw.config.region();
+  return `arn:${partition}:apigateway:${region}::/apikeys/${keyId}`;
+}
+
+export async function tagKey(
+  apigw: APIGatewayClient,
+  keyId: string,
+  tags: Record<string, string>,
+): Promise<void> {
+  await apigw.send(new TagResourceCommand({ resourceArn: await apiKeyArn(apigw, keyId), tags }));
+}

@@ -1,0 +1,78 @@
+import {
+  CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
+  UpdateApiKeyCommand,
+  type APIGatewayClient,
+} from '@aws-sdk/client-api-gateway';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isAwsError } from '../commons/errors.js';
+import type { Config } from '../core/config.js';
+import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import type { Effects } from '../reconcile/apply.js';
+import { configureRotation, type RotationStarter } from '../rotation/starter.js';
+import { tagKey } from './api-keys.js';
+
+export interface EffectDeps {
+  apigw: APIGatewayClient;
+  secrets: SecretsManagerClient;
+  config: Config;
+  now: Date;
+  startRotation: RotationStarter;
+}
+
+/** The writes the reconciler makes, one per action kind. */
+export function awsEffects(deps: EffectDeps): Effects {
+  const { apigw, config } = deps;
+  const disabledAt = { [tagName(config.tagPrefix, TAG.disabledAt)]: formatInstant(deps.now) };
+  return {
+    rotate: (a) =>
+      deps.startRotation({
+        secretId: a.secretId,
+        periodDays: a.periodDays,
+        rotationLambdaArn: config.rotationLambdaArn,
+      }),
+    'resume-rotation': (a) =>
+      deps.startRotation({
+        secretId: a.secretId,
+        periodDays: a.periodDays,
+        token: a.token,
+        rotationLambdaArn: config.rotationLambdaArn,
+      }),
+    'configure-rotation': (a) =>
+      configureRotation(deps.secrets, {
+        secretId: a.secretId,
+        periodDays: a.periodDays,
+        rotationLambdaArn: config.rotationLambdaArn,
+      }),
+    'attach-key': async (a) => {
+      try {
+        await apigw.send(
+          new CreateUsagePlanKeyCommand({ usagePlanId: a.usagePlanId, keyId: a.keyId, keyType: 'API_KEY' }),
+        );
+      } catch (error) {
+        if (!isAwsError(error, 'ConflictException')) throw error;
+        return 'already attached';
+      }
+    },
+    'record-disabled': (a) => tagKey(apigw, a.keyId, disabledAt),
+    // Disable first, then record when: a crash between the two is repaired by record-disabled,
+    // which starts the window later, never sooner (I3).
+    'disable-key': async (a) => {
+      await apigw.send(
+        new UpdateApiKeyCommand({
+          apiKey: a.keyId,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
+        }),
+      );
+      await tagKey(apigw, a.keyId, disabledAt);
+    },
+    'delete-key': async (a) => {
+      try {
+        await apigw.send(new DeleteApiKeyCommand({ apiKey: a.keyId }));
+      } catch (error) {
+        if (!isAwsError(error, 'NotFoundException')) throw error;
+        return 'already deleted';
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import {
+  paginateGetApiKeys,
+  paginateGetUsagePlanKeys,
+  paginateGetUsagePlans,
+  type APIGatewayClient,
+} from '@aws-sdk/client-api-gateway';
+import { paginateListSecrets, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Config } from '../core/config.js';
+import type { Inventory, ObservedKey, ObservedPlan, ObservedSecret } from '../core/types.js';
+
+const PAGE = 500;
+
+/**
+ * Observes the account: keys with their tags, usage plans and their keys, the managed secrets.
+ * Calls grow with keys/500, plans and secrets/100, never one call per key.
+ */
+export async function readInventory(
+  clients: { apigw: APIGatewayClient; secrets: SecretsManagerClient },
+  config: Config,
+): Promise<Inventory> {
+  const [keys, plans, secrets] = await Promise.all([
+    readKeys(clients.apigw),
+    readPlans(clients.apigw),
+    readSecrets(clients.secrets, config),
+  ]);
+  const byId = new Map(keys.map((k) => [k.id, k]));
+  for (const plan of plans) {
+    for (const keyId of plan.keyIds) byId.get(keyId)?.planIds.push(plan.plan.id);
+  }
+  return { keys, plans: plans.map((p) => p.plan), secrets };
+}
+
+async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
+  const keys: ObservedKey[] = [];
+  for await (const page of paginateGetApiKeys({ client: apigw, pageSize: PAGE }, { includeValues: false })) {
+    for (const item of page.items ?? []) {
+      if (item.id === undefined) continue;
+      keys.push({
+        id: item.id,
+        name: item.name ?? '',
+        enabled: item.enabled ?? false,
+        createdDate: item.createdDate,
+        tags: { ...item.tags },
+        planIds: [],
+      });
+    }
+  }
+  return keys;
+}
+
+async function readPlans(apigw: APIGatewayClient): Promise<{ plan: ObservedPlan; keyIds: string[] }[]> {
+  const plans: ObservedPlan[] = [];
+  for await (const page of paginateGetUsagePlans({ client: apigw, pageSize: PAGE }, {})) {
+    for (const item of page.items ?? []) {
+      if (item.id === undefined) continue;
+      plans.push({
+        id: item.id,
+        name: item.name ?? '',
+        apiStages: (item.apiStages ?? []).map((s) => ({ apiId: s.apiId ?? '', stage: s.stage ?? '' })),
+      });
+    }
+  }
+  return Promise.all(
+    plans.map(async (plan) => {
+      const keyIds: string[] = [];
+      const pages = paginateGetUsagePlanKeys({ client: apigw, pageSize: PAGE }, { usagePlanId: plan.id });
+      for await (const page of pages) {
+        for (const item of page.items ?? []) if (item.id !== undefined) keyIds.push(item.id);
+      }
+      return { plan, keyIds };
+    }),
+  );
+}
+
+async function readSecrets(secrets: SecretsManagerClient, config: Config): Promise<ObservedSecret[]> {
+  const found: ObservedSecret[] = [];
+  const pages = paginateListSecrets(
+    { client: secrets, pageSize: 100 },
+    { IncludePlannedDeletion: true, Filters: [{ Key: 'name', Values: [config.secretPrefix] }] },
+  );
+  for await (const page of pages) {
+    for (const item of page.SecretList ?? []) {
+      if (item.ARN === undefined || item.Name === undefined) continue;
+      // The name filter matches prefixes of words; keep exact prefix matches only.
+      if (!item.Name.startsWith(config.secretPrefix)) continue;
+      found.push({
+        arn: item.ARN,
+        name: item.Name,
+        tags: Object.fromEntries((item.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+        versions: { ...item.SecretVersionsToStages },
+        rotationEnabled: item.RotationEnabled ?? false,
+        rotationPeriodDays: item.RotationRules?.AutomaticallyAfterDays,
+        rotationLambdaArn: item.RotationLambdaARN,
+        deletedDate: item.DeletedDate,
+      });
+    }
+  }
+  return found;
+}

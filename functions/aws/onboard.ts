@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
+  type APIGatewayClient,
+} from '@aws-sdk/client-api-gateway';
+import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { InputError, isAwsError } from '../commons/errors.js';
+import type { Config } from '../core/config.js';
+import { CREDENTIAL_PATTERN, TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { formatSecretValue, generateKeyValue, keyNameFor } from '../rotation/secret-value.js';
+import { configureRotation } from '../rotation/starter.js';
+
+export interface OnboardInput {
+  credential: string;
+  usagePlanIds: string[];
+  /** A policy name from the configuration; absent: the default policy. */
+  policy?: string | undefined;
+}
+
+export interface OnboardResult {
+  credential: string;
+  secretArn: string;
+  keyId: string;
+  version: string;
+}
+
+/** Creates a managed credential: its secret (AWSCURRENT) and generation 1 of its key, in the given plans. */
+export async function onboardCredential(
+  deps: { apigw: APIGatewayClient; secrets: SecretsManagerClient; config: Config; now: Date },
+  input: OnboardInput,
+): Promise<OnboardResult> {
+  const { config } = deps;
+  if (!CREDENTIAL_PATTERN.test(input.credential)) {
+    throw new InputError(
+      `credential ${JSON.stringify(input.credential)} is not a valid name; expected 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`,
+    );
+  }
+  const policyName = input.policy ?? config.defaultPolicy;
+  const policy = config.policies[policyName];
+  if (policy === undefined) {
+    throw new InputError(
+      `policy ${JSON.stringify(policyName)} is not one of ${Object.keys(config.policies).join(', ')}`,
+    );
+  }
+  const version = randomUUID();
+  const apiKey = generateKeyValue();
+  const credentialTag = tagName(config.tagPrefix, TAG.credential);
+  let secretArn: string;
+  try {
+    const secret = await deps.secrets.send(
+      new CreateSecretCommand({
+        Name: `${config.secretPrefix}${input.credential}`,
+        Description: `API Gateway key of credential ${input.credential}, rotated by keyrot`,
+        ClientRequestToken: version,
+        SecretString: formatSecretValue({ credential: input.credential, apiKey }),
+        Tags: [{ Key: credentialTag, Value: input.credential }],
+      }),
+    );
+    secretArn = secret.ARN ?? '';
+  } catch (error) {
+    if (isAwsError(error, 'ResourceExistsException')) {
+      throw new InputError(
+        `credential ${input.credential} already exists (secret ${config.secretPrefix}${input.credential})`,
+      );
+    }
+    throw error;
+  }
+  const now = formatInstant(deps.now);
+  const key = await deps.apigw.send(
+    new CreateApiKeyCommand({
+      name: keyNameFor(input.credential, version),
+      description: `keyrot: credential ${input.credential}, generation 1`,
+      enabled: true,
+      value: apiKey,
+      tags: {
+        [credentialTag]: input.credential,
+        [tagName(config.tagPrefix, TAG.generation)]: '1',
+        [tagName(config.tagPrefix, TAG.version)]: version,
+        [tagName(config.tagPrefix, TAG.createdAt)]: now,
+        [tagName(config.tagPrefix, TAG.activatedAt)]: now,
+        ...(input.policy !== undefined && { [tagName(config.tagPrefix, TAG.policy)]: input.policy }),
+      },
+    }),
+  );
+  const keyId = key.id ?? '';
+  for (const usagePlanId of input.usagePlanIds) {
+    await deps.apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
+  }
+  await configureRotation(deps.secrets, {
+    secretId: secretArn,
+    periodDays: policy.periodDays,
+    rotationLambdaArn: config.rotationLambdaArn,
+  });
+  return { credential: input.credential, secretArn, keyId, version };
+}

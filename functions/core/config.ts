@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** One rotation policy: how often a credential rotates and how its old keys retire. */
+export const PolicySchema = z
+  .object({
+    periodDays: z.union([z.literal(30), z.literal(60), z.literal(90)], {
+      error: 'periodDays must be 30, 60 or 90',
+    }),
+    graceDays: z.number().int().min(0).max(30),
+    disableWindowDays: z.number().int().min(1).max(90),
+  })
+  .strict();
+export type Policy = z.infer<typeof PolicySchema>;
+
+const policyName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a policy name is 1-64 of A-Z a-z 0-9 _ . -');
+
+export const ConfigSchema = z
+  .object({
+    /** Prefix of every tag this service reads or writes on API keys and secrets. */
+    tagPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/=+@-]{1,40}$/, 'tagPrefix uses tag characters only, at most 40')
+      .default('rotation:'),
+    /** Name prefix of the credentials' secrets in Secrets Manager. */
+    secretPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/, 'secretPrefix uses secret-name characters only')
+      .default('keyrot/'),
+    defaultPolicy: policyName.default('90d'),
+    policies: z.record(policyName, PolicySchema).default({
+      '30d': { periodDays: 30, graceDays: 7, disableWindowDays: 14 },
+      '60d': { periodDays: 60, graceDays: 7, disableWindowDays: 14 },
+      '90d': { periodDays: 90, graceDays: 14, disableWindowDays: 30 },
+    }),
+    metricNamespace: z.string().min(1).max(255).default('KeyRotation'),
+    /** The rotation Lambda's ARN, given to RotateSecret; absent: the secret's configured one. */
+    rotationLambdaArn: z.string().startsWith('arn:').optional(),
+    /** A URL that answers 2xx to a request carrying a working key in x-api-key. */
+    canaryUrl: z.url().optional(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!(config.defaultPolicy in config.policies)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultPolicy'],
+        message: `defaultPolicy "${config.defaultPolicy}" is not one of the policies (${Object.keys(config.policies).join(', ')})`,
+      });
+    }
+  });
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates raw configuration; the error names every field that is wrong and what it expects. */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = ConfigSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `${field}: ${issue.message}`;
+  });
+  throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
+}
+
+export const defaultConfig = (): Config => parseConfig({});

@@ -1,0 +1,55 @@
+import type { Outcome } from '../reconcile/apply.js';
+import type { Plan } from './types.js';
+
+/** Metric names, shared with the alarms in infra/. Never one metric per key (cost). */
+export const METRIC = {
+  keysRotated: 'KeysRotated',
+  rotationFailures: 'RotationFailures',
+  keysDisabled: 'KeysDisabled',
+  keysDeleted: 'KeysDeleted',
+  actionFailures: 'ActionFailures',
+  findings: 'Findings',
+  overdueKeys: 'OverdueKeys',
+  keysInGrace: 'KeysInGrace',
+  managedKeys: 'ManagedKeys',
+  unmanagedKeys: 'UnmanagedKeys',
+  totalKeys: 'TotalKeys',
+  quotaUsedPercent: 'KeyQuotaUsedPercent',
+  heartbeat: 'RunCompleted',
+  runDuration: 'RunDuration',
+} as const;
+
+/** API Gateway's API keys per account and region (not raisable). */
+export const API_KEY_QUOTA = 10_000;
+
+export interface MetricPoint {
+  name: string;
+  value: number;
+  unit: 'Count' | 'Percent' | 'Milliseconds';
+}
+
+function count(outcomes: Outcome[], kinds: string[], status: Outcome['status']): number {
+  return outcomes.filter((o) => kinds.includes(o.action.kind) && o.status === status).length;
+}
+
+/** The run's metrics, from its plan and what applying it did. */
+export function runMetrics(plan: Plan, outcomes: Outcome[], durationMs: number): MetricPoint[] {
+  const rotations = ['rotate', 'resume-rotation'];
+  const points: [string, number, MetricPoint['unit']][] = [
+    [METRIC.keysRotated, count(outcomes, rotations, 'done'), 'Count'],
+    [METRIC.rotationFailures, count(outcomes, rotations, 'failed'), 'Count'],
+    [METRIC.keysDisabled, count(outcomes, ['disable-key'], 'done'), 'Count'],
+    [METRIC.keysDeleted, count(outcomes, ['delete-key'], 'done'), 'Count'],
+    [METRIC.actionFailures, outcomes.filter((o) => o.status === 'failed').length, 'Count'],
+    [METRIC.findings, plan.findings.length, 'Count'],
+    [METRIC.overdueKeys, plan.stats.overdueKeys, 'Count'],
+    [METRIC.keysInGrace, plan.stats.keysInGrace, 'Count'],
+    [METRIC.managedKeys, plan.stats.managedKeys, 'Count'],
+    [METRIC.unmanagedKeys, plan.stats.unmanagedKeys, 'Count'],
+    [METRIC.totalKeys, plan.stats.totalKeys, 'Count'],
+    [METRIC.quotaUsedPercent, Math.round((plan.stats.totalKeys / API_KEY_QUOTA) * 10_000) / 100, 'Percent'],
+    [METRIC.heartbeat, 1, 'Count'],
+    [METRIC.runDuration, Math.round(durationMs), 'Milliseconds'],
+  ];
+  return points.map(([name, value, unit]) => ({ name, value, unit }));
+}

@@ -1,0 +1,83 @@
+import type { Finding } from './types.js';
+
+/** Tag names, relative to the configured prefix. Creation tags never change after CreateApiKey. */
+export const TAG = {
+  credential: 'credential',
+  generation: 'generation',
+  version: 'version',
+  createdAt: 'created-at',
+  activatedAt: 'activated-at',
+  disabledAt: 'disabled-at',
+  policy: 'policy',
+} as const;
+export type TagName = (typeof TAG)[keyof typeof TAG];
+
+export const CREDENTIAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function tagKey(prefix: string, name: TagName): string {
+  return `${prefix}${name}`;
+}
+
+/** Tag values must be ISO-8601 UTC timestamps, as written by toISOString(). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+export function formatInstant(date: Date): string {
+  return date.toISOString();
+}
+
+export type Parsed<T> = { ok: true; value: T | undefined } | { ok: false; finding: Finding };
+
+function malformed(
+  keyId: string,
+  tag: string,
+  value: string,
+  expected: string,
+  credential?: string,
+): Parsed<never> {
+  return {
+    ok: false,
+    finding: {
+      kind: 'malformed-tag',
+      keyId,
+      tag,
+      credential,
+      message: `key ${keyId}: tag ${tag}=${JSON.stringify(value)} is malformed; expected ${expected}`,
+    },
+  };
+}
+
+export function parseInstantTag(
+  tags: Record<string, string>,
+  tag: string,
+  keyId: string,
+  credential?: string,
+): Parsed<Date> {
+  const raw = tags[tag];
+  if (raw === undefined) return { ok: true, value: undefined };
+  const date = new Date(raw);
+  if (!ISO_INSTANT.test(raw) || Number.isNaN(date.getTime())) {
+    return malformed(keyId, tag, raw, 'an ISO-8601 UTC time such as 2026-01-31T00:00:00Z', credential);
+  }
+  return { ok: true, value: date };
+}
+
+export function parseGenerationTag(
+  tags: Record<string, string>,
+  tag: string,
+  keyId: string,
+  credential?: string,
+): Parsed<number> {
+  const raw = tags[tag];
+  if (raw === undefined) return { ok: true, value: undefined };
+  if (!/^[1-9]\d{0,8}$/.test(raw)) return malformed(keyId, tag, raw, 'a whole number from 1', credential);
+  return { ok: true, value: Number(raw) };
+}
+
+export function parseCredentialTag(tags: Record<string, string>, tag: string, keyId: string): Parsed<string> {
+  const raw = tags[tag];
+  if (raw === undefined) return { ok: true, value: undefined };
+  if (!CREDENTIAL_PATTERN.test(raw)) {
+    return malformed(keyId, tag, raw, '1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit');
+  }
+  return { ok: true, value: raw };
+}

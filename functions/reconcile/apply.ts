@@ -1,0 +1,46 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { errorMessage, errorName } from '../commons/errors.js';
+import type { Action, ActionKind } from '../core/types.js';
+
+export type Effects = { [K in ActionKind]: (action: Extract<Action, { kind: K }>) => Promise<string | void> };
+
+export interface Outcome {
+  action: Action;
+  status: 'done' | 'failed';
+  /** What the effect reported, such as the version a rotation moved to. */
+  detail?: string | undefined;
+  error?: { name: string; message: string } | undefined;
+}
+
+/** Creations first, so consumers have a new key before any old one is switched off. */
+const ORDER: ActionKind[] = [
+  'resume-rotation',
+  'rotate',
+  'configure-rotation',
+  'attach-key',
+  'record-disabled',
+  'disable-key',
+  'delete-key',
+];
+
+export function orderActions(actions: Action[]): Action[] {
+  return [...actions].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+}
+
+/** Carries out a plan without second-guessing it; one failed action does not stop the others. */
+export async function apply(actions: Action[], effects: Effects, log: Logger): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const action of orderActions(actions)) {
+    try {
+      const effect = effects[action.kind] as (a: Action) => Promise<string | void>;
+      const detail = await effect(action);
+      outcomes.push({ action, status: 'done', detail: detail ?? undefined });
+      log.info('action done', { kind: action.kind, credential: action.credential, reason: action.reason });
+    } catch (error) {
+      const failure = { name: errorName(error), message: errorMessage(error) };
+      outcomes.push({ action, status: 'failed', error: failure });
+      log.error('action failed', { kind: action.kind, credential: action.credential, error: failure });
+    }
+  }
+  return outcomes;
+}

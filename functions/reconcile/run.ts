@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AwsClients } from '../commons/clients.js';
+import { awsEffects } from '../aws/effects.js';
+import { readInventory } from '../aws/inventory.js';
+import { publishMetrics } from '../aws/metrics-publisher.js';
+import type { Config } from '../core/config.js';
+import { runMetrics, type MetricPoint } from '../core/metrics.js';
+import { plan as makePlan } from '../core/plan.js';
+import type { Inventory, Plan, Trigger } from '../core/types.js';
+import type { RotationStarter } from '../rotation/starter.js';
+import { apply, orderActions, type Outcome } from './apply.js';
+
+export interface RunOptions {
+  clients: AwsClients;
+  config: Config;
+  now: Date;
+  log: Logger;
+  startRotation: RotationStarter;
+  /** Plan only: no write call and no metrics. */
+  dryRun?: boolean;
+  trigger?: Trigger;
+  runId?: string;
+  /** Wall clock for the run's duration; the simulated `now` is not one. */
+  clock?: () => number;
+}
+
+export interface RunResult {
+  runId: string;
+  trigger: Trigger;
+  now: Date;
+  dryRun: boolean;
+  inventory: Inventory;
+  plan: Plan;
+  outcomes: Outcome[];
+  metrics: MetricPoint[];
+}
+
+/** One reconcile run: observe, plan, apply, report. The same for the schedule, the CLI and tests. */
+export async function reconcile(options: RunOptions): Promise<RunResult> {
+  const clock = options.clock ?? Date.now;
+  const started = clock();
+  const runId = options.runId ?? randomUUID();
+  const trigger = options.trigger ?? 'schedule';
+  const dryRun = options.dryRun ?? false;
+  const log = options.log;
+  log.appendKeys({ runId });
+
+  const inventory = await readInventory(options.clients, options.config);
+  const plan = makePlan(inventory, options.config, options.now);
+  plan.actions = orderActions(plan.actions);
+  log.info('planned', {
+    now: options.now.toISOString(),
+    actions: plan.actions.length,
+    findings: plan.findings.length,
+    ...plan.stats,
+  });
+  for (const finding of plan.findings) log.warn('finding', { ...finding });
+  if (dryRun) return { runId, trigger, now: options.now, dryRun, inventory, plan, outcomes: [], metrics: [] };
+
+  const effects = awsEffects({
+    apigw: options.clients.apigw,
+    secrets: options.clients.secrets,
+    config: options.config,
+    now: options.now,
+    startRotation: options.startRotation,
+  });
+  const outcomes = await apply(plan.actions, effects, log);
+  const metrics = runMetrics(plan, outcomes, clock() - started);
+  await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
+  log.info('run complete', {
+    done: outcomes.filter((o) => o.status === 'done').length,
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+  });
+  return { runId, trigger, now: options.now, dryRun, inventory, plan, outcomes, metrics };
+}

@@ -1,0 +1,34 @@
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { createClients } from './commons/clients.js';
+import { loadConfig } from './commons/load-config.js';
+import { createLogger } from './commons/logger.js';
+import { reconcile } from './reconcile/run.js';
+import { secretsManagerStarter } from './rotation/starter.js';
+
+const log = createLogger();
+const clients = createClients();
+const configPromise = loadConfig();
+
+/** The scheduled reconciler: observe, plan, apply, report. Re-runs converge, so retries are safe. */
+export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolean }, context?: Context) {
+  if (context !== undefined) log.addContext(context);
+  const config = await configPromise;
+  const result = await reconcile({
+    clients,
+    config,
+    now: new Date(),
+    log,
+    startRotation: secretsManagerStarter(clients.secrets),
+    dryRun: event.dryRun === true,
+    trigger:
+      event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual',
+  });
+  const failed = result.outcomes.filter((o) => o.status === 'failed').length;
+  return {
+    runId: result.runId,
+    actions: result.plan.actions.length,
+    done: result.outcomes.length - failed,
+    failed,
+    findings: result.plan.findings.length,
+  };
+}

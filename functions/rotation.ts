@@ -1,0 +1,31 @@
+import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
+import { createClients } from './commons/clients.js';
+import { loadConfig } from './commons/load-config.js';
+import { createLogger } from './commons/logger.js';
+import { httpCanary } from './rotation/canary.js';
+import { runRotationStep, type RotationStep } from './rotation/steps.js';
+
+const log = createLogger();
+const clients = createClients();
+const configPromise = loadConfig();
+
+/** The Secrets Manager rotation function: one step of the rotation contract per invocation. */
+export async function handler(event: SecretsManagerRotationEvent, context?: Context): Promise<void> {
+  if (context !== undefined) log.addContext(context);
+  const config = await configPromise;
+  await runRotationStep(
+    {
+      Step: event.Step as RotationStep,
+      SecretId: event.SecretId,
+      ClientRequestToken: event.ClientRequestToken,
+    },
+    {
+      apigw: clients.apigw,
+      secrets: clients.secrets,
+      config,
+      now: () => new Date(),
+      log,
+      canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
+    },
+  );
+}

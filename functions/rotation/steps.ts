@@ -1,0 +1,280 @@
+import {
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
+  type APIGatewayClient,
+  type ApiKey,
+} from '@aws-sdk/client-api-gateway';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+  type DescribeSecretResponse,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { isAwsError, RotationStepError } from '../commons/errors.js';
+import { findKeyByName, getKey, plansOfKey, tagKey } from '../aws/api-keys.js';
+import type { Config } from '../core/config.js';
+import { secretCredential } from '../core/credentials.js';
+import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import {
+  formatSecretValue,
+  generateKeyValue,
+  keyNameFor,
+  parseSecretValue,
+  type SecretValue,
+} from './secret-value.js';
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** The event Secrets Manager sends the rotation function. */
+export interface RotationEvent {
+  Step: RotationStep;
+  SecretId: string;
+  ClientRequestToken: string;
+}
+
+export interface RotationDeps {
+  apigw: APIGatewayClient;
+  secrets: SecretsManagerClient;
+  config: Config;
+  now: () => Date;
+  log: Logger;
+  /** Sends one request with the new key to the canary URL; throws when it is refused. */
+  canary?: ((value: string) => Promise<void>) | undefined;
+  generateValue?: () => string;
+}
+
+const CURRENT = 'AWSCURRENT';
+const PENDING = 'AWSPENDING';
+
+/** One step of the Secrets Manager rotation contract; every step is idempotent for its token. */
+export async function runRotationStep(event: RotationEvent, deps: RotationDeps): Promise<void> {
+  const { Step: step, SecretId: secretId, ClientRequestToken: token } = event;
+  if (!ROTATION_STEPS.includes(step))
+    throw new RotationStepError(`unknown rotation step ${JSON.stringify(step)}`);
+  const secret = await deps.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+  const name = secret.Name ?? secretId;
+  if (secret.RotationEnabled !== true)
+    throw new RotationStepError(`secret ${name} is not enabled for rotation`);
+  const stages = secret.VersionIdsToStages?.[token];
+  if (stages === undefined) {
+    throw new RotationStepError(`secret version ${token} has no stage for rotation of secret ${name}`);
+  }
+  if (stages.includes(CURRENT)) {
+    deps.log.info('rotation step skipped: version already AWSCURRENT', {
+      step,
+      secret: name,
+      version: token,
+    });
+    return;
+  }
+  if (!stages.includes(PENDING)) {
+    throw new RotationStepError(
+      `secret version ${token} of ${name} is not AWSPENDING; rotation cannot continue`,
+    );
+  }
+  const context = new StepContext(secret, token, deps);
+  deps.log.info('rotation step', { step, secret: name, credential: context.credential, version: token });
+  await STEPS[step](context);
+}
+
+class StepContext {
+  readonly name: string;
+  readonly credential: string;
+  readonly currentVersion: string;
+
+  constructor(
+    readonly secret: DescribeSecretResponse,
+    readonly token: string,
+    readonly deps: RotationDeps,
+  ) {
+    this.name = secret.Name ?? '';
+    const credential = secretCredential(
+      {
+        arn: secret.ARN ?? '',
+        name: this.name,
+        tags: Object.fromEntries((secret.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+        versions: {},
+        rotationEnabled: true,
+      },
+      deps.config,
+    );
+    if (credential === undefined) {
+      throw new RotationStepError(
+        `secret ${this.name} has neither the ${tagName(deps.config.tagPrefix, TAG.credential)} tag nor the ${deps.config.secretPrefix} name prefix`,
+      );
+    }
+    this.credential = credential;
+    const current = Object.entries(secret.VersionIdsToStages ?? {}).find(([, s]) => s.includes(CURRENT));
+    if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT version`);
+    this.currentVersion = current[0];
+  }
+
+  get newKeyName(): string {
+    return keyNameFor(this.credential, this.token);
+  }
+
+  async value(versionId: string, stage: string): Promise<SecretValue | undefined> {
+    try {
+      const out = await this.deps.secrets.send(
+        new GetSecretValueCommand({ SecretId: this.secret.ARN, VersionId: versionId, VersionStage: stage }),
+      );
+      return parseSecretValue(out.SecretString, this.name, versionId);
+    } catch (error) {
+      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
+      throw error;
+    }
+  }
+
+  async pendingValue(): Promise<SecretValue> {
+    const value = await this.value(this.token, PENDING);
+    if (value === undefined) {
+      throw new RotationStepError(
+        `secret ${this.name} version ${this.token} has no AWSPENDING value; run createSecret first`,
+      );
+    }
+    return value;
+  }
+
+  /** The key AWSCURRENT names: by the id an adopted key's secret records, else by its derived name. */
+  async currentKey(): Promise<ApiKey> {
+    const current = await this.value(this.currentVersion, CURRENT);
+    if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT value`);
+    const key =
+      current.apiKeyId !== undefined
+        ? await getKey(this.deps.apigw, current.apiKeyId)
+        : await findKeyByName(this.deps.apigw, keyNameFor(this.credential, this.currentVersion));
+    if (key?.id === undefined) {
+      throw new RotationStepError(
+        `credential ${this.credential}: the API key of AWSCURRENT version ${this.currentVersion} of ${this.name} does not exist`,
+      );
+    }
+    return key;
+  }
+
+  async newKey(): Promise<ApiKey & { id: string }> {
+    const key = await findKeyByName(this.deps.apigw, this.newKeyName);
+    if (key?.id === undefined) {
+      throw new RotationStepError(
+        `credential ${this.credential}: key ${this.newKeyName} does not exist; run setSecret first`,
+      );
+    }
+    return key as ApiKey & { id: string };
+  }
+}
+
+const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
+  /** Writes the new value as AWSPENDING before any key exists: the token is the write-ahead log. */
+  async createSecret(ctx) {
+    if ((await ctx.value(ctx.currentVersion, CURRENT)) === undefined) {
+      throw new RotationStepError(`secret ${ctx.name} has no AWSCURRENT value`);
+    }
+    if ((await ctx.value(ctx.token, PENDING)) !== undefined) return;
+    const apiKey = (ctx.deps.generateValue ?? generateKeyValue)();
+    await ctx.deps.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: ctx.secret.ARN,
+        ClientRequestToken: ctx.token,
+        SecretString: formatSecretValue({ credential: ctx.credential, apiKey }),
+        VersionStages: [PENDING],
+      }),
+    );
+  },
+
+  /** Creates the new key with the pending value and attaches it to every plan of the current key. */
+  async setSecret(ctx) {
+    const { apigw, config } = ctx.deps;
+    const pending = await ctx.pendingValue();
+    const current = await ctx.currentKey();
+    const plans = await plansOfKey(apigw, current.id ?? '');
+    let key = await findKeyByName(apigw, ctx.newKeyName);
+    if (key === undefined) {
+      const generation = Number(current.tags?.[tagName(config.tagPrefix, TAG.generation)] ?? '1') + 1;
+      const policy = current.tags?.[tagName(config.tagPrefix, TAG.policy)];
+      try {
+        key = await apigw.send(
+          new CreateApiKeyCommand({
+            name: ctx.newKeyName,
+            description: `keyrot: credential ${ctx.credential}, generation ${generation}`,
+            enabled: true,
+            value: pending.apiKey,
+            tags: {
+              [tagName(config.tagPrefix, TAG.credential)]: ctx.credential,
+              [tagName(config.tagPrefix, TAG.generation)]: String(generation),
+              [tagName(config.tagPrefix, TAG.version)]: ctx.token,
+              [tagName(config.tagPrefix, TAG.createdAt)]: formatInstant(ctx.deps.now()),
+              ...(policy !== undefined && { [tagName(config.tagPrefix, TAG.policy)]: policy }),
+            },
+          }),
+        );
+      } catch (error) {
+        if (!isAwsError(error, 'ConflictException')) throw error;
+        // Another key has this value: drop the pending version so the next attempt draws a fresh one.
+        await ctx.deps.secrets.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: ctx.secret.ARN,
+            VersionStage: PENDING,
+            RemoveFromVersionId: ctx.token,
+          }),
+        );
+        throw new RotationStepError(
+          `credential ${ctx.credential}: API Gateway refused the new value as a duplicate; version ${ctx.token} was abandoned and the next rotation starts from a fresh value`,
+          { cause: error },
+        );
+      }
+    }
+    for (const usagePlanId of plans) {
+      try {
+        await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: key.id, keyType: 'API_KEY' }));
+      } catch (error) {
+        // Already attached (a retried step): testSecret checks the result.
+        if (!isAwsError(error, 'ConflictException')) throw error;
+      }
+    }
+  },
+
+  /** The new key exists, is enabled, is in every plan of the current key, and (optionally) works. */
+  async testSecret(ctx) {
+    // RotateSecret with RotateImmediately=false tests the configuration with a value-less version.
+    const pending = await ctx.value(ctx.token, PENDING);
+    if (pending === undefined) {
+      ctx.deps.log.info('rotation configuration test', { secret: ctx.name });
+      return;
+    }
+    const key = await ctx.newKey();
+    if (key.enabled !== true)
+      throw new RotationStepError(`credential ${ctx.credential}: new key ${key.id} is disabled`);
+    const current = await ctx.currentKey();
+    const [want, have] = await Promise.all([
+      plansOfKey(ctx.deps.apigw, current.id ?? ''),
+      plansOfKey(ctx.deps.apigw, key.id),
+    ]);
+    const missing = want.filter((p) => !have.includes(p));
+    if (missing.length > 0) {
+      throw new RotationStepError(
+        `credential ${ctx.credential}: new key ${key.id} is not in usage plan(s) ${missing.join(', ')} of the current key ${current.id}`,
+      );
+    }
+    if (ctx.deps.canary !== undefined) await ctx.deps.canary(pending.apiKey);
+  },
+
+  /** Records when the new key became current, then moves AWSCURRENT; the old key becomes AWSPREVIOUS. */
+  async finishSecret(ctx) {
+    const key = await ctx.newKey();
+    await tagKey(ctx.deps.apigw, key.id, {
+      [tagName(ctx.deps.config.tagPrefix, TAG.activatedAt)]: formatInstant(ctx.deps.now()),
+    });
+    await ctx.deps.secrets.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: ctx.secret.ARN,
+        VersionStage: CURRENT,
+        MoveToVersionId: ctx.token,
+        RemoveFromVersionId: ctx.currentVersion,
+      }),
+    );
+    ctx.deps.log.info('rotation finished', { credential: ctx.credential, keyId: key.id, version: ctx.token });
+  },
+};

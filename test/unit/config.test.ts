@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, parseConfig } from '../../functions/core/config.js';
+
+describe('config', () => {
+  it('defaults: 30/60/90-day policies, 90d by default, rotation: tags, keyrot/ secrets', () => {
+    const config = defaultConfig();
+    expect(Object.keys(config.policies)).toEqual(['30d', '60d', '90d']);
+    expect(config).toMatchObject({ defaultPolicy: '90d', tagPrefix: 'rotation:', secretPrefix: 'keyrot/' });
+  });
+
+  it('no configuration at all means the defaults', () => {
+    expect(parseConfig(undefined)).toEqual(defaultConfig());
+  });
+
+  it('accepts a custom policy set', () => {
+    const config = parseConfig({
+      defaultPolicy: 'partners',
+      policies: { partners: { periodDays: 60, graceDays: 3, disableWindowDays: 10 } },
+    });
+    expect(config.policies.partners?.periodDays).toBe(60);
+  });
+
+  it.each([
+    [
+      { policies: { x: { periodDays: 45, graceDays: 1, disableWindowDays: 1 } }, defaultPolicy: 'x' },
+      'policies.x.periodDays: periodDays must be 30, 60 or 90',
+    ],
+    [
+      { policies: { x: { periodDays: 30, graceDays: -1, disableWindowDays: 1 } }, defaultPolicy: 'x' },
+      'policies.x.graceDays',
+    ],
+    [
+      { defaultPolicy: 'weekly' },
+      'defaultPolicy: defaultPolicy "weekly" is not one of the policies (30d, 60d, 90d)',
+    ],
+    [{ tagPrefix: 'bad prefix!' }, 'tagPrefix: tagPrefix uses tag characters only'],
+    [{ canaryUrl: 'not a url' }, 'canaryUrl'],
+    [{ unknownField: 1 }, 'unknownField'],
+    [[], '(root)'],
+  ])('rejects %j naming the field', (raw, message) => {
+    expect(() => parseConfig(raw, 'keyrot.json')).toThrow(ConfigError);
+    expect(() => parseConfig(raw, 'keyrot.json')).toThrow(message);
+  });
+});

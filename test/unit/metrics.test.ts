@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { METRIC, runMetrics } from '../../functions/core/metrics.js';
+import type { Action, Plan } from '../../functions/core/types.js';
+import type { Outcome } from '../../functions/reconcile/apply.js';
+
+const action = (kind: Action['kind']): Action =>
+  ({
+    kind,
+    credential: 'c',
+    keyId: 'k',
+    secretId: 's',
+    token: 't',
+    currentKeyId: 'k',
+    usagePlanId: 'p',
+    periodDays: 30,
+    reason: 'r',
+  }) as Action;
+const outcome = (kind: Action['kind'], status: Outcome['status']): Outcome => ({
+  action: action(kind),
+  status,
+});
+
+describe('run metrics', () => {
+  it('counts outcomes by kind, stats from the plan, a heartbeat and the duration; no per-key metric', () => {
+    const plan: Plan = {
+      actions: [],
+      findings: [{ kind: 'secret-missing', message: 'x' }],
+      stats: {
+        totalKeys: 2500,
+        managedKeys: 2000,
+        unmanagedKeys: 500,
+        credentials: 900,
+        overdueKeys: 3,
+        keysInGrace: 7,
+      },
+    };
+    const outcomes = [
+      outcome('rotate', 'done'),
+      outcome('resume-rotation', 'done'),
+      outcome('rotate', 'failed'),
+      outcome('disable-key', 'done'),
+      outcome('delete-key', 'done'),
+      outcome('delete-key', 'failed'),
+    ];
+    const byName = Object.fromEntries(runMetrics(plan, outcomes, 1234.4).map((m) => [m.name, m.value]));
+    expect(byName).toEqual({
+      [METRIC.keysRotated]: 2,
+      [METRIC.rotationFailures]: 1,
+      [METRIC.keysDisabled]: 1,
+      [METRIC.keysDeleted]: 1,
+      [METRIC.actionFailures]: 2,
+      [METRIC.findings]: 1,
+      [METRIC.overdueKeys]: 3,
+      [METRIC.keysInGrace]: 7,
+      [METRIC.managedKeys]: 2000,
+      [METRIC.unmanagedKeys]: 500,
+      [METRIC.totalKeys]: 2500,
+      [METRIC.quotaUsedPercent]: 25,
+      [METRIC.heartbeat]: 1,
+      [METRIC.runDuration]: 1234,
+    });
+  });
+});

@@ -1,0 +1,405 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/core/config.js';
+import { plan } from '../../functions/core/plan.js';
+import type { Action, Inventory } from '../../functions/core/types.js';
+import { at, config, inventory, key, secret } from './fixtures.js';
+
+const CUR = ['AWSCURRENT'];
+const PREV = ['AWSPREVIOUS'];
+
+/** One credential "c": generation 1 (v1) superseded by generation 2 (v2) on `rotatedDay`. */
+function rotatedOnce(rotatedDay: number, old: Partial<Parameters<typeof key>[0]> = {}): Inventory {
+  return inventory(
+    [
+      key({
+        id: 'k1',
+        credential: 'c',
+        generation: 1,
+        version: 'v1',
+        createdDay: 0,
+        activatedDay: 0,
+        ...old,
+      }),
+      key({
+        id: 'k2',
+        credential: 'c',
+        generation: 2,
+        version: 'v2',
+        createdDay: rotatedDay,
+        activatedDay: rotatedDay,
+      }),
+    ],
+    [secret('c', { v1: PREV, v2: CUR })],
+  );
+}
+
+const fresh = (extra: Partial<Parameters<typeof key>[0]> = {}) =>
+  inventory(
+    [
+      key({
+        id: 'k1',
+        credential: 'c',
+        generation: 1,
+        version: 'v1',
+        createdDay: 0,
+        activatedDay: 0,
+        ...extra,
+      }),
+    ],
+    [secret('c', { v1: CUR })],
+  );
+
+const kinds = (actions: Action[]) => actions.map((a) => `${a.kind}:${'keyId' in a ? a.keyId : a.credential}`);
+
+describe('plan: rotation is due after the policy period', () => {
+  it.each([
+    { name: '90d default, day 89: nothing', inv: fresh(), day: 89, want: [] },
+    { name: '90d default, day 90: rotate', inv: fresh(), day: 90, want: ['rotate:c'] },
+    {
+      name: '30d by tag, day 29: only the secret schedule is set',
+      inv: fresh({ policy: '30d' }),
+      day: 29,
+      want: ['configure-rotation:c'],
+    },
+    { name: '30d by tag, day 30: rotate', inv: fresh({ policy: '30d' }), day: 30, want: ['rotate:c'] },
+    { name: '60d by tag, day 60: rotate', inv: fresh({ policy: '60d' }), day: 60, want: ['rotate:c'] },
+    {
+      name: 'no activation tag: created-at counts',
+      inv: fresh({ activatedDay: undefined, createdDay: 10 }),
+      day: 100,
+      want: ['rotate:c'],
+    },
+    {
+      name: 'no tags for time: createdDate counts',
+      inv: inventory(
+        [
+          key({
+            id: 'k1',
+            credential: 'c',
+            generation: 1,
+            version: 'v1',
+            createdDay: 5,
+            tags: { 'rotation:created-at': '' },
+          }),
+        ],
+        [secret('c', { v1: CUR })],
+      ),
+      day: 95,
+      want: [],
+    },
+  ])('$name', ({ inv, day, want }) => {
+    expect(kinds(plan(inv, config, at(day)).actions)).toEqual(want);
+  });
+
+  it('says why, and carries the policy period for the secret rotation rules', () => {
+    const [action] = plan(fresh({ policy: '30d' }), config, at(31)).actions;
+    expect(action).toMatchObject({ kind: 'rotate', credential: 'c', currentKeyId: 'k1', periodDays: 30 });
+    expect(action?.reason).toContain('policy 30d rotates every 30 days (due 2026-01-31)');
+  });
+
+  it('a key with no known time at all is due now', () => {
+    const inv = fresh({ activatedDay: undefined, createdDay: undefined });
+    const k = inv.keys[0]!;
+    k.createdDate = undefined;
+    delete k.tags['rotation:created-at'];
+    const [action] = plan(inv, config, at(1)).actions;
+    expect(action?.kind).toBe('rotate');
+    expect(action?.reason).toContain('an unknown date');
+  });
+});
+
+describe('plan: an unfinished rotation is resumed with its token, never started twice', () => {
+  it('AWSPENDING on another version than AWSCURRENT: resume', () => {
+    const inv = inventory(
+      [key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 })],
+      [secret('c', { v1: CUR, v2: ['AWSPENDING'] })],
+    );
+    expect(plan(inv, config, at(200)).actions).toEqual([
+      expect.objectContaining({ kind: 'resume-rotation', token: 'v2', periodDays: 90 }),
+    ]);
+  });
+
+  it('the pending key of that rotation is neither retired nor counted as an old key', () => {
+    const inv = inventory(
+      [
+        key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
+        key({ id: 'k2', credential: 'c', generation: 2, version: 'v2', createdDay: 90, plans: ['plan-b'] }),
+      ],
+      [secret('c', { v1: CUR, v2: ['AWSPENDING'] })],
+    );
+    expect(kinds(plan(inv, config, at(200)).actions)).toEqual(['resume-rotation:c']);
+  });
+
+  it('AWSPENDING left on the current version: finished, not in progress', () => {
+    const inv = inventory(
+      [key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 })],
+      [secret('c', { v1: ['AWSCURRENT', 'AWSPENDING'] })],
+    );
+    expect(kinds(plan(inv, config, at(10)).actions)).toEqual([]);
+  });
+});
+
+describe('plan: retirement in two phases', () => {
+  it.each([
+    { name: 'grace (14 days) not over', day: 103, want: [] },
+    { name: 'grace over: disable', day: 104, want: ['disable-key:k1'] },
+  ])('superseded key, $name', ({ day, want }) => {
+    expect(kinds(plan(rotatedOnce(90), config, at(day)).actions)).toEqual(want);
+  });
+
+  it.each([
+    { name: 'inside the disable window', day: 133, want: [] },
+    { name: 'window (30 days) over: delete', day: 134, want: ['delete-key:k1'] },
+  ])('disabled key, $name', ({ day, want }) => {
+    const inv = rotatedOnce(90, { enabled: false, disabledDay: 104 });
+    expect(kinds(plan(inv, config, at(day)).actions)).toEqual(want);
+  });
+
+  it('a disabled key with no record of when gets one (its window starts now)', () => {
+    const inv = rotatedOnce(90, { enabled: false });
+    expect(kinds(plan(inv, config, at(120)).actions)).toEqual(['record-disabled:k1']);
+  });
+
+  it('a key re-enabled by hand after its disable is reported and left alone', () => {
+    const inv = rotatedOnce(90, { enabled: true, disabledDay: 104 });
+    const result = plan(inv, config, at(110));
+    expect(result.actions).toEqual([]);
+    expect(result.findings).toEqual([expect.objectContaining({ kind: 'key-reenabled', keyId: 'k1' })]);
+  });
+
+  it('grace runs from the activation of the next generation, not the current one', () => {
+    const inv = inventory(
+      [
+        key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
+        key({
+          id: 'k2',
+          credential: 'c',
+          generation: 2,
+          version: 'v2',
+          activatedDay: 90,
+          enabled: false,
+          disabledDay: 104,
+        }),
+        key({ id: 'k3', credential: 'c', generation: 3, version: 'v3', activatedDay: 100 }),
+      ],
+      [secret('c', { v1: [], v2: PREV, v3: CUR })],
+    );
+    expect(kinds(plan(inv, config, at(104)).actions)).toEqual(['disable-key:k1']);
+  });
+
+  it('without generations the grace runs from the current activation', () => {
+    const inv = rotatedOnce(90);
+    delete inv.keys[0]!.tags['rotation:generation'];
+    expect(kinds(plan(inv, config, at(103)).actions)).toEqual([]);
+    expect(kinds(plan(inv, config, at(104)).actions)).toEqual(['disable-key:k1']);
+  });
+
+  it('a key of an abandoned rotation (newer, never current, not pending) is disabled at once', () => {
+    const inv = inventory(
+      [
+        key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
+        key({ id: 'k2', credential: 'c', generation: 2, version: 'v2', createdDay: 5 }),
+      ],
+      [secret('c', { v1: CUR })],
+    );
+    const [action] = plan(inv, config, at(6)).actions;
+    expect(action).toMatchObject({ kind: 'disable-key', keyId: 'k2' });
+    expect(action?.reason).toContain('abandoned');
+  });
+
+  it('counts keys in grace and overdue current keys', () => {
+    expect(plan(rotatedOnce(90), config, at(95)).stats).toMatchObject({ keysInGrace: 1, overdueKeys: 0 });
+    expect(plan(fresh(), config, at(104)).stats).toMatchObject({ overdueKeys: 1 });
+    expect(plan(fresh(), config, at(103)).stats).toMatchObject({ overdueKeys: 0 });
+  });
+});
+
+describe('plan: the current key follows the credential into every plan (I1)', () => {
+  it('an older enabled key in a plan the current key is not in: attach', () => {
+    const inv = inventory(
+      [
+        key({
+          id: 'k1',
+          credential: 'c',
+          generation: 1,
+          version: 'v1',
+          activatedDay: 0,
+          plans: ['plan-a', 'plan-b'],
+        }),
+        key({ id: 'k2', credential: 'c', generation: 2, version: 'v2', activatedDay: 90, plans: ['plan-a'] }),
+      ],
+      [secret('c', { v1: PREV, v2: CUR })],
+    );
+    expect(plan(inv, config, at(95)).actions).toEqual([
+      expect.objectContaining({ kind: 'attach-key', keyId: 'k2', usagePlanId: 'plan-b' }),
+    ]);
+  });
+
+  it('a disabled older key does not pull the current key into its plans', () => {
+    const inv = rotatedOnce(90, { enabled: false, disabledDay: 104, plans: ['plan-z'] });
+    expect(kinds(plan(inv, config, at(110)).actions)).toEqual([]);
+  });
+});
+
+describe('plan: the secret carries the rotation schedule', () => {
+  it.each([
+    { name: 'rotation off', extra: { rotationEnabled: false }, cfg: config },
+    { name: 'another period', extra: { rotationPeriodDays: 30 }, cfg: config },
+    {
+      name: 'another rotation function',
+      extra: { rotationLambdaArn: 'arn:aws:lambda:us-east-1:1:function:old' },
+      cfg: parseConfig({ rotationLambdaArn: 'arn:aws:lambda:us-east-1:1:function:new' }),
+    },
+  ])('$name: configure-rotation', ({ extra, cfg }) => {
+    const inv = inventory(
+      [key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 })],
+      [secret('c', { v1: CUR }, extra)],
+    );
+    const [action] = plan(inv, cfg, at(1)).actions;
+    expect(action).toMatchObject({ kind: 'configure-rotation', periodDays: 90 });
+  });
+
+  it('the reason names an unknown current period', () => {
+    const inv = inventory(
+      [key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 })],
+      [secret('c', { v1: CUR }, { rotationPeriodDays: undefined })],
+    );
+    expect(plan(inv, config, at(1)).actions[0]?.reason).toContain('every ? days');
+  });
+});
+
+describe('plan: what it cannot fix it reports, naming the key, tag or secret', () => {
+  it.each([
+    {
+      name: 'secret missing',
+      inv: inventory([key({ id: 'k1', credential: 'c', version: 'v1' })], []),
+      finding: { kind: 'secret-missing', credential: 'c' },
+      text: 'no secret keyrot/c',
+    },
+    {
+      name: 'secret scheduled for deletion',
+      inv: inventory(
+        [key({ id: 'k1', credential: 'c', version: 'v1' })],
+        [secret('c', { v1: CUR }, { deletedDate: at(7) })],
+      ),
+      finding: { kind: 'secret-deleted', credential: 'c' },
+      text: 'scheduled for deletion on 2026-01-08',
+    },
+    {
+      name: 'secret without keys',
+      inv: inventory([], [secret('c', { v1: CUR })]),
+      finding: { kind: 'credential-without-keys', credential: 'c' },
+      text: 'no API key is tagged',
+    },
+    {
+      name: 'current key deleted by hand',
+      inv: inventory([key({ id: 'k1', credential: 'c', version: 'v1' })], [secret('c', { v2: CUR })]),
+      finding: { kind: 'current-key-missing', credential: 'c' },
+      text: 'AWSCURRENT version v2',
+    },
+    {
+      name: 'no AWSCURRENT at all',
+      inv: inventory([key({ id: 'k1', credential: 'c', version: 'v1' })], [secret('c', { v1: [] })]),
+      finding: { kind: 'current-key-missing', credential: 'c' },
+      text: 'AWSCURRENT version (none)',
+    },
+    {
+      name: 'current key has a malformed tag',
+      inv: inventory(
+        [key({ id: 'k1', credential: 'c', version: 'v1', tags: { 'rotation:generation': 'two' } })],
+        [secret('c', { v1: CUR })],
+      ),
+      finding: { kind: 'current-key-missing', credential: 'c' },
+      text: '1 key(s) have malformed tags',
+    },
+    {
+      name: 'current key disabled',
+      inv: inventory(
+        [key({ id: 'k1', credential: 'c', version: 'v1', enabled: false })],
+        [secret('c', { v1: CUR })],
+      ),
+      finding: { kind: 'current-key-disabled', keyId: 'k1' },
+      text: 'is disabled',
+    },
+    {
+      name: 'unknown policy',
+      inv: inventory(
+        [key({ id: 'k1', credential: 'c', version: 'v1', policy: 'weekly' })],
+        [secret('c', { v1: CUR })],
+      ),
+      finding: { kind: 'unknown-policy', keyId: 'k1', tag: 'rotation:policy' },
+      text: 'expected one of 30d, 60d, 90d',
+    },
+  ])('$name', ({ inv, finding, text }) => {
+    const result = plan(inv, config, at(400));
+    expect(result.actions).toEqual([]);
+    expect(result.findings).toContainEqual(expect.objectContaining(finding));
+    expect(result.findings.map((f) => f.message).join('\n')).toContain(text);
+  });
+
+  it.each([
+    { tag: 'rotation:generation', value: '0', expected: 'a whole number from 1' },
+    { tag: 'rotation:created-at', value: 'yesterday', expected: 'an ISO-8601 UTC time' },
+    { tag: 'rotation:activated-at', value: '2026-13-45T00:00:00Z', expected: 'an ISO-8601 UTC time' },
+    { tag: 'rotation:disabled-at', value: '2026-01-01', expected: 'an ISO-8601 UTC time' },
+    { tag: 'rotation:credential', value: 'bad name!', expected: '1-64 of A-Z' },
+  ])(
+    'malformed $tag=$value names key, tag and form, and other credentials go on',
+    ({ tag, value, expected }) => {
+      const inv = inventory(
+        [
+          key({ id: 'bad', credential: 'c', version: 'v9', tags: { [tag]: value } }),
+          key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
+          key({ id: 'o1', credential: 'other', generation: 1, version: 'o1', activatedDay: 0 }),
+        ],
+        [secret('c', { v1: CUR }), secret('other', { o1: CUR })],
+      );
+      const result = plan(inv, config, at(90));
+      const finding = result.findings.find((f) => f.keyId === 'bad');
+      expect(finding).toMatchObject({ kind: 'malformed-tag', tag });
+      expect(finding?.message).toContain(
+        `key bad: tag ${tag}=${JSON.stringify(value)} is malformed; expected ${expected}`,
+      );
+      expect(kinds(result.actions)).toEqual(['rotate:c', 'rotate:other']);
+    },
+  );
+
+  it('keys without the credential tag are unmanaged and untouched', () => {
+    const inv = inventory([key({ id: 'u1' }), key({ id: 'u2', enabled: false })], []);
+    const result = plan(inv, config, at(1000));
+    expect(result.actions).toEqual([]);
+    expect(result.stats).toMatchObject({ totalKeys: 2, managedKeys: 0, unmanagedKeys: 2, credentials: 0 });
+  });
+
+  it('a secret without the credential tag is matched by its name; other secrets are ignored', () => {
+    const tagged = secret('c', { v1: CUR }, { tags: {} });
+    const foreign = secret('x', { z: CUR }, { name: 'other/x', tags: {} });
+    const inv = inventory(
+      [key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 })],
+      [tagged, foreign],
+    );
+    expect(kinds(plan(inv, config, at(90)).actions)).toEqual(['rotate:c']);
+  });
+});
+
+describe('plan: keys missing optional tags', () => {
+  it('a current key without a generation tag still rotates, and says so', () => {
+    const inv = fresh();
+    delete inv.keys[0]!.tags['rotation:generation'];
+    expect(plan(inv, config, at(90)).actions[0]?.reason).toContain('(generation ?)');
+  });
+
+  it('an old key with no successor time at all is past its grace', () => {
+    const inv = rotatedOnce(90);
+    const current = inv.keys[1]!;
+    delete current.tags['rotation:activated-at'];
+    delete current.tags['rotation:created-at'];
+    current.createdDate = undefined;
+    delete inv.keys[0]!.tags['rotation:generation'];
+    const result = plan(inv, config, at(95));
+    expect(result.actions).toContainEqual(expect.objectContaining({ kind: 'disable-key', keyId: 'k1' }));
+    expect(result.actions.find((a) => a.kind === 'disable-key')?.reason).toContain(
+      'superseded on an unknown date',
+    );
+  });
+});
