@@ -10,6 +10,7 @@ import type { Config } from '../core/config.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
 import type { Effects } from '../reconcile/apply.js';
 import { configureRotation, type RotationStarter } from '../rotation/starter.js';
+import { adoptKey } from './adopt.js';
 import { tagKey } from './api-keys.js';
 
 export interface EffectDeps {
@@ -66,6 +67,11 @@ export function awsEffects(deps: EffectDeps): Effects {
       );
       await tagKey(apigw, a.keyId, disabledAt);
     },
+    'adopt-key': (a) =>
+      adoptKey(
+        { apigw, secrets: deps.secrets, config, now: deps.now },
+        { keyId: a.keyId, credential: a.credential, policy: a.policy },
+      ),
     'delete-key': async (a) => {
       try {
         await apigw.send(new DeleteApiKeyCommand({ apiKey: a.keyId }));

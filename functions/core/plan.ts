@@ -7,7 +7,9 @@ import {
   type ManagedKey,
 } from './credentials.js';
 import { addDays, day } from './time.js';
-import type { Action, Finding, Inventory, Plan, PlanStats } from './types.js';
+import { planHygiene, type HygieneInput } from './hygiene.js';
+import { postureFindings } from './posture.js';
+import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
 
 const CURRENT = 'AWSCURRENT';
 const PENDING = 'AWSPENDING';
@@ -27,17 +29,65 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     credentials: index.credentials.length,
     overdueKeys: 0,
     keysInGrace: 0,
+    unusedKeys: 0,
+    orphanedKeys: 0,
+    lingeringKeys: 0,
+    exemptions: 0,
   };
-  for (const credential of index.credentials) {
-    planCredential(credential, config, now, { actions, findings, stats });
-  }
-  return { actions, findings, stats };
+  const sink: Sink = { actions, findings, stats, usage: inventory.usage, current: [], dueAt: new Map() };
+  for (const credential of index.credentials) planCredential(credential, config, now, sink);
+  planHygiene(
+    {
+      inventory,
+      unmanaged: index.unmanagedKeys,
+      current: sink.current,
+      credentialNames: new Set(index.credentials.map((c) => c.name)),
+    },
+    config,
+    now,
+    sink,
+  );
+  findings.push(...postureFindings(inventory, config));
+  return { actions: limitToQuota(sink, config), findings, stats };
 }
 
 interface Sink {
   actions: Action[];
   findings: Finding[];
   stats: PlanStats;
+  usage: UsageWindow | undefined;
+  current: HygieneInput['current'];
+  dueAt: Map<Action, Date>;
+}
+
+/**
+ * A rotation holds two keys of a credential for a while: refuse the ones that would leave less than
+ * the configured headroom under the account's key quota, most overdue first in line.
+ */
+function limitToQuota(sink: Sink, config: Config): Action[] {
+  const { limit, headroom } = config.hygiene.quota;
+  const available = Math.max(0, limit - headroom - sink.stats.totalKeys);
+  const rotations = sink.actions
+    .filter((a) => a.kind === 'rotate')
+    .sort((a, b) => sink.dueAt.get(a)!.getTime() - sink.dueAt.get(b)!.getTime());
+  if (sink.stats.totalKeys >= limit - headroom) {
+    sink.findings.push({
+      kind: 'quota',
+      action: 'report',
+      message: `${sink.stats.totalKeys} of ${limit} API keys in use: less than the ${headroom}-key headroom left; delete unused keys or lower the headroom`,
+    });
+  }
+  if (rotations.length <= available) return sink.actions;
+  const refused = new Set<Action>(rotations.slice(available));
+  for (const action of refused) {
+    sink.findings.push({
+      kind: 'quota',
+      credential: action.credential,
+      action: 'refuse',
+      message: `credential ${action.credential}: rotation refused: ${sink.stats.totalKeys} of ${limit} API keys in use and ${available} may be created above the ${headroom}-key headroom`,
+    });
+  }
+  return sink.actions.filter((a) => !refused.has(a));
 }
 
 function planCredential(c: Credential, config: Config, now: Date, sink: Sink): void {
@@ -96,6 +146,12 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   }
   const { policy } = choice;
 
+  const activeSince = current.activatedAt ?? current.createdAt;
+  const overdue =
+    activeSince !== undefined && now >= addDays(activeSince, policy.periodDays + policy.graceDays);
+  if (overdue) sink.stats.overdueKeys++;
+  sink.current.push({ key: current, overdueSince: overdue ? activeSince : undefined });
+
   if (rotating) {
     actions.push({
       kind: 'resume-rotation',
@@ -106,20 +162,18 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
       reason: `rotation to version ${pendingVersion} was started and did not finish`,
     });
   } else {
-    const activeSince = current.activatedAt ?? current.createdAt;
     const dueAt = activeSince === undefined ? now : addDays(activeSince, policy.periodDays);
-    if (activeSince !== undefined && now >= addDays(activeSince, policy.periodDays + policy.graceDays)) {
-      sink.stats.overdueKeys++;
-    }
     if (now.getTime() >= dueAt.getTime()) {
-      actions.push({
+      const action: Action = {
         kind: 'rotate',
         credential: c.name,
         secretId: secret.arn,
         currentKeyId: current.key.id,
         periodDays: policy.periodDays,
         reason: `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
-      });
+      };
+      actions.push(action);
+      sink.dueAt.set(action, dueAt);
     } else if (
       !secret.rotationEnabled ||
       secret.rotationPeriodDays !== policy.periodDays ||
@@ -174,7 +228,7 @@ function planRetirement(
   all: ManagedKey[],
   policy: Policy,
   now: Date,
-  { actions, findings, stats }: Sink,
+  { actions, findings, stats, usage }: Sink,
 ): void {
   const { id } = key.key;
   const base = { credential: key.credential, keyId: id };
@@ -220,6 +274,17 @@ function planRetirement(
   }
   const since = supersededAt(key, current, all);
   const graceEnds = since === undefined ? now : addDays(since, policy.graceDays);
+  const lastUsed = usage?.lastUsed[id];
+  if (now.getTime() >= graceEnds.getTime() && lastUsed !== undefined && lastUsed >= day(graceEnds)) {
+    // A consumer still on the old key must not be cut off silently.
+    findings.push({
+      ...base,
+      kind: 'retiring-key-in-use',
+      action: 'wait',
+      message: `key ${id} of ${key.credential}: grace ended ${day(graceEnds)} but it took requests on ${lastUsed}; its retirement waits until a consumer still using it moves to the current key`,
+    });
+    return;
+  }
   if (now.getTime() >= graceEnds.getTime()) {
     actions.push({
       ...base,

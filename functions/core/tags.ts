@@ -9,6 +9,9 @@ export const TAG = {
   activatedAt: 'activated-at',
   disabledAt: 'disabled-at',
   policy: 'policy',
+  exempt: 'exempt',
+  exemptUntil: 'exempt-until',
+  exemptReason: 'exempt-reason',
 } as const;
 export type TagName = (typeof TAG)[keyof typeof TAG];
 

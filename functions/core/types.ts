@@ -4,6 +4,8 @@ export interface ObservedKey {
   name: string;
   enabled: boolean;
   createdDate?: Date | undefined;
+  /** API Gateway's last change of the key: for a disabled key, an upper bound of when it was disabled. */
+  lastUpdatedDate?: Date | undefined;
   tags: Record<string, string>;
   /** Usage plans the key is attached to. */
   planIds: string[];
@@ -13,6 +15,28 @@ export interface ObservedPlan {
   id: string;
   name: string;
   apiStages: { apiId: string; stage: string }[];
+  throttle?: { rateLimit?: number | undefined; burstLimit?: number | undefined } | undefined;
+  quota?: { limit?: number | undefined; period?: string | undefined } | undefined;
+}
+
+/** Requests per key over the hygiene window, merged across every usage plan (GetUsage). */
+export interface UsageWindow {
+  /** First and last day read, YYYY-MM-DD, inclusive. */
+  from: string;
+  to: string;
+  /** Requests per key over the window; a key that is absent had none. */
+  requests: Record<string, number>;
+  /** The last day with a request, per key. */
+  lastUsed: Record<string, string>;
+}
+
+/** A REST API that some usage plan opens, with what matters for key posture. */
+export interface ObservedApi {
+  id: string;
+  name: string;
+  apiKeySource: string;
+  /** Methods that don't require a key, as "GET /path". */
+  methodsWithoutKey: string[];
 }
 
 export interface ObservedSecret {
@@ -31,6 +55,10 @@ export interface Inventory {
   keys: ObservedKey[];
   plans: ObservedPlan[];
   secrets: ObservedSecret[];
+  /** Absent when usage was not read (hygiene off, or a read failed): no unused finding then. */
+  usage?: UsageWindow | undefined;
+  /** Absent when posture was not read. */
+  apis?: ObservedApi[] | undefined;
 }
 
 export type Trigger = 'schedule' | 'manual' | 'emergency';
@@ -61,9 +89,11 @@ export type Action =
       reason: string;
     }
   | { kind: 'attach-key'; credential: string; keyId: string; usagePlanId: string; reason: string }
-  | { kind: 'record-disabled'; credential: string; keyId: string; reason: string }
-  | { kind: 'disable-key'; credential: string; keyId: string; reason: string }
-  | { kind: 'delete-key'; credential: string; keyId: string; reason: string };
+  /** Key actions name the credential of a managed key; hygiene on an unmanaged key has none. */
+  | { kind: 'record-disabled'; credential: string | undefined; keyId: string; reason: string }
+  | { kind: 'disable-key'; credential: string | undefined; keyId: string; reason: string }
+  | { kind: 'delete-key'; credential: string | undefined; keyId: string; reason: string }
+  | { kind: 'adopt-key'; credential: string; keyId: string; policy: string; reason: string };
 
 export type ActionKind = Action['kind'];
 
@@ -75,7 +105,19 @@ export type FindingKind =
   | 'current-key-missing'
   | 'current-key-disabled'
   | 'credential-without-keys'
-  | 'key-reenabled';
+  | 'key-reenabled'
+  | 'unused'
+  | 'orphaned'
+  | 'lingering'
+  | 'unmanaged'
+  | 'overdue'
+  | 'quota'
+  | 'retiring-key-in-use'
+  | 'exemption-expired'
+  | 'posture-method-without-key'
+  | 'posture-plan-unlimited'
+  | 'posture-authorizer-key-source'
+  | 'posture-key-opens-many-apis';
 
 /** Something wrong that the planner will not (or cannot) fix by itself. */
 export interface Finding {
@@ -84,6 +126,12 @@ export interface Finding {
   credential?: string | undefined;
   keyId?: string | undefined;
   tag?: string | undefined;
+  usagePlanId?: string | undefined;
+  apiId?: string | undefined;
+  /** What the run does about it: only report it, or the action it plans. */
+  action?: 'report' | 'disable' | 'delete' | 'adopt' | 'refuse' | 'wait' | undefined;
+  /** An exemption tag silenced this finding until the given day. */
+  exemptUntil?: string | undefined;
 }
 
 /** Counts the run reports as metrics, taken from the same observation the plan was made from. */
@@ -96,6 +144,10 @@ export interface PlanStats {
   overdueKeys: number;
   /** Superseded keys still enabled within their grace period. */
   keysInGrace: number;
+  unusedKeys: number;
+  orphanedKeys: number;
+  lingeringKeys: number;
+  exemptions: number;
 }
 
 export interface Plan {

@@ -17,6 +17,7 @@ const ORDER: ActionKind[] = [
   'resume-rotation',
   'rotate',
   'configure-rotation',
+  'adopt-key',
   'attach-key',
   'record-disabled',
   'disable-key',

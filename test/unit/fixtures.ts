@@ -57,5 +57,9 @@ export function secret(
 }
 
 export function inventory(keys: ObservedKey[], secrets: ObservedSecret[]): Inventory {
-  return { keys, secrets, plans: [{ id: 'plan-a', name: 'A', apiStages: [] }] };
+  return {
+    keys,
+    secrets,
+    plans: [{ id: 'plan-a', name: 'A', apiStages: [], throttle: { rateLimit: 10 }, quota: { limit: 1000 } }],
+  };
 }

@@ -32,6 +32,10 @@ describe('run metrics', () => {
         credentials: 900,
         overdueKeys: 3,
         keysInGrace: 7,
+        unusedKeys: 11,
+        orphanedKeys: 13,
+        lingeringKeys: 17,
+        exemptions: 1,
       },
     };
     const outcomes = [
@@ -41,6 +45,7 @@ describe('run metrics', () => {
       outcome('disable-key', 'done'),
       outcome('delete-key', 'done'),
       outcome('delete-key', 'failed'),
+      outcome('adopt-key', 'done'),
     ];
     const byName = Object.fromEntries(runMetrics(plan, outcomes, 1234.4).map((m) => [m.name, m.value]));
     expect(byName).toEqual({
@@ -52,6 +57,10 @@ describe('run metrics', () => {
       [METRIC.findings]: 1,
       [METRIC.overdueKeys]: 3,
       [METRIC.keysInGrace]: 7,
+      [METRIC.unusedKeys]: 11,
+      [METRIC.orphanedKeys]: 13,
+      [METRIC.lingeringKeys]: 17,
+      [METRIC.keysAdopted]: 1,
       [METRIC.managedKeys]: 2000,
       [METRIC.unmanagedKeys]: 500,
       [METRIC.totalKeys]: 2500,

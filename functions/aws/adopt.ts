@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { GetApiKeyCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { KeyrotError, isAwsError } from '../commons/errors.js';
+import type { Config } from '../core/config.js';
+import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { formatSecretValue, parseSecretValue } from '../rotation/secret-value.js';
+import { configureRotation } from '../rotation/starter.js';
+import { tagKey } from './api-keys.js';
+
+export interface AdoptDeps {
+  apigw: APIGatewayClient;
+  secrets: SecretsManagerClient;
+  config: Config;
+  now: Date;
+}
+
+/**
+ * Brings an existing key under management: its value goes into a new secret (which records the key id,
+ * since the key's name is not derived from a version), then the key is tagged. Secret first, so a crash
+ * in between is finished by the next run instead of leaving a managed key without a secret.
+ */
+export async function adoptKey(
+  deps: AdoptDeps,
+  input: { keyId: string; credential: string; policy: string },
+): Promise<string> {
+  const { apigw, secrets, config } = deps;
+  const policy = config.policies[input.policy];
+  if (policy === undefined) throw new KeyrotError(`policy ${input.policy} is not configured`);
+  const key = await apigw.send(new GetApiKeyCommand({ apiKey: input.keyId, includeValue: true }));
+  if (key.value === undefined) throw new KeyrotError(`key ${input.keyId} has no readable value`);
+  const name = `${config.secretPrefix}${input.credential}`;
+  let version: string = randomUUID();
+  let secretArn: string;
+  try {
+    const created = await secrets.send(
+      new CreateSecretCommand({
+        Name: name,
+        Description: `API Gateway key of credential ${input.credential} (adopted key ${input.keyId}), rotated by keyrot`,
+        ClientRequestToken: version,
+        SecretString: formatSecretValue({
+          credential: input.credential,
+          apiKey: key.value,
+          apiKeyId: input.keyId,
+        }),
+        Tags: [{ Key: tagName(config.tagPrefix, TAG.credential), Value: input.credential }],
+      }),
+    );
+    secretArn = created.ARN ?? name;
+  } catch (error) {
+    if (!isAwsError(error, 'ResourceExistsException')) throw error;
+    // A run that crashed after creating the secret: finish only if the secret is this key's.
+    const existing = await secrets.send(
+      new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSCURRENT' }),
+    );
+    const value = parseSecretValue(existing.SecretString, name, existing.VersionId ?? '');
+    if (value.apiKeyId !== input.keyId) {
+      throw new KeyrotError(
+        `cannot adopt key ${input.keyId} as ${input.credential}: secret ${name} belongs to another key`,
+      );
+    }
+    version = existing.VersionId ?? version;
+    secretArn = existing.ARN ?? name;
+  }
+  const created = key.createdDate ?? deps.now;
+  await tagKey(apigw, input.keyId, {
+    [tagName(config.tagPrefix, TAG.credential)]: input.credential,
+    [tagName(config.tagPrefix, TAG.generation)]: '1',
+    [tagName(config.tagPrefix, TAG.version)]: version,
+    [tagName(config.tagPrefix, TAG.createdAt)]: formatInstant(created),
+    // Its value has been in use since it was created: that is when its rotation clock started.
+    [tagName(config.tagPrefix, TAG.activatedAt)]: formatInstant(created),
+    [tagName(config.tagPrefix, TAG.policy)]: input.policy,
+  });
+  await configureRotation(secrets, {
+    secretId: secretArn,
+    periodDays: policy.periodDays,
+    rotationLambdaArn: config.rotationLambdaArn,
+  });
+  return `adopted as ${input.credential}`;
+}
