@@ -1,7 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import type { Pluggable } from '@aws-sdk/types';
-import { createClients, type AwsClients } from '../functions/commons/clients.js';
+import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
 import { ConfigError, type Config } from '../functions/core/config.js';
 import { InputError, errorMessage } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
@@ -20,7 +19,7 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** SDK plugins for every client (tests: emulator account, fault injection). */
-  plugins?: Pluggable<any, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  plugins?: SdkPlugin[];
 }
 
 interface CommonOptions {

@@ -5,7 +5,10 @@ import {
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 import { paginateListSecrets, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { errorMessage } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
+import { readApis } from './apis.js';
+import { readUsage } from './usage.js';
 import type { Inventory, ObservedKey, ObservedPlan, ObservedSecret } from '../core/types.js';
 
 const PAGE = 500;
@@ -17,6 +20,7 @@ const PAGE = 500;
 export async function readInventory(
   clients: { apigw: APIGatewayClient; secrets: SecretsManagerClient },
   config: Config,
+  now: Date,
 ): Promise<Inventory> {
   const [keys, plans, secrets] = await Promise.all([
     readKeys(clients.apigw),
@@ -27,7 +31,36 @@ export async function readInventory(
   for (const plan of plans) {
     for (const keyId of plan.keyIds) byId.get(keyId)?.planIds.push(plan.plan.id);
   }
-  return { keys, plans: plans.map((p) => p.plan), secrets };
+  const observed: Inventory = { keys, plans: plans.map((p) => p.plan), secrets, problems: [] };
+  const { hygiene } = config;
+  // Hygiene reads must not stop rotation: a failure is reported and those checks skip this run.
+  const [usage, apis] = await Promise.all([
+    hygiene.unused.action === 'ignore'
+      ? undefined
+      : readUsage(
+          clients.apigw,
+          observed.plans.map((p) => p.id),
+          now,
+          hygiene.unused.days,
+        ).catch((error: unknown) => {
+          observed.problems?.push(
+            `usage (GetUsage) could not be read, no unused check this run: ${errorMessage(error)}`,
+          );
+          return undefined;
+        }),
+    hygiene.posture.action === 'ignore'
+      ? undefined
+      : readApis(
+          clients.apigw,
+          new Set(observed.plans.flatMap((p) => p.apiStages.map((s) => s.apiId))),
+        ).catch((error: unknown) => {
+          observed.problems?.push(
+            `APIs could not be read, no method posture check this run: ${errorMessage(error)}`,
+          );
+          return undefined;
+        }),
+  ]);
+  return { ...observed, usage, apis };
 }
 
 async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
@@ -40,6 +73,7 @@ async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
         name: item.name ?? '',
         enabled: item.enabled ?? false,
         createdDate: item.createdDate,
+        lastUpdatedDate: item.lastUpdatedDate,
         tags: { ...item.tags },
         planIds: [],
       });
@@ -57,6 +91,8 @@ async function readPlans(apigw: APIGatewayClient): Promise<{ plan: ObservedPlan;
         id: item.id,
         name: item.name ?? '',
         apiStages: (item.apiStages ?? []).map((s) => ({ apiId: s.apiId ?? '', stage: s.stage ?? '' })),
+        throttle: item.throttle,
+        quota: item.quota,
       });
     }
   }

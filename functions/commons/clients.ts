@@ -3,6 +3,10 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentity, Pluggable } from '@aws-sdk/types';
 
+/** An SDK plugin for any client: the clients' input and output types differ. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type SdkPlugin = Pluggable<any, any>;
+
 export interface AwsClients {
   apigw: APIGatewayClient;
   secrets: SecretsManagerClient;
@@ -15,7 +19,7 @@ export interface ClientOptions {
   endpoint?: string | undefined;
   credentials?: AwsCredentialIdentity | undefined;
   /** SDK plugins applied to every client (tests use them for accounts and injected faults). */
-  plugins?: Pluggable<any, any>[] | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  plugins?: SdkPlugin[] | undefined;
   maxAttempts?: number | undefined;
 }
 

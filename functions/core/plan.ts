@@ -48,6 +48,7 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     sink,
   );
   findings.push(...postureFindings(inventory, config));
+  for (const message of inventory.problems ?? []) findings.push({ kind: 'read-failed', message });
   return { actions: limitToQuota(sink, config), findings, stats };
 }
 

@@ -59,6 +59,8 @@ export interface Inventory {
   usage?: UsageWindow | undefined;
   /** Absent when posture was not read. */
   apis?: ObservedApi[] | undefined;
+  /** Reads that failed without stopping the run. */
+  problems?: string[] | undefined;
 }
 
 export type Trigger = 'schedule' | 'manual' | 'emergency';
@@ -106,6 +108,7 @@ export type FindingKind =
   | 'current-key-disabled'
   | 'credential-without-keys'
   | 'key-reenabled'
+  | 'read-failed'
   | 'unused'
   | 'orphaned'
   | 'lingering'

@@ -46,7 +46,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   const log = options.log;
   log.appendKeys({ runId });
 
-  const inventory = await readInventory(options.clients, options.config);
+  const inventory = await readInventory(options.clients, options.config, options.now);
   const plan = makePlan(inventory, options.config, options.now);
   plan.actions = orderActions(plan.actions);
   log.info('planned', {

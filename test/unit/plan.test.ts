@@ -403,3 +403,17 @@ describe('plan: keys missing optional tags', () => {
     );
   });
 });
+
+describe('plan: reads that failed', () => {
+  it('become findings, and the rest of the plan stands', () => {
+    const inv = {
+      ...fresh(),
+      problems: ['usage (GetUsage) could not be read, no unused check this run: AccessDenied'],
+    };
+    const result = plan(inv, config, at(90));
+    expect(kinds(result.actions)).toEqual(['rotate:c']);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ kind: 'read-failed', message: expect.stringContaining('GetUsage') }),
+    ]);
+  });
+});

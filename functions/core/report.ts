@@ -1,0 +1,298 @@
+import type { Config } from './config.js';
+import { indexCredentials, resolvePolicy, versionWithStage, type ManagedKey } from './credentials.js';
+import { addDays } from './time.js';
+import type { Action, Finding, Inventory, Plan, Trigger } from './types.js';
+
+export const REPORT_SCHEMA = 'keyrot/run-report@1';
+
+export type KeyState = 'pending' | 'active' | 'retiring' | 'disabled' | 'deleted' | 'unmanaged';
+
+/** One row per key: what compliance samples. Never the key's value. */
+export interface KeyRow {
+  keyId: string;
+  keyName: string;
+  credential: string | null;
+  generation: number | null;
+  usagePlans: string[];
+  secretArn: string | null;
+  currentVersion: string | null;
+  previousVersion: string | null;
+  state: KeyState;
+  enabled: boolean;
+  policy: string | null;
+  periodDays: number | null;
+  createdAt: string | null;
+  activatedAt: string | null;
+  retiringAt: string | null;
+  disabledAt: string | null;
+  deletedAt: string | null;
+  daysSinceRotation: number | null;
+  compliant: boolean;
+  trigger: Trigger | null;
+  action: string | null;
+  reason: string | null;
+  outcome: 'done' | 'failed' | 'planned' | null;
+  error: string | null;
+}
+
+export interface ActionRow {
+  kind: Action['kind'];
+  credential: string | null;
+  keyId: string | null;
+  reason: string;
+  outcome: 'done' | 'failed' | 'planned';
+  detail: string | null;
+  error: string | null;
+}
+
+export interface RunReport {
+  schema: typeof REPORT_SCHEMA;
+  runId: string;
+  trigger: Trigger;
+  dryRun: boolean;
+  generatedAt: string;
+  totals: {
+    keys: number;
+    managedKeys: number;
+    unmanagedKeys: number;
+    credentials: number;
+    overdue: number;
+    failures: number;
+    unused: number;
+    orphaned: number;
+    inGrace: number;
+    rotated: number;
+    disabled: number;
+    deleted: number;
+    findings: number;
+  };
+  keys: KeyRow[];
+  actions: ActionRow[];
+  findings: Finding[];
+}
+
+export interface OutcomeLike {
+  action: Action;
+  status: 'done' | 'failed';
+  detail?: string | undefined;
+  error?: { name: string; message: string } | undefined;
+}
+
+export interface ReportInput {
+  runId: string;
+  trigger: Trigger;
+  dryRun: boolean;
+  now: Date;
+  config: Config;
+  /** What the run planned from. */
+  before: Inventory;
+  plan: Plan;
+  outcomes: OutcomeLike[];
+  /** The account after the run's writes; the same as `before` when nothing was written. */
+  after: Inventory;
+}
+
+const iso = (date: Date | undefined) => (date === undefined ? null : date.toISOString());
+const keyOf = (action: Action): string | null => ('keyId' in action ? action.keyId : null);
+
+/** The run's report: every key after the run (and those it deleted), every action, every finding. */
+export function buildRunReport(input: ReportInput): RunReport {
+  const { config, now } = input;
+  const outcomeOf = new Map(input.outcomes.map((o) => [o.action, o]));
+  const actionRows: ActionRow[] = input.plan.actions.map((action) => {
+    const o = outcomeOf.get(action);
+    return {
+      kind: action.kind,
+      credential: action.credential ?? null,
+      keyId: keyOf(action),
+      reason: action.reason,
+      outcome: input.dryRun || o === undefined ? 'planned' : o.status,
+      detail: o?.detail ?? null,
+      error: o?.error === undefined ? null : `${o.error.name}: ${o.error.message}`,
+    };
+  });
+  const byKey = new Map<string, ActionRow>();
+  for (const row of actionRows) {
+    const keyId = row.keyId ?? (row.kind === 'rotate' ? currentKeyOf(input.plan.actions, row) : null);
+    if (keyId !== null) byKey.set(keyId, row);
+  }
+
+  const index = indexCredentials(input.after, config);
+  const beforeIndex = indexCredentials(input.before, config);
+  const siblings = (m: ManagedKey) =>
+    [...index.credentials, ...beforeIndex.credentials]
+      .filter((c) => c.name === m.credential)
+      .flatMap((c) => c.keys);
+  const secrets = new Map(index.credentials.map((c) => [c.name, c.secret]));
+  const rows: KeyRow[] = [];
+  const managed = new Map(index.credentials.flatMap((c) => c.keys.map((k) => [k.key.id, k] as const)));
+  for (const key of input.after.keys) {
+    const m = managed.get(key.id);
+    const row =
+      m === undefined
+        ? unmanagedRow(key.id, key.name, key.enabled, key.planIds, key.createdDate)
+        : managedRow(m, secrets.get(m.credential), input);
+    attachAction(row, byKey.get(key.id), input.trigger);
+    rows.push(row);
+  }
+  const present = new Set(input.after.keys.map((k) => k.id));
+  const beforeManaged = new Map(
+    beforeIndex.credentials.flatMap((c) => c.keys.map((k) => [k.key.id, k] as const)),
+  );
+  for (const key of input.before.keys) {
+    if (present.has(key.id)) continue;
+    const m = beforeManaged.get(key.id);
+    const row =
+      m === undefined
+        ? unmanagedRow(key.id, key.name, false, key.planIds, key.createdDate)
+        : managedRow(
+            m,
+            secrets.get(m.credential) ?? beforeIndex.credentials.find((c) => c.name === m.credential)?.secret,
+            input,
+          );
+    row.state = 'deleted';
+    row.enabled = false;
+    row.deletedAt = now.toISOString();
+    row.usagePlans = [];
+    row.compliant = true;
+    attachAction(row, byKey.get(key.id), input.trigger);
+    rows.push(row);
+  }
+  rows.sort(
+    (a, b) =>
+      (a.credential ?? '~').localeCompare(b.credential ?? '~') ||
+      (a.generation ?? 0) - (b.generation ?? 0) ||
+      a.keyId.localeCompare(b.keyId),
+  );
+
+  const done = (kinds: string[]) =>
+    actionRows.filter((a) => kinds.includes(a.kind) && a.outcome === 'done').length;
+  const s = input.plan.stats;
+  return {
+    schema: REPORT_SCHEMA,
+    runId: input.runId,
+    trigger: input.trigger,
+    dryRun: input.dryRun,
+    generatedAt: now.toISOString(),
+    totals: {
+      keys: s.totalKeys,
+      managedKeys: s.managedKeys,
+      unmanagedKeys: s.unmanagedKeys,
+      credentials: s.credentials,
+      overdue: s.overdueKeys,
+      failures: actionRows.filter((a) => a.outcome === 'failed').length,
+      unused: s.unusedKeys,
+      orphaned: s.orphanedKeys,
+      inGrace: s.keysInGrace,
+      rotated: done(['rotate', 'resume-rotation']),
+      disabled: done(['disable-key']),
+      deleted: done(['delete-key']),
+      findings: input.plan.findings.length,
+    },
+    keys: rows,
+    actions: actionRows,
+    findings: input.plan.findings,
+  };
+
+  function managedRow(
+    m: ManagedKey,
+    secret: Inventory['secrets'][number] | undefined,
+    r: ReportInput,
+  ): KeyRow {
+    const current = secret === undefined ? undefined : versionWithStage(secret, 'AWSCURRENT');
+    const pending = secret === undefined ? undefined : versionWithStage(secret, 'AWSPENDING');
+    const previous = secret === undefined ? undefined : versionWithStage(secret, 'AWSPREVIOUS');
+    const choice = resolvePolicy(m, config);
+    const policy = choice.ok ? choice.policy : undefined;
+    let state: KeyState;
+    if (m.version !== undefined && m.version === current) state = 'active';
+    else if (m.version !== undefined && m.version === pending) state = 'pending';
+    else state = m.key.enabled ? 'retiring' : 'disabled';
+    const since = m.activatedAt ?? m.createdAt;
+    const age = since === undefined ? null : Math.floor((r.now.getTime() - since.getTime()) / 86_400_000);
+    // An active key is compliant while younger than its policy's period plus grace.
+    const compliant =
+      state !== 'active' ||
+      (policy !== undefined &&
+        since !== undefined &&
+        r.now < addDays(since, policy.periodDays + policy.graceDays));
+    const successor = siblings(m)
+      .filter((k) => k.activatedAt !== undefined && (k.generation ?? -Infinity) > (m.generation ?? Infinity))
+      .sort((a, b) => a.generation! - b.generation!)[0];
+    return {
+      keyId: m.key.id,
+      keyName: m.key.name,
+      credential: m.credential,
+      generation: m.generation ?? null,
+      usagePlans: [...m.key.planIds].sort(),
+      secretArn: secret?.arn ?? null,
+      currentVersion: current ?? null,
+      previousVersion: previous ?? null,
+      state,
+      enabled: m.key.enabled,
+      policy: choice.ok ? choice.name : (m.policyName ?? null),
+      periodDays: policy?.periodDays ?? null,
+      createdAt: iso(m.createdAt),
+      activatedAt: iso(m.activatedAt),
+      retiringAt: state === 'active' || state === 'pending' ? null : iso(successor?.activatedAt),
+      disabledAt: iso(m.disabledAt),
+      deletedAt: null,
+      daysSinceRotation: state === 'active' ? age : null,
+      compliant,
+      trigger: null,
+      action: null,
+      reason: null,
+      outcome: null,
+      error: null,
+    };
+  }
+}
+
+function currentKeyOf(actions: Action[], row: ActionRow): string | null {
+  const action = actions.find((a) => a.kind === 'rotate' && a.credential === row.credential);
+  return action?.kind === 'rotate' ? action.currentKeyId : null;
+}
+
+function unmanagedRow(
+  keyId: string,
+  keyName: string,
+  enabled: boolean,
+  planIds: string[],
+  created: Date | undefined,
+): KeyRow {
+  return {
+    keyId,
+    keyName,
+    credential: null,
+    generation: null,
+    usagePlans: [...planIds].sort(),
+    secretArn: null,
+    currentVersion: null,
+    previousVersion: null,
+    state: 'unmanaged',
+    enabled,
+    policy: null,
+    periodDays: null,
+    createdAt: iso(created),
+    activatedAt: null,
+    retiringAt: null,
+    disabledAt: null,
+    deletedAt: null,
+    daysSinceRotation: null,
+    compliant: false,
+    trigger: null,
+    action: null,
+    reason: null,
+    outcome: null,
+    error: null,
+  };
+}
+
+function attachAction(row: KeyRow, action: ActionRow | undefined, trigger: Trigger): void {
+  if (action === undefined) return;
+  row.action = action.kind;
+  row.reason = action.reason;
+  row.outcome = action.outcome;
+  row.error = action.error;
+  row.trigger = trigger;
+}

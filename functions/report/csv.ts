@@ -1,0 +1,45 @@
+import type { KeyRow, RunReport } from '../core/report.js';
+
+export const CSV_COLUMNS: (keyof KeyRow)[] = [
+  'keyId',
+  'keyName',
+  'credential',
+  'generation',
+  'state',
+  'enabled',
+  'usagePlans',
+  'secretArn',
+  'currentVersion',
+  'previousVersion',
+  'policy',
+  'periodDays',
+  'createdAt',
+  'activatedAt',
+  'retiringAt',
+  'disabledAt',
+  'deletedAt',
+  'daysSinceRotation',
+  'compliant',
+  'trigger',
+  'action',
+  'reason',
+  'outcome',
+  'error',
+];
+
+/** RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed with a quote. */
+function cell(value: unknown): string {
+  let text =
+    value === null || value === undefined ? '' : Array.isArray(value) ? value.join(';') : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One row per key, plus the run id on every row so samples from many runs can be merged. */
+export function reportToCsv(report: RunReport): string {
+  const header = ['runId', ...CSV_COLUMNS].join(',');
+  const rows = report.keys.map((row) =>
+    [cell(report.runId), ...CSV_COLUMNS.map((c) => cell(row[c]))].join(','),
+  );
+  return `${[header, ...rows].join('\r\n')}\r\n`;
+}

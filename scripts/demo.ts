@@ -1,0 +1,141 @@
+/**
+ * The quick-start demo: starts the emulator, seeds a realistic account, runs the reconciler once a
+ * day for a simulated year, and prints what happened. Nothing here touches a real AWS account.
+ */
+import {
+  APIGatewayClient,
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
+  UpdateApiKeyCommand,
+} from '@aws-sdk/client-api-gateway';
+import { startEmulator } from '../emulator/start.js';
+import { runCli } from '../cli/main.js';
+import { createClients } from '../functions/commons/clients.js';
+import { createLogger } from '../functions/commons/logger.js';
+import { onboardCredential } from '../functions/aws/onboard.js';
+import { defaultConfig } from '../functions/core/config.js';
+import { reconcile, type RunResult } from '../functions/reconcile/run.js';
+import { generateKeyValue } from '../functions/rotation/secret-value.js';
+import { inProcessStarter } from '../functions/rotation/starter.js';
+import { createPlans } from '../emulator/seed-account.js';
+
+const START = new Date('2026-01-01T03:00:00Z');
+const DAYS = 365;
+const at = (day: number) => new Date(START.getTime() + day * 86_400_000);
+
+const CONSUMERS = [
+  ['acme-checkout', '30d'],
+  ['acme-mobile', '30d'],
+  ['bluebird-bank', '30d'],
+  ['contoso-erp', '60d'],
+  ['fabrikam-pos', '60d'],
+  ['globex-partner', '90d'],
+  ['initech-reports', '90d'],
+  ['umbrella-logistics', '60d'],
+  ['wayne-payroll', '30d'],
+  ['stark-iot', '90d'],
+  ['hooli-search', '60d'],
+  ['pied-piper', '90d'],
+] as const;
+
+async function main(): Promise<void> {
+  const emulator = await startEmulator();
+  console.log(`emulator: moto server on ${emulator.endpoint} (account 123456789012, us-east-1)\n`);
+  try {
+    const config = defaultConfig();
+    const clients = createClients({
+      region: 'us-east-1',
+      endpoint: emulator.endpoint,
+      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+    });
+    const log = createLogger({ sink: () => {}, level: 'SILENT' });
+
+    const plans = await createPlans(clients.apigw, ['gold', 'silver', 'partners']);
+    for (const [i, [credential, policy]] of CONSUMERS.entries()) {
+      const usagePlanIds = i % 4 === 0 ? [plans[i % 3]!, plans[(i + 1) % 3]!] : [plans[i % 3]!];
+      await onboardCredential({ ...clients, config, now: at(i % 10) }, { credential, usagePlanIds, policy });
+    }
+    await seedUnmanagedKeys(clients.apigw, plans[0]!);
+    console.log(
+      `seeded: ${CONSUMERS.length} credentials (30/60/90-day policies) in 3 usage plans, and 3 unmanaged keys\n`,
+    );
+
+    const months = new Map<string, { rotated: number; disabled: number; deleted: number; failed: number }>();
+    const runs: RunResult[] = [];
+    for (let day = 1; day <= DAYS; day++) {
+      const now = at(day);
+      const result = await reconcile({
+        clients,
+        config,
+        now,
+        log,
+        startRotation: inProcessStarter({ ...clients, config, now: () => now, log }),
+      });
+      runs.push(result);
+      const month = now.toISOString().slice(0, 7);
+      const row = months.get(month) ?? { rotated: 0, disabled: 0, deleted: 0, failed: 0 };
+      for (const o of result.outcomes) {
+        if (o.status === 'failed') row.failed++;
+        else if (o.action.kind === 'rotate' || o.action.kind === 'resume-rotation') row.rotated++;
+        else if (o.action.kind === 'disable-key') row.disabled++;
+        else if (o.action.kind === 'delete-key') row.deleted++;
+      }
+      months.set(month, row);
+    }
+
+    console.log('a simulated year of daily runs:');
+    console.log('  month     rotated  disabled  deleted  failed');
+    for (const [month, r] of months) {
+      console.log(
+        `  ${month}  ${pad(r.rotated, 7)}  ${pad(r.disabled, 8)}  ${pad(r.deleted, 7)}  ${pad(r.failed, 6)}`,
+      );
+    }
+    const total = [...months.values()].reduce(
+      (t, r) => ({
+        rotated: t.rotated + r.rotated,
+        disabled: t.disabled + r.disabled,
+        deleted: t.deleted + r.deleted,
+        failed: t.failed + r.failed,
+      }),
+      { rotated: 0, disabled: 0, deleted: 0, failed: 0 },
+    );
+    console.log(
+      `  total     ${pad(total.rotated, 7)}  ${pad(total.disabled, 8)}  ${pad(total.deleted, 7)}  ${pad(total.failed, 6)}`,
+    );
+    const quiet = runs.filter((r) => r.plan.actions.length === 0).length;
+    console.log(`  ${quiet} of ${DAYS} runs had nothing due and made no write call\n`);
+
+    console.log(`what the next run would do (keyrot plan --now ${at(DAYS + 1).toISOString()}):`);
+    await runCli(['plan', '--endpoint-url', emulator.endpoint, '--now', at(DAYS + 1).toISOString()], {
+      stdout: (t) => process.stdout.write(t),
+      stderr: (t) => process.stderr.write(t),
+    });
+    if (total.failed > 0) process.exitCode = 1;
+  } finally {
+    await emulator.stop();
+  }
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width);
+
+/** Keys created by hand over the years: the kind the hygiene checks report. */
+async function seedUnmanagedKeys(apigw: APIGatewayClient, planId: string): Promise<void> {
+  for (const name of ['legacy-batch-job', 'temp-load-test', 'old-partner-2019']) {
+    const key = await apigw.send(new CreateApiKeyCommand({ name, enabled: true, value: generateKeyValue() }));
+    if (name === 'legacy-batch-job') {
+      await apigw.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId: key.id, keyType: 'API_KEY' }),
+      );
+    }
+    if (name === 'old-partner-2019') {
+      await apigw.send(
+        new UpdateApiKeyCommand({
+          apiKey: key.id,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
+        }),
+      );
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,132 @@
+import type { SdkPlugin } from '../../functions/commons/clients.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { accountPlugin, emulatorEndpoint } from '../support/emulator-account.js';
+import { createPlans, leakedValues, readAwsState, World } from '../support/world.js';
+
+function failing(commandName: string): SdkPlugin {
+  return {
+    applyToStack: (stack) =>
+      stack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === commandName) {
+            throw Object.assign(new Error('injected: service unavailable'), {
+              name: 'ServiceUnavailableException',
+            });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'failOne' },
+      ),
+  };
+}
+
+async function cli(world: World, args: string[], plugins: SdkPlugin[] = []) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli([...args, '--endpoint-url', emulatorEndpoint()], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    plugins: [accountPlugin(world.accountId), world.recorder.plugin(), ...plugins],
+  });
+  return { code, stdout, stderr };
+}
+
+describe('keyrot CLI on the emulator', async () => {
+  const world = new World();
+  const [gold] = await createPlans(world.raw().apigw, ['gold']);
+  const outputs: string[] = [];
+
+  it('onboard creates a credential: its secret and a first key in the plan', async () => {
+    const out = await cli(world, [
+      'onboard',
+      'acme',
+      '--plan',
+      gold!,
+      '--policy',
+      '30d',
+      '--now',
+      '2026-01-01T00:00:00Z',
+      '--json',
+    ]);
+    outputs.push(out.stdout, out.stderr);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ credential: 'acme', keyId: expect.any(String) });
+  });
+
+  it('plan --json: nothing due, nothing written, exit 0', async () => {
+    world.recorder.reset();
+    const out = await cli(world, ['plan', '--now', '2026-01-15T00:00:00Z', '--json']);
+    outputs.push(out.stdout, out.stderr);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ dryRun: true, actions: [], stats: { managedKeys: 1 } });
+    expect(world.recorder.writes()).toEqual([]);
+  });
+
+  it('plan shows the due rotation and why; it writes nothing', async () => {
+    world.recorder.reset();
+    const out = await cli(world, ['plan', '--now', '2026-02-01T00:00:00Z']);
+    outputs.push(out.stdout, out.stderr);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(
+      /planned\s+rotate\s+acme\s+.*policy 30d rotates every 30 days \(due 2026-01-31\)/,
+    );
+    expect(world.recorder.writes()).toEqual([]);
+  });
+
+  it('apply rotates it (exit 0), and the new key is current', async () => {
+    const out = await cli(world, ['apply', '--now', '2026-02-01T00:00:00Z', '--json']);
+    outputs.push(out.stdout, out.stderr);
+    expect(out.code).toBe(0);
+    const result = JSON.parse(out.stdout);
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({ kind: 'rotate', credential: 'acme', status: 'done' }),
+    ]);
+    const state = await readAwsState(world);
+    const current = state.keys.find((k) => k.value === state.secrets[0]?.currentValue);
+    expect(current?.tags['rotation:generation']).toBe('2');
+  });
+
+  it('apply exits 1 when an action fails, and names the failure', async () => {
+    const out = await cli(
+      world,
+      ['apply', '--now', '2026-03-05T00:00:00Z'],
+      [failing('CreateApiKeyCommand')],
+    );
+    outputs.push(out.stdout, out.stderr);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('failed  rotate');
+    expect(out.stdout).toContain('ServiceUnavailableException');
+  });
+
+  it.each([
+    [['plan', '--now', 'yesterday'], '--now "yesterday" is not an ISO-8601 time'],
+    [
+      ['plan', '--config', '/nonexistent/keyrot.json'],
+      'config file /nonexistent/keyrot.json cannot be read: ENOENT',
+    ],
+    [['onboard', 'bad name!', '--plan', 'x'], 'credential "bad name!" is not a valid name'],
+    [
+      ['onboard', 'other', '--plan', 'x', '--policy', 'weekly'],
+      'policy "weekly" is not one of 30d, 60d, 90d',
+    ],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['plan', '--rotation', 'sometimes'], "argument 'sometimes' is invalid"],
+  ])('bad input %j exits 2 with a clear message', async (args, message) => {
+    const out = await cli(world, args);
+    outputs.push(out.stdout, out.stderr);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(message);
+  });
+
+  it('I4: no key value appears in anything the CLI printed', async () => {
+    const state = await readAwsState(world);
+    expect(state.keys.length).toBeGreaterThanOrEqual(2);
+    expect(
+      leakedValues(
+        state.keys.map((k) => k.value),
+        outputs,
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+import type { SdkPlugin } from '../../functions/commons/clients.js';
+
+/** Calls that change AWS state. CloudWatch's PutMetricData is counted apart: the heartbeat is sent every run. */
+export function isWriteCall(commandName: string): boolean {
+  return (
+    /^(Create|Update|Delete|Put|Tag|Untag|Rotate|Import|Restore|Cancel)/.test(commandName) &&
+    commandName !== 'PutMetricDataCommand'
+  );
+}
+
+export interface CallRecord {
+  command: string;
+  input: unknown;
+}
+
+/** Records every command sent through the clients it is plugged into. */
+export class CallRecorder {
+  readonly calls: CallRecord[] = [];
+
+  plugin(): SdkPlugin {
+    return {
+      applyToStack: (stack) => {
+        stack.add(
+          (next, context) => async (args) => {
+            this.calls.push({ command: String(context.commandName), input: args.input });
+            return next(args);
+          },
+          { step: 'initialize', name: 'keyrotCallRecorder' },
+        );
+      },
+    };
+  }
+
+  writes(): CallRecord[] {
+    return this.calls.filter((c) => isWriteCall(c.command));
+  }
+
+  count(command: string): number {
+    return this.calls.filter((c) => c.command === command).length;
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+  }
+}
+
+export class SimulatedCrash extends Error {
+  override name = 'SimulatedCrash';
+}
+
+export interface CrashPoint {
+  /** The n-th write call (1-based) of the run. */
+  write: number;
+  when: 'before' | 'after';
+}
+
+/**
+ * Stops the "process" at one write call: the call is not sent (before) or its answer is lost (after),
+ * and every later call of the run fails too, as if the Lambda had died there.
+ */
+export class Crasher {
+  private writes = 0;
+  dead = false;
+  crashedAt: string | undefined;
+
+  constructor(private readonly point: CrashPoint) {}
+
+  plugin(): SdkPlugin {
+    return {
+      applyToStack: (stack) => {
+        stack.add(
+          (next, context) => async (args) => {
+            const command = String(context.commandName);
+            if (this.dead) throw new SimulatedCrash(`process stopped before ${command}`);
+            if (!isWriteCall(command)) return next(args);
+            this.writes++;
+            if (this.writes === this.point.write && this.point.when === 'before') {
+              this.dead = true;
+              this.crashedAt = command;
+              throw new SimulatedCrash(`crash before ${command}`);
+            }
+            const result = await next(args);
+            if (this.writes === this.point.write && this.point.when === 'after') {
+              this.dead = true;
+              this.crashedAt = command;
+              throw new SimulatedCrash(`crash after ${command}`);
+            }
+            return result;
+          },
+          { step: 'initialize', name: 'keyrotCrasher' },
+        );
+      },
+    };
+  }
+}

@@ -1,0 +1,220 @@
+import {
+  APIGatewayClient,
+  paginateGetApiKeys,
+  paginateGetUsagePlanKeys,
+  paginateGetUsagePlans,
+} from '@aws-sdk/client-api-gateway';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  paginateListSecrets,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
+import { createLogger } from '../../functions/commons/logger.js';
+import { defaultConfig, type Config } from '../../functions/core/config.js';
+import { reconcile, type RunResult } from '../../functions/reconcile/run.js';
+import { inProcessStarter } from '../../functions/rotation/starter.js';
+import { accountPlugin, emulatorEndpoint, newAccountId } from './emulator-account.js';
+import { CallRecorder } from './faults.js';
+
+export { createPlans } from '../../emulator/seed-account.js';
+
+export const T0 = new Date('2026-01-01T03:00:00.000Z');
+export const dayAt = (day: number) => new Date(T0.getTime() + day * 86_400_000);
+
+/** One emulator account, the product's clients for it, and everything the run printed. */
+export class World {
+  readonly accountId = newAccountId();
+  readonly region = 'us-east-1';
+  readonly recorder = new CallRecorder();
+  readonly logs: string[] = [];
+  readonly config: Config;
+
+  constructor(config: Config = defaultConfig()) {
+    this.config = config;
+  }
+
+  /** Fresh clients, as a new Lambda invocation would have; extra plugins inject faults. */
+  clients(plugins: SdkPlugin[] = []): AwsClients {
+    return createClients({
+      region: this.region,
+      endpoint: emulatorEndpoint(),
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+      plugins: [accountPlugin(this.accountId), this.recorder.plugin(), ...plugins],
+    });
+  }
+
+  /** Clients the test uses to read AWS state directly, not through the product's inventory. */
+  raw(): { apigw: APIGatewayClient; secrets: SecretsManagerClient } {
+    const config = {
+      region: this.region,
+      endpoint: emulatorEndpoint(),
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    };
+    const apigw = new APIGatewayClient(config);
+    const secrets = new SecretsManagerClient(config);
+    apigw.middlewareStack.use(accountPlugin(this.accountId));
+    secrets.middlewareStack.use(accountPlugin(this.accountId));
+    return { apigw, secrets };
+  }
+
+  log() {
+    return createLogger({ sink: (line) => this.logs.push(line), level: 'DEBUG' });
+  }
+
+  /** One reconciler run on simulated day `day`, rotations driven in-process as on the emulator. */
+  async run(day: number, plugins: SdkPlugin[] = [], options: { dryRun?: boolean } = {}): Promise<RunResult> {
+    const clients = this.clients(plugins);
+    const now = dayAt(day);
+    const log = this.log();
+    return reconcile({
+      clients,
+      config: this.config,
+      now,
+      log,
+      dryRun: options.dryRun,
+      startRotation: inProcessStarter({ ...clients, config: this.config, now: () => now, log }),
+    });
+  }
+}
+
+export interface KeyState {
+  id: string;
+  name: string;
+  value: string;
+  enabled: boolean;
+  tags: Record<string, string>;
+  planIds: string[];
+}
+
+export interface SecretState {
+  name: string;
+  credential: string;
+  currentValue: string | undefined;
+  versions: Record<string, string[]>;
+  rotationEnabled: boolean;
+  lastRotatedDate: Date | undefined;
+}
+
+export interface AwsState {
+  keys: KeyState[];
+  secrets: SecretState[];
+}
+
+/** Reads the account with plain SDK calls, values included: the ground truth invariants are checked on. */
+export async function readAwsState(world: World): Promise<AwsState> {
+  const { apigw, secrets } = world.raw();
+  const keys: KeyState[] = [];
+  for await (const page of paginateGetApiKeys({ client: apigw }, { includeValues: true, limit: 500 })) {
+    for (const k of page.items ?? []) {
+      keys.push({
+        id: k.id ?? '',
+        name: k.name ?? '',
+        value: k.value ?? '',
+        enabled: k.enabled ?? false,
+        tags: { ...k.tags },
+        planIds: [],
+      });
+    }
+  }
+  for await (const page of paginateGetUsagePlans({ client: apigw }, { limit: 500 })) {
+    for (const plan of page.items ?? []) {
+      for await (const kp of paginateGetUsagePlanKeys(
+        { client: apigw },
+        { usagePlanId: plan.id, limit: 500 },
+      )) {
+        for (const item of kp.items ?? []) keys.find((k) => k.id === item.id)?.planIds.push(plan.id ?? '');
+      }
+    }
+  }
+  for (const k of keys) k.planIds.sort();
+  const found: SecretState[] = [];
+  for await (const page of paginateListSecrets({ client: secrets }, {})) {
+    for (const s of page.SecretList ?? []) {
+      const described = await secrets.send(new DescribeSecretCommand({ SecretId: s.ARN }));
+      let currentValue: string | undefined;
+      try {
+        const v = await secrets.send(
+          new GetSecretValueCommand({ SecretId: s.ARN, VersionStage: 'AWSCURRENT' }),
+        );
+        currentValue = (JSON.parse(v.SecretString ?? '{}') as { apiKey?: string }).apiKey;
+      } catch {
+        currentValue = undefined;
+      }
+      found.push({
+        name: s.Name ?? '',
+        credential: (s.Name ?? '').replace(world.config.secretPrefix, ''),
+        currentValue,
+        versions: { ...described.VersionIdsToStages },
+        rotationEnabled: described.RotationEnabled ?? false,
+        lastRotatedDate: described.LastRotatedDate,
+      });
+    }
+  }
+  return { keys, secrets: found };
+}
+
+/** I1 and I2 on one state; returns what is violated, empty when all hold. */
+export function checkKeyInvariants(
+  state: AwsState,
+  plansOf: Map<string, string[]>,
+  config: Config,
+): string[] {
+  const violations: string[] = [];
+  const credentialTag = `${config.tagPrefix}credential`;
+  for (const secret of state.secrets) {
+    const keys = state.keys.filter((k) => k.tags[credentialTag] === secret.credential);
+    const current = state.keys.find((k) => k.value === secret.currentValue);
+    const want = plansOf.get(secret.credential) ?? [];
+    if (current === undefined) violations.push(`I1 ${secret.credential}: AWSCURRENT names no existing key`);
+    else {
+      if (!current.enabled) violations.push(`I1 ${secret.credential}: current key ${current.id} is disabled`);
+      const missing = want.filter((p) => !current.planIds.includes(p));
+      if (missing.length > 0)
+        violations.push(`I1 ${secret.credential}: current key not in plans ${missing.join(',')}`);
+    }
+    const currentGen = Number(current?.tags[`${config.tagPrefix}generation`] ?? 0);
+    const newer = keys.filter((k) => Number(k.tags[`${config.tagPrefix}generation`]) > currentGen);
+    if (newer.length > 1) violations.push(`I2 ${secret.credential}: ${newer.length} pending keys`);
+    const currentVersions = Object.entries(secret.versions).filter(([, s]) => s.includes('AWSCURRENT'));
+    if (currentVersions.length !== 1)
+      violations.push(`I2 ${secret.credential}: ${currentVersions.length} AWSCURRENT versions`);
+  }
+  return violations;
+}
+
+/** I3 across runs: a key may vanish only after it was seen disabled for the whole disable window. */
+export class DeletionWatch {
+  private readonly firstSeenDisabled = new Map<string, number>();
+  private known = new Set<string>();
+  readonly violations: string[] = [];
+
+  observe(state: AwsState, day: number, windowDays: (key: KeyState) => number): void {
+    const present = new Map(state.keys.map((k) => [k.id, k]));
+    for (const id of this.known) {
+      if (present.has(id)) continue;
+      const since = this.firstSeenDisabled.get(id);
+      const key = this.lastSeen.get(id);
+      const window = key === undefined ? Infinity : windowDays(key);
+      if (since === undefined || day - since < window) {
+        this.violations.push(`I3 key ${id} deleted on day ${day}, disabled since day ${since ?? 'never'}`);
+      }
+    }
+    for (const key of state.keys) {
+      if (!key.enabled && !this.firstSeenDisabled.has(key.id)) this.firstSeenDisabled.set(key.id, day);
+      if (key.enabled) this.firstSeenDisabled.delete(key.id);
+      this.lastSeen.set(key.id, key);
+    }
+    this.known = new Set(present.keys());
+  }
+
+  private readonly lastSeen = new Map<string, KeyState>();
+}
+
+/** I4: which of the given secret values appear in any of the texts. */
+export function leakedValues(values: Iterable<string>, texts: string[]): string[] {
+  const all = texts.join('\n');
+  return [...values].filter((v) => v.length > 0 && all.includes(v));
+}
