@@ -93,7 +93,8 @@ export interface ReportInput {
 }
 
 const iso = (date: Date | undefined) => (date === undefined ? null : date.toISOString());
-const keyOf = (action: Action): string | null => ('keyId' in action ? action.keyId : null);
+const keyOf = (action: Action): string | null =>
+  'keyId' in action ? action.keyId : action.kind === 'rotate' ? action.currentKeyId : null;
 
 /** The run's report: every key after the run (and those it deleted), every action, every finding. */
 export function buildRunReport(input: ReportInput): RunReport {
@@ -111,14 +112,21 @@ export function buildRunReport(input: ReportInput): RunReport {
       error: o?.error === undefined ? null : `${o.error.name}: ${o.error.message}`,
     };
   });
+  // Credential-level actions are shown on the key that was current when the run planned them.
+  const beforeIndex = indexCredentials(input.before, config);
+  const currentKey = new Map<string, string>();
+  for (const c of beforeIndex.credentials) {
+    const version = c.secret === undefined ? undefined : versionWithStage(c.secret, 'AWSCURRENT');
+    const key = c.keys.find((k) => k.version !== undefined && k.version === version);
+    if (key !== undefined) currentKey.set(c.name, key.key.id);
+  }
   const byKey = new Map<string, ActionRow>();
   for (const row of actionRows) {
-    const keyId = row.keyId ?? (row.kind === 'rotate' ? currentKeyOf(input.plan.actions, row) : null);
-    if (keyId !== null) byKey.set(keyId, row);
+    const keyId = row.keyId ?? currentKey.get(row.credential ?? '');
+    if (keyId !== undefined) byKey.set(keyId, row);
   }
 
   const index = indexCredentials(input.after, config);
-  const beforeIndex = indexCredentials(input.before, config);
   const siblings = (m: ManagedKey) =>
     [...index.credentials, ...beforeIndex.credentials]
       .filter((c) => c.name === m.credential)
@@ -158,9 +166,11 @@ export function buildRunReport(input: ReportInput): RunReport {
     attachAction(row, byKey.get(key.id), input.trigger);
     rows.push(row);
   }
+  // By credential and generation; unmanaged keys last.
   rows.sort(
     (a, b) =>
-      (a.credential ?? '~').localeCompare(b.credential ?? '~') ||
+      Number(a.credential === null) - Number(b.credential === null) ||
+      (a.credential ?? '').localeCompare(b.credential ?? '') ||
       (a.generation ?? 0) - (b.generation ?? 0) ||
       a.keyId.localeCompare(b.keyId),
   );
@@ -246,11 +256,6 @@ export function buildRunReport(input: ReportInput): RunReport {
       error: null,
     };
   }
-}
-
-function currentKeyOf(actions: Action[], row: ActionRow): string | null {
-  const action = actions.find((a) => a.kind === 'rotate' && a.credential === row.credential);
-  return action?.kind === 'rotate' ? action.currentKeyId : null;
 }
 
 function unmanagedRow(

@@ -55,7 +55,8 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     findings: plan.findings.length,
     ...plan.stats,
   });
-  for (const finding of plan.findings) log.warn('finding', { ...finding });
+  // Findings are in the plan, the report and the metrics; the log keeps them for Logs Insights.
+  for (const finding of plan.findings) log.info('finding', { finding });
   if (dryRun) return { runId, trigger, now: options.now, dryRun, inventory, plan, outcomes: [], metrics: [] };
 
   const effects = awsEffects({
