@@ -14,7 +14,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const emulator = await startEmulator({ port });
 console.log(`KEYROT emulator listening on ${emulator.endpoint}`);
 console.log('Point the CLI or the AWS CLI at it, with any credentials:');
-console.log(`  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`);
+console.log(
+  `  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
+);
 console.log(`  npx keyrot plan --endpoint-url ${emulator.endpoint}`);
 const stop = async () => {
   await emulator.stop();

@@ -25,7 +25,10 @@ export class SinkLogger extends Logger {
 }
 
 export function createLogger(options: { sink?: (line: string) => void; level?: string } = {}): Logger {
-  const level = (options.level ?? process.env.LOG_LEVEL ?? 'INFO') as ConstructorOptions['logLevel'];
-  const base: ConstructorOptions = { serviceName: 'keyrot', logLevel: level };
+  // Without an explicit level, Powertools reads POWERTOOLS_LOG_LEVEL (or the Lambda's log level).
+  const base: ConstructorOptions = {
+    serviceName: 'keyrot',
+    ...(options.level !== undefined && { logLevel: options.level as ConstructorOptions['logLevel'] }),
+  };
   return options.sink === undefined ? new Logger(base) : new SinkLogger(options.sink, base);
 }
