@@ -33,7 +33,9 @@ describe('Lambda handlers, as AWS invokes them', () => {
     for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
       await handler({ Step, SecretId: onboarded.secretArn, ClientRequestToken: rotation.VersionId ?? '' });
     }
-    const described = await clients.secrets.send(new DescribeSecretCommand({ SecretId: onboarded.secretArn }));
+    const described = await clients.secrets.send(
+      new DescribeSecretCommand({ SecretId: onboarded.secretArn }),
+    );
     expect(described.VersionIdsToStages?.[rotation.VersionId ?? '']).toContain('AWSCURRENT');
     expect(described.VersionIdsToStages?.[onboarded.version]).toContain('AWSPREVIOUS');
     const { handler: reconcile } = await import('../../functions/reconciler.js');
@@ -44,6 +46,12 @@ describe('Lambda handlers, as AWS invokes them', () => {
   it('the scheduled reconciler runs and answers with counts', async () => {
     const { handler } = await import('../../functions/reconciler.js');
     const result = await handler({ source: 'aws.scheduler' });
-    expect(result).toEqual({ runId: expect.any(String), actions: 0, done: 0, failed: 0, findings: expect.any(Number) });
+    expect(result).toEqual({
+      runId: expect.any(String),
+      actions: 0,
+      done: 0,
+      failed: 0,
+      findings: expect.any(Number),
+    });
   });
 });

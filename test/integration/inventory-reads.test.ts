@@ -11,7 +11,9 @@ describe('inventory reads grow with keys/500 and plans, never one call per key',
   const KEYS = 1_201;
   for (let i = 0; i < KEYS; i++) {
     const key = await apigw.send(new CreateApiKeyCommand({ name: `bulk-${i}`, enabled: true }));
-    await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId: plans[i % 3]!, keyId: key.id, keyType: 'API_KEY' }));
+    await apigw.send(
+      new CreateUsagePlanKeyCommand({ usagePlanId: plans[i % 3]!, keyId: key.id, keyType: 'API_KEY' }),
+    );
   }
 
   it('1,201 keys in 3 plans: 3 GetApiKeys pages, 1 GetUsagePlans, one GetUsagePlanKeys and one GetUsage per plan', async () => {
@@ -20,9 +22,14 @@ describe('inventory reads grow with keys/500 and plans, never one call per key',
     expect(inventory.keys).toHaveLength(KEYS);
     expect(inventory.keys.every((k) => k.planIds.length === 1)).toBe(true);
     const calls = Object.fromEntries(
-      ['GetApiKeysCommand', 'GetUsagePlansCommand', 'GetUsagePlanKeysCommand', 'GetUsageCommand', 'ListSecretsCommand', 'GetApiKeyCommand'].map(
-        (c) => [c, world.recorder.count(c)],
-      ),
+      [
+        'GetApiKeysCommand',
+        'GetUsagePlansCommand',
+        'GetUsagePlanKeysCommand',
+        'GetUsageCommand',
+        'ListSecretsCommand',
+        'GetApiKeyCommand',
+      ].map((c) => [c, world.recorder.count(c)]),
     );
     expect(calls).toEqual({
       GetApiKeysCommand: Math.ceil(KEYS / 500),
