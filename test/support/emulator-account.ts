@@ -40,3 +40,26 @@ export function testClientConfig(accountId: string, region = 'us-east-1') {
     maxAttempts: 1,
   };
 }
+
+export interface UsageRecord {
+  usagePlanId: string;
+  keyId: string;
+  /** YYYY-MM-DD */
+  date: string;
+  used: number;
+  remaining?: number;
+}
+
+/** Seeds GetUsage data through the emulator's test-only route (moto dispatches it by the signed service). */
+export async function seedUsage(accountId: string, region: string, records: UsageRecord[]): Promise<void> {
+  const response = await fetch(`${emulatorEndpoint()}/_keyrot/usage`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-moto-account-id': accountId,
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/apigateway/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify(records),
+  });
+  if (!response.ok) throw new Error(`seeding usage failed: HTTP ${response.status} ${await response.text()}`);
+}
