@@ -6,7 +6,8 @@ import { InputError, errorMessage } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
 import { createLogger } from '../functions/commons/logger.js';
 import { onboardCredential } from '../functions/aws/onboard.js';
-import { reconcile } from '../functions/reconcile/run.js';
+import { reconcile, type RunResult } from '../functions/reconcile/run.js';
+import { writeReportFiles } from '../functions/report/files.js';
 import { httpCanary } from '../functions/rotation/canary.js';
 import {
   inProcessStarter,
@@ -30,6 +31,7 @@ interface CommonOptions {
   json?: boolean;
   rotation?: 'in-process' | 'secrets-manager';
   logLevel: string;
+  reportDir?: string;
 }
 
 const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
@@ -107,7 +109,14 @@ function withCommonOptions(command: Command): Command {
         'how rotations run: Secrets Manager invokes the rotation Lambda, or in-process (emulator)',
       ).choices(['in-process', 'secrets-manager']),
     )
-    .option('--log-level <level>', 'structured logs on stderr: DEBUG, INFO, WARN, ERROR, SILENT', 'WARN');
+    .option('--log-level <level>', 'structured logs on stderr: DEBUG, INFO, WARN, ERROR, SILENT', 'WARN')
+    .option('--report-dir <dir>', 'also write the run report (JSON, CSV, HTML) to this folder');
+}
+
+async function saveReport(io: CliIo, options: CommonOptions, result: RunResult): Promise<void> {
+  if (options.reportDir === undefined) return;
+  const paths = await writeReportFiles(options.reportDir, result.report);
+  io.stderr(`report: ${paths.html}\n        ${paths.csv}\n        ${paths.json}\n`);
 }
 
 function print(io: CliIo, options: CommonOptions, json: unknown, text: string): void {

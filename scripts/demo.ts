@@ -18,8 +18,13 @@ import { reconcile, type RunResult } from '../functions/reconcile/run.js';
 import { generateKeyValue } from '../functions/rotation/secret-value.js';
 import { inProcessStarter } from '../functions/rotation/starter.js';
 import { createPlans } from '../emulator/seed-account.js';
+import { seedUsage, type UsageRecord } from '../emulator/seed-usage.js';
+import { writeReportFiles } from '../functions/report/files.js';
+import { day as dayOf } from '../functions/core/time.js';
 
 const START = new Date('2026-01-01T03:00:00Z');
+/** A consumer that stopped calling the API: the hygiene checks report its key as unused. */
+const DORMANT = 'initech-reports';
 const DAYS = 365;
 const at = (day: number) => new Date(START.getTime() + day * 86_400_000);
 
@@ -39,6 +44,7 @@ const CONSUMERS = [
 ] as const;
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const emulator = await startEmulator();
   console.log(`emulator: moto server on ${emulator.endpoint} (account 123456789012, us-east-1)\n`);
   try {
@@ -72,6 +78,7 @@ async function main(): Promise<void> {
         startRotation: inProcessStarter({ ...clients, config, now: () => now, log }),
       });
       runs.push(result);
+      await seedTraffic(emulator.endpoint, result, now);
       const month = now.toISOString().slice(0, 7);
       const row = months.get(month) ?? { rotated: 0, disabled: 0, deleted: 0, failed: 0 };
       for (const o of result.outcomes) {
@@ -106,10 +113,27 @@ async function main(): Promise<void> {
     console.log(`  ${quiet} of ${DAYS} runs had nothing due and made no write call\n`);
 
     console.log(`what the next run would do (keyrot plan --now ${at(DAYS + 1).toISOString()}):`);
-    await runCli(['plan', '--endpoint-url', emulator.endpoint, '--now', at(DAYS + 1).toISOString()], {
-      stdout: (t) => process.stdout.write(t),
-      stderr: (t) => process.stderr.write(t),
-    });
+    await runCli(
+      [
+        'plan',
+        '--endpoint-url',
+        emulator.endpoint,
+        '--now',
+        at(DAYS + 1).toISOString(),
+        '--log-level',
+        'SILENT',
+      ],
+      {
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+      },
+    );
+    const last = runs.at(-1)!;
+    const paths = await writeReportFiles('reports', last.report);
+    console.log(
+      `\nthe last run's report (${last.report.keys.length} keys, ${last.report.findings.length} findings):`,
+    );
+    console.log(`  HTML ${paths.html}\n  CSV  ${paths.csv}\n  JSON ${paths.json}`);
     if (total.failed > 0) process.exitCode = 1;
   } finally {
     await emulator.stop();
@@ -117,6 +141,27 @@ async function main(): Promise<void> {
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width);
+
+/**
+ * The day's requests, as API Gateway would meter them: every consumer calls with its current key,
+ * and a consumer whose key was just rotated keeps using the old one for a day before it refreshes.
+ */
+async function seedTraffic(endpoint: string, result: RunResult, now: Date): Promise<void> {
+  const records: UsageRecord[] = [];
+  const date = dayOf(now);
+  for (const row of result.report.keys) {
+    if (row.credential === null || row.credential === DORMANT || !row.enabled) continue;
+    const justRotated =
+      row.state === 'retiring' &&
+      row.retiringAt !== null &&
+      now.getTime() - Date.parse(row.retiringAt) < 86_400_000;
+    if (row.state !== 'active' && !justRotated) continue;
+    const used =
+      row.state === 'active' ? 200 + ((row.keyId.charCodeAt(0) * 37 + now.getUTCDate() * 11) % 4800) : 12;
+    for (const usagePlanId of row.usagePlans) records.push({ usagePlanId, keyId: row.keyId, date, used });
+  }
+  if (records.length > 0) await seedUsage(endpoint, records);
+}
 
 /** Keys created by hand over the years: the kind the hygiene checks report. */
 async function seedUnmanagedKeys(apigw: APIGatewayClient, planId: string): Promise<void> {

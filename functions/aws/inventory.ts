@@ -21,6 +21,7 @@ export async function readInventory(
   clients: { apigw: APIGatewayClient; secrets: SecretsManagerClient },
   config: Config,
   now: Date,
+  options: { hygiene?: boolean } = {},
 ): Promise<Inventory> {
   const [keys, plans, secrets] = await Promise.all([
     readKeys(clients.apigw),
@@ -32,6 +33,7 @@ export async function readInventory(
     for (const keyId of plan.keyIds) byId.get(keyId)?.planIds.push(plan.plan.id);
   }
   const observed: Inventory = { keys, plans: plans.map((p) => p.plan), secrets, problems: [] };
+  if (options.hygiene === false) return observed;
   const { hygiene } = config;
   // Hygiene reads must not stop rotation: a failure is reported and those checks skip this run.
   const [usage, apis] = await Promise.all([

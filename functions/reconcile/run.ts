@@ -6,6 +6,7 @@ import { readInventory } from '../aws/inventory.js';
 import { publishMetrics } from '../aws/metrics-publisher.js';
 import type { Config } from '../core/config.js';
 import { runMetrics, type MetricPoint } from '../core/metrics.js';
+import { buildRunReport, type RunReport } from '../core/report.js';
 import { plan as makePlan } from '../core/plan.js';
 import type { Inventory, Plan, Trigger } from '../core/types.js';
 import type { RotationStarter } from '../rotation/starter.js';
@@ -34,6 +35,7 @@ export interface RunResult {
   plan: Plan;
   outcomes: Outcome[];
   metrics: MetricPoint[];
+  report: RunReport;
 }
 
 /** One reconcile run: observe, plan, apply, report. The same for the schedule, the CLI and tests. */
@@ -57,7 +59,31 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   });
   // Findings are in the plan, the report and the metrics; the log keeps them for Logs Insights.
   for (const finding of plan.findings) log.info('finding', { finding });
-  if (dryRun) return { runId, trigger, now: options.now, dryRun, inventory, plan, outcomes: [], metrics: [] };
+  const report = (outcomes: Outcome[], after: Inventory) =>
+    buildRunReport({
+      runId,
+      trigger,
+      dryRun,
+      now: options.now,
+      config: options.config,
+      before: inventory,
+      plan,
+      outcomes,
+      after,
+    });
+  if (dryRun) {
+    return {
+      runId,
+      trigger,
+      now: options.now,
+      dryRun,
+      inventory,
+      plan,
+      outcomes: [],
+      metrics: [],
+      report: report([], inventory),
+    };
+  }
 
   const effects = awsEffects({
     apigw: options.clients.apigw,
@@ -73,5 +99,19 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     done: outcomes.filter((o) => o.status === 'done').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
   });
-  return { runId, trigger, now: options.now, dryRun, inventory, plan, outcomes, metrics };
+  // The report shows the account as the run left it: observed again when anything was written.
+  const after = outcomes.some((o) => o.status === 'done')
+    ? await readInventory(options.clients, options.config, options.now, { hygiene: false })
+    : inventory;
+  return {
+    runId,
+    trigger,
+    now: options.now,
+    dryRun,
+    inventory,
+    plan,
+    outcomes,
+    metrics,
+    report: report(outcomes, after),
+  };
 }

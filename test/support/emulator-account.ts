@@ -1,5 +1,8 @@
 import type { SdkPlugin } from '../../functions/commons/clients.js';
 import { inject } from 'vitest';
+import { seedUsage as seedUsageRoute, type UsageRecord } from '../../emulator/seed-usage.js';
+
+export type { UsageRecord };
 
 export function emulatorEndpoint(): string {
   return inject('emulatorEndpoint');
@@ -41,25 +44,7 @@ export function testClientConfig(accountId: string, region = 'us-east-1') {
   };
 }
 
-export interface UsageRecord {
-  usagePlanId: string;
-  keyId: string;
-  /** YYYY-MM-DD */
-  date: string;
-  used: number;
-  remaining?: number;
-}
-
-/** Seeds GetUsage data through the emulator's test-only route (moto dispatches it by the signed service). */
+/** Seeds GetUsage data for one test account. */
 export async function seedUsage(accountId: string, region: string, records: UsageRecord[]): Promise<void> {
-  const response = await fetch(`${emulatorEndpoint()}/_keyrot/usage`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-moto-account-id': accountId,
-      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${region}/apigateway/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(records),
-  });
-  if (!response.ok) throw new Error(`seeding usage failed: HTTP ${response.status} ${await response.text()}`);
+  await seedUsageRoute(emulatorEndpoint(), records, { accountId, region });
 }
