@@ -136,6 +136,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   ).action(async (options: CommonOptions) => {
     const s = await session(options, io);
     const result = await reconcile({ ...s, trigger: 'manual', dryRun: true });
+    await saveReport(io, options, result);
     print(io, options, runToJson(result), runToText(result));
   });
 
@@ -144,6 +145,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   ).action(async (options: CommonOptions) => {
     const s = await session(options, io);
     const result = await reconcile({ ...s, trigger: 'manual' });
+    await saveReport(io, options, result);
     print(io, options, runToJson(result), runToText(result));
     if (result.outcomes.some((o) => o.status === 'failed')) exitCode = EXIT.failed;
   });
