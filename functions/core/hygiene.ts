@@ -116,8 +116,8 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
       }
       const since = key.lastUpdatedDate ?? key.createdDate;
       if (since !== undefined && now.getTime() >= addDays(since, window).getTime()) {
-        sink.stats.lingeringKeys++;
         if (!check(key, exempt, 'lingering')) continue;
+        sink.stats.lingeringKeys++;
         const deletes = hygiene.lingering.action === 'disable';
         sink.findings.push({
           ...base,
@@ -144,8 +144,8 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
       return 'disable' as const;
     };
     if (key.planIds.length === 0) {
-      sink.stats.orphanedKeys++;
       if (check(key, exempt, 'orphaned')) {
+        sink.stats.orphanedKeys++;
         const reason = `orphaned: key ${key.id} (${key.name}) is in no usage plan`;
         sink.findings.push({
           ...base,
@@ -155,8 +155,8 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
         });
       }
     } else if (isUnused(key, usage, hygiene.unused.days, now)) {
-      sink.stats.unusedKeys++;
       if (check(key, exempt, 'unused')) {
+        sink.stats.unusedKeys++;
         const reason = `unused: key ${key.id} (${key.name}) had no request from ${usage?.from} to ${usage?.to}`;
         sink.findings.push({ ...base, kind: 'unused', action: disable('unused', reason), message: reason });
       }
@@ -196,9 +196,9 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
       });
     }
     const reportOnly = (kind: 'unused' | 'orphaned', text: string) => {
+      if (!check(key.key, exempt, kind)) return;
       if (kind === 'unused') sink.stats.unusedKeys++;
       else sink.stats.orphanedKeys++;
-      if (!check(key.key, exempt, kind)) return;
       sink.findings.push({
         kind,
         credential: key.credential,

@@ -66,8 +66,12 @@ export class World {
 
   /** One reconciler run on simulated day `day`, rotations driven in-process as on the emulator. */
   async run(day: number, plugins: SdkPlugin[] = [], options: { dryRun?: boolean } = {}): Promise<RunResult> {
+    return this.runAt(dayAt(day), plugins, options);
+  }
+
+  /** One run at any time: for checks that compare with dates moto sets from the real clock. */
+  async runAt(now: Date, plugins: SdkPlugin[] = [], options: { dryRun?: boolean } = {}): Promise<RunResult> {
     const clients = this.clients(plugins);
-    const now = dayAt(day);
     const log = this.log();
     return reconcile({
       clients,
