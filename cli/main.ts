@@ -14,7 +14,14 @@ import {
   secretsManagerStarter,
   type RotationStarter,
 } from '../functions/rotation/starter.js';
-import { runToJson, runToText } from './output.js';
+import { periodText, runToJson, runToText, statusText } from './output.js';
+import { parseDay, parseDuration } from './parse.js';
+import { rotateNow } from '../functions/oncall/rotate-now.js';
+import { rollback } from '../functions/oncall/rollback.js';
+import { buildPeriodReport } from '../functions/core/period-report.js';
+import type { RunReport } from '../functions/core/report.js';
+import { listRunReports } from '../functions/aws/report-bucket.js';
+import { readLocalRunReports, writePeriodReport } from '../functions/report/local-reports.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -27,7 +34,7 @@ interface CommonOptions {
   region?: string;
   endpointUrl?: string;
   config?: string;
-  now?: string;
+  now?: string | boolean;
   json?: boolean;
   rotation?: 'in-process' | 'secrets-manager';
   logLevel: string;
@@ -36,8 +43,8 @@ interface CommonOptions {
 
 const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
-function parseNow(value: string | undefined): Date {
-  if (value === undefined) return new Date();
+function parseNow(value: string | boolean | undefined): Date {
+  if (value === undefined || typeof value === 'boolean') return new Date();
   const date = new Date(value);
   if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
     throw new InputError(
@@ -96,12 +103,17 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
   return { clients, config, now, startRotation, log };
 }
 
-function withCommonOptions(command: Command): Command {
+function withCommonOptions(command: Command, nowFlag = false): Command {
   return command
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
     .option('--endpoint-url <url>', 'AWS endpoint, such as the local emulator (npm run emulator)')
     .option('--config <file>', 'configuration file (JSON); default: built-in policies')
-    .option('--now <time>', 'simulated clock for drills and tests (ISO-8601)')
+    .option(
+      nowFlag ? '--now [time]' : '--now <time>',
+      nowFlag
+        ? 'act now (the default); with a time, a simulated clock for drills'
+        : 'simulated clock for drills and tests (ISO-8601)',
+    )
     .option('--json', 'machine-readable output on stdout')
     .addOption(
       new Option(
@@ -165,6 +177,89 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
     print(io, options, result, `onboarded ${credential}: key ${result.keyId}, secret ${result.secretArn}`);
   });
+
+  withCommonOptions(
+    program
+      .command('rotate')
+      .description(
+        'emergency rotation of a leaked key: rotate now, then revoke or shorten the grace of the old key',
+      )
+      .argument('<credential>', 'the credential to rotate')
+      .option(
+        '--grace <duration>',
+        'grace for the old key: 0 revokes it at once; 30m, 12h, 3d (default: its policy)',
+      ),
+    true,
+  ).action(async (credential: string, options: CommonOptions & { grace?: string }) => {
+    const graceMs = options.grace === undefined ? undefined : parseDuration(options.grace);
+    const s = await session(options, io);
+    const result = await rotateNow(s, { credential, graceMs });
+    const old = result.revoked
+      ? `old key ${result.previousKeyId} disabled (revoked)`
+      : `old key ${result.previousKeyId} works until ${result.graceUntil ?? 'the end of its policy grace'}`;
+    print(io, options, result, `rotated ${credential}: version ${result.version} is current; ${old}`);
+  });
+
+  withCommonOptions(
+    program
+      .command('rollback')
+      .description('make the previous key current again (inside its disable window)')
+      .argument('<credential>', 'the credential to roll back'),
+  ).action(async (credential: string, options: CommonOptions) => {
+    const s = await session(options, io);
+    const result = await rollback(s, credential);
+    print(
+      io,
+      options,
+      result,
+      `rolled back ${credential}: key ${result.restoredKeyId} (version ${result.restoredVersion}) is current and enabled again; key ${result.supersededKeyId} retires after its grace`,
+    );
+  });
+
+  withCommonOptions(
+    program
+      .command('status')
+      .description('every key of one credential (or all), with state, age and next rotation')
+      .argument('[credential]', 'only this credential'),
+  ).action(async (credential: string | undefined, options: CommonOptions) => {
+    const s = await session(options, io);
+    const result = await reconcile({ ...s, trigger: 'manual', dryRun: true });
+    const rows = result.report.keys.filter((k) => credential === undefined || k.credential === credential);
+    if (credential !== undefined && rows.length === 0)
+      throw new InputError(`credential ${JSON.stringify(credential)} not found`);
+    const actions = result.plan.actions.filter(
+      (a) => credential === undefined || a.credential === credential,
+    );
+    print(io, options, { keys: rows, planned: actions }, statusText(rows, actions));
+  });
+
+  withCommonOptions(
+    program
+      .command('report')
+      .description('the audit view of a period, from the stored run reports')
+      .requiredOption('--from <date>', 'first day (YYYY-MM-DD)')
+      .requiredOption('--to <date>', 'last day (YYYY-MM-DD), inclusive')
+      .option('--bucket <name>', 'read run reports from this S3 bucket (runs/YYYY/MM/DD/)')
+      .option('--reports <dir>', 'read run reports from this local folder (as written by --report-dir)'),
+  ).action(
+    async (options: CommonOptions & { from: string; to: string; bucket?: string; reports?: string }) => {
+      const from = parseDay(options.from, '--from');
+      const to = new Date(parseDay(options.to, '--to').getTime() + 86_400_000 - 1);
+      if (to < from) throw new InputError('--to is before --from');
+      if ((options.bucket === undefined) === (options.reports === undefined)) {
+        throw new InputError('give exactly one of --bucket <name> or --reports <dir>');
+      }
+      let runs: RunReport[];
+      if (options.reports !== undefined) runs = await readLocalRunReports(options.reports);
+      else runs = await listRunReports((await session(options, io)).clients.s3, options.bucket!, from, to);
+      const period = buildPeriodReport(runs, from, to);
+      if (options.reportDir !== undefined) {
+        const path = await writePeriodReport(options.reportDir, period);
+        io.stderr(`period report: ${path}\n`);
+      }
+      print(io, options, period, periodText(period));
+    },
+  );
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,5 +1,7 @@
 import type { Action, Finding } from '../functions/core/types.js';
 import type { RunResult } from '../functions/reconcile/run.js';
+import type { PeriodReport } from '../functions/core/period-report.js';
+import type { KeyRow } from '../functions/core/report.js';
 
 /** What `--json` prints: no key values ever reach it, since the reconciler never reads one. */
 export function runToJson(result: RunResult) {
@@ -58,4 +60,44 @@ export function runToText(result: RunResult): string {
 
 function findingLine(finding: Finding): string {
   return `  finding ${finding.kind.padEnd(18)} ${finding.message}`;
+}
+
+export function statusText(rows: KeyRow[], planned: Action[]): string {
+  const lines = [
+    `${'credential'.padEnd(22)} ${'state'.padEnd(10)} ${'key'.padEnd(12)} gen ${'current since'.padEnd(11)} ${'next rotation'.padEnd(13)} plans`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      [
+        (r.credential ?? '(unmanaged)').padEnd(22),
+        r.state.padEnd(10),
+        r.keyId.padEnd(12),
+        String(r.generation ?? '-').padStart(3),
+        (r.activatedAt?.slice(0, 10) ?? '-').padEnd(11),
+        (
+          r.nextRotationAt?.slice(0, 10) ??
+          (r.state === 'disabled' ? `disabled ${r.disabledAt?.slice(0, 10) ?? '?'}` : '-')
+        ).padEnd(13),
+        r.usagePlans.join(','),
+      ].join(' '),
+    );
+  }
+  for (const a of planned) lines.push(`  next run: ${a.kind} ${a.credential ?? ''}: ${a.reason}`);
+  return lines.join('\n');
+}
+
+export function periodText(p: PeriodReport): string {
+  const lines = [
+    `period ${p.from.slice(0, 10)} to ${p.to.slice(0, 10)}: ${p.runs} runs, ${p.totals.rotations} rotations, ${p.totals.retirements} retirements, ${p.totals.failures} failures, ${p.totals.exceptions} exceptions, ${p.totals.credentials} credentials`,
+  ];
+  for (const c of p.credentials) {
+    lines.push(
+      `  ${c.credential}: ${c.rotations.length} rotation(s), ${c.retirements.length} retirement step(s), ${c.exceptions.length} exception(s)`,
+    );
+    for (const r of c.rotations)
+      lines.push(
+        `    ${r.at.slice(0, 10)} ${r.kind} ${r.outcome} (run ${r.runId}, ${r.trigger})${r.error ? `: ${r.error}` : ''}`,
+      );
+  }
+  return lines.join('\n');
 }

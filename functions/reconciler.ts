@@ -2,6 +2,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
 import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
+import { putRunReport } from './aws/report-bucket.js';
 import { reconcile } from './reconcile/run.js';
 import { secretsManagerStarter } from './rotation/starter.js';
 
@@ -23,6 +24,11 @@ export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolea
     trigger:
       event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual',
   });
+  const bucket = process.env.REPORT_BUCKET;
+  if (bucket !== undefined && bucket !== '' && !result.dryRun) {
+    const stored = await putRunReport(clients.s3, bucket, result.report);
+    log.info('report stored', { objects: stored });
+  }
   const failed = result.outcomes.filter((o) => o.status === 'failed').length;
   return {
     runId: result.runId,

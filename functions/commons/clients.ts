@@ -1,5 +1,7 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentity, Pluggable } from '@aws-sdk/types';
 
@@ -11,6 +13,8 @@ export interface AwsClients {
   apigw: APIGatewayClient;
   secrets: SecretsManagerClient;
   cloudwatch: CloudWatchClient;
+  eventbridge: EventBridgeClient;
+  s3: S3Client;
 }
 
 export interface ClientOptions {
@@ -36,11 +40,12 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     apigw: new APIGatewayClient(config),
     secrets: new SecretsManagerClient(config),
     cloudwatch: new CloudWatchClient(config),
+    eventbridge: new EventBridgeClient(config),
+    // Path-style addressing works with every endpoint, the emulator's included.
+    s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
   };
   for (const plugin of options.plugins ?? []) {
-    clients.apigw.middlewareStack.use(plugin);
-    clients.secrets.middlewareStack.use(plugin);
-    clients.cloudwatch.middlewareStack.use(plugin);
+    for (const client of Object.values(clients)) client.middlewareStack.use(plugin);
   }
   return clients;
 }

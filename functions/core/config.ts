@@ -78,6 +78,8 @@ export const ConfigSchema = z
       '90d': { periodDays: 90, graceDays: 14, disableWindowDays: 30 },
     }),
     metricNamespace: z.string().min(1).max(255).default('KeyRotation'),
+    /** EventBridge bus for rotation, retirement and finding events; null turns events off. */
+    eventBusName: z.string().min(1).max(256).nullable().default('default'),
     /** The rotation Lambda's ARN, given to RotateSecret; absent: the secret's configured one. */
     rotationLambdaArn: z.string().startsWith('arn:').optional(),
     /** A URL that answers 2xx to a request carrying a working key in x-api-key. */

@@ -1,5 +1,13 @@
 import type { Config, Policy } from './config.js';
-import { TAG, parseCredentialTag, parseGenerationTag, parseInstantTag, tagKey, type Parsed } from './tags.js';
+import {
+  TAG,
+  parseCredentialTag,
+  parseGenerationTag,
+  parseInstantTag,
+  tagKey,
+  type Parsed,
+  type TagName,
+} from './tags.js';
 import type { Finding, Inventory, ObservedKey, ObservedSecret } from './types.js';
 
 /** A managed key with its creation and lifecycle tags parsed. */
@@ -11,6 +19,8 @@ export interface ManagedKey {
   createdAt: Date | undefined;
   activatedAt: Date | undefined;
   disabledAt: Date | undefined;
+  graceUntil: Date | undefined;
+  pausedUntil: Date | undefined;
   policyName: string | undefined;
 }
 
@@ -43,22 +53,17 @@ function parseManagedKey(
   findings: Finding[],
 ): ManagedKey | undefined {
   const before = findings.length;
+  const instant = (name: TagName) =>
+    take(parseInstantTag(key.tags, tagKey(prefix, name), key.id, credential), findings) ?? undefined;
   const generation = take(
     parseGenerationTag(key.tags, tagKey(prefix, TAG.generation), key.id, credential),
     findings,
   );
-  const createdAt = take(
-    parseInstantTag(key.tags, tagKey(prefix, TAG.createdAt), key.id, credential),
-    findings,
-  );
-  const activatedAt = take(
-    parseInstantTag(key.tags, tagKey(prefix, TAG.activatedAt), key.id, credential),
-    findings,
-  );
-  const disabledAt = take(
-    parseInstantTag(key.tags, tagKey(prefix, TAG.disabledAt), key.id, credential),
-    findings,
-  );
+  const createdAt = instant(TAG.createdAt);
+  const activatedAt = instant(TAG.activatedAt);
+  const disabledAt = instant(TAG.disabledAt);
+  const graceUntil = instant(TAG.graceUntil);
+  const pausedUntil = instant(TAG.pausedUntil);
   if (findings.length > before) return undefined;
   return {
     key,
@@ -66,8 +71,10 @@ function parseManagedKey(
     generation: generation ?? undefined,
     version: key.tags[tagKey(prefix, TAG.version)],
     createdAt: createdAt ?? key.createdDate,
-    activatedAt: activatedAt ?? undefined,
-    disabledAt: disabledAt ?? undefined,
+    activatedAt,
+    disabledAt,
+    graceUntil,
+    pausedUntil,
     policyName: key.tags[tagKey(prefix, TAG.policy)],
   };
 }

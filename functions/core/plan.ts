@@ -164,7 +164,16 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
     });
   } else {
     const dueAt = activeSince === undefined ? now : addDays(activeSince, policy.periodDays);
-    if (now.getTime() >= dueAt.getTime()) {
+    const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
+    if (now.getTime() >= dueAt.getTime() && paused) {
+      findings.push({
+        kind: 'rotation-paused',
+        credential: c.name,
+        keyId: current.key.id,
+        action: 'wait',
+        message: `credential ${c.name}: rotation was due ${day(dueAt)} but is paused until ${day(current.pausedUntil!)} (${current.key.tags[`${config.tagPrefix}pause-reason`] ?? 'no reason given'})`,
+      });
+    } else if (now.getTime() >= dueAt.getTime()) {
       const action: Action = {
         kind: 'rotate',
         credential: c.name,
@@ -274,7 +283,10 @@ function planRetirement(
     return;
   }
   const since = supersededAt(key, current, all);
-  const graceEnds = since === undefined ? now : addDays(since, policy.graceDays);
+  const policyGraceEnds = since === undefined ? now : addDays(since, policy.graceDays);
+  // An emergency rotation may shorten the grace, never lengthen it.
+  const graceEnds =
+    key.graceUntil !== undefined && key.graceUntil < policyGraceEnds ? key.graceUntil : policyGraceEnds;
   const lastUsed = usage?.lastUsed[id];
   if (now.getTime() >= graceEnds.getTime() && lastUsed !== undefined && lastUsed >= day(graceEnds)) {
     // A consumer still on the old key must not be cut off silently.

@@ -27,6 +27,8 @@ export interface KeyRow {
   disabledAt: string | null;
   deletedAt: string | null;
   daysSinceRotation: number | null;
+  /** For the active key: when its policy makes the next rotation due. */
+  nextRotationAt: string | null;
   compliant: boolean;
   trigger: Trigger | null;
   action: string | null;
@@ -248,6 +250,10 @@ export function buildRunReport(input: ReportInput): RunReport {
       disabledAt: iso(m.disabledAt),
       deletedAt: null,
       daysSinceRotation: state === 'active' ? age : null,
+      nextRotationAt:
+        state === 'active' && since !== undefined && policy !== undefined
+          ? iso(addDays(since, policy.periodDays))
+          : null,
       compliant,
       trigger: null,
       action: null,
@@ -284,6 +290,7 @@ function unmanagedRow(
     disabledAt: null,
     deletedAt: null,
     daysSinceRotation: null,
+    nextRotationAt: null,
     compliant: false,
     trigger: null,
     action: null,

@@ -8,6 +8,11 @@ export const TAG = {
   createdAt: 'created-at',
   activatedAt: 'activated-at',
   disabledAt: 'disabled-at',
+  /** An emergency rotation's shorter grace for the key it replaced. */
+  graceUntil: 'grace-until',
+  /** Rotation of the credential is paused until then (with pause-reason). */
+  pausedUntil: 'paused-until',
+  pauseReason: 'pause-reason',
   policy: 'policy',
   exempt: 'exempt',
   exemptUntil: 'exempt-until',

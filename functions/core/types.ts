@@ -109,6 +109,7 @@ export type FindingKind =
   | 'credential-without-keys'
   | 'key-reenabled'
   | 'read-failed'
+  | 'rotation-paused'
   | 'unused'
   | 'orphaned'
   | 'lingering'

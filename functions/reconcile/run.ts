@@ -3,7 +3,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../commons/clients.js';
 import { awsEffects } from '../aws/effects.js';
 import { readInventory } from '../aws/inventory.js';
+import { publishEvents } from '../aws/events-publisher.js';
 import { publishMetrics } from '../aws/metrics-publisher.js';
+import { runEvents } from '../core/events.js';
 import type { Config } from '../core/config.js';
 import { runMetrics, type MetricPoint } from '../core/metrics.js';
 import { buildRunReport, type RunReport } from '../core/report.js';
@@ -95,6 +97,10 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   const outcomes = await apply(plan.actions, effects, log);
   const metrics = runMetrics(plan, outcomes, clock() - started);
   await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
+  if (options.config.eventBusName !== null) {
+    const events = runEvents({ runId, trigger, now: options.now }, outcomes, plan.findings);
+    await publishEvents(options.clients.eventbridge, options.config.eventBusName, events, options.now, log);
+  }
   log.info('run complete', {
     done: outcomes.filter((o) => o.status === 'done').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,

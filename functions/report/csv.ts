@@ -19,6 +19,7 @@ export const CSV_COLUMNS: (keyof KeyRow)[] = [
   'disabledAt',
   'deletedAt',
   'daysSinceRotation',
+  'nextRotationAt',
   'compliant',
   'trigger',
   'action',

@@ -1,6 +1,7 @@
 import {
   CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
+  paginateGetApiKeys,
   type APIGatewayClient,
   type ApiKey,
 } from '@aws-sdk/client-api-gateway';
@@ -48,6 +49,27 @@ export interface RotationDeps {
 }
 
 const CURRENT = 'AWSCURRENT';
+
+/** The highest generation of the credential's keys (a rollback can leave a newer one than the current). */
+async function highestGeneration(
+  apigw: APIGatewayClient,
+  credential: string,
+  prefix: string,
+  current: ApiKey,
+): Promise<number> {
+  const generationOf = (key: ApiKey) => Number(key.tags?.[tagName(prefix, TAG.generation)] ?? '1') || 1;
+  let highest = generationOf(current);
+  for await (const page of paginateGetApiKeys(
+    { client: apigw, pageSize: 500 },
+    { nameQuery: keyNameFor(credential, ''), includeValues: false },
+  )) {
+    for (const key of page.items ?? []) {
+      if (key.tags?.[tagName(prefix, TAG.credential)] === credential)
+        highest = Math.max(highest, generationOf(key));
+    }
+  }
+  return highest;
+}
 const PENDING = 'AWSPENDING';
 
 /** One step of the Secrets Manager rotation contract; every step is idempotent for its token. */
@@ -192,7 +214,7 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     const plans = await plansOfKey(apigw, current.id ?? '');
     let key = await findKeyByName(apigw, ctx.newKeyName);
     if (key === undefined) {
-      const generation = Number(current.tags?.[tagName(config.tagPrefix, TAG.generation)] ?? '1') + 1;
+      const generation = (await highestGeneration(apigw, ctx.credential, config.tagPrefix, current)) + 1;
       const policy = current.tags?.[tagName(config.tagPrefix, TAG.policy)];
       try {
         key = await apigw.send(
@@ -273,6 +295,14 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         VersionStage: CURRENT,
         MoveToVersionId: ctx.token,
         RemoveFromVersionId: ctx.currentVersion,
+      }),
+    );
+    // Done: no AWSPENDING left behind to be taken for a rotation in progress later (after a rollback).
+    await ctx.deps.secrets.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: ctx.secret.ARN,
+        VersionStage: PENDING,
+        RemoveFromVersionId: ctx.token,
       }),
     );
     ctx.deps.log.info('rotation finished', { credential: ctx.credential, keyId: key.id, version: ctx.token });

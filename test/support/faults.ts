@@ -1,10 +1,13 @@
 import type { SdkPlugin } from '../../functions/commons/clients.js';
 
-/** Calls that change AWS state. CloudWatch's PutMetricData is counted apart: the heartbeat is sent every run. */
+/**
+ * Calls that change the state of keys, plans and secrets. Signals are counted apart: the metrics
+ * heartbeat (PutMetricData) goes out every run, and so do events for standing findings (PutEvents).
+ */
 export function isWriteCall(commandName: string): boolean {
   return (
     /^(Create|Update|Delete|Put|Tag|Untag|Rotate|Import|Restore|Cancel)/.test(commandName) &&
-    commandName !== 'PutMetricDataCommand'
+    !['PutMetricDataCommand', 'PutEventsCommand', 'PutObjectCommand'].includes(commandName)
   );
 }
 

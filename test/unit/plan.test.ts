@@ -417,3 +417,34 @@ describe('plan: reads that failed', () => {
     ]);
   });
 });
+
+describe('plan: emergency grace and paused rotation', () => {
+  it('a grace-until tag shortens the grace of the key it is on', () => {
+    const inv = rotatedOnce(90, { tags: { 'rotation:grace-until': at(91).toISOString() } });
+    expect(kinds(plan(inv, config, at(90.5)).actions)).toEqual([]);
+    expect(kinds(plan(inv, config, at(91)).actions)).toEqual(['disable-key:k1']);
+  });
+
+  it('a grace-until later than the policy grace does not lengthen it', () => {
+    const inv = rotatedOnce(90, { tags: { 'rotation:grace-until': at(200).toISOString() } });
+    expect(kinds(plan(inv, config, at(104)).actions)).toEqual(['disable-key:k1']);
+  });
+
+  it('a paused credential is not rotated while paused, and says why', () => {
+    const tags = {
+      'rotation:paused-until': at(120).toISOString(),
+      'rotation:pause-reason': 'partner migration',
+    };
+    const result = plan(fresh({ tags }), config, at(100));
+    expect(result.actions).toEqual([]);
+    expect(result.findings[0]).toMatchObject({ kind: 'rotation-paused', action: 'wait' });
+    expect(result.findings[0]?.message).toContain('paused until 2026-05-01 (partner migration)');
+    expect(kinds(plan(fresh({ tags }), config, at(120)).actions)).toEqual(['rotate:c']);
+    const noReason = plan(
+      fresh({ tags: { 'rotation:paused-until': at(120).toISOString() } }),
+      config,
+      at(100),
+    );
+    expect(noReason.findings[0]?.message).toContain('(no reason given)');
+  });
+});

@@ -61,6 +61,7 @@ describe('a crash just before or just after any write call of a rotation or a re
           'CreateUsagePlanKeyCommand',
           'TagResourceCommand',
           'UpdateSecretVersionStageCommand',
+          'UpdateSecretVersionStageCommand',
         ],
       },
       { day: 37, writes: ['UpdateApiKeyCommand', 'TagResourceCommand'] },

@@ -1,0 +1,71 @@
+import type { Action, Finding, Trigger } from './types.js';
+
+export const EVENT_SOURCE = 'keyrot';
+
+/** detail-type per kind, so consumers and automation can subscribe to exactly what they need. */
+export const DETAIL_TYPE = {
+  rotated: 'API Key Rotated',
+  rotationFailed: 'API Key Rotation Failed',
+  disabled: 'API Key Disabled',
+  deleted: 'API Key Deleted',
+  adopted: 'API Key Adopted',
+  revoked: 'API Key Revoked',
+  rolledBack: 'API Key Rolled Back',
+  finding: 'API Key Hygiene Finding',
+} as const;
+
+export interface KeyrotEvent {
+  detailType: (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
+  /** Never a key value: ids, names, versions and reasons only. */
+  detail: Record<string, unknown>;
+}
+
+interface OutcomeLike {
+  action: Action;
+  status: 'done' | 'failed';
+  detail?: string | undefined;
+  error?: { name: string; message: string } | undefined;
+}
+
+/** One event per rotation, retirement step and finding of a run. */
+export function runEvents(
+  run: { runId: string; trigger: Trigger; now: Date },
+  outcomes: OutcomeLike[],
+  findings: Finding[],
+): KeyrotEvent[] {
+  const base = { runId: run.runId, trigger: run.trigger, time: run.now.toISOString() };
+  const events: KeyrotEvent[] = [];
+  for (const { action, status, detail, error } of outcomes) {
+    const common = { ...base, credential: action.credential ?? null, reason: action.reason };
+    if (action.kind === 'rotate' || action.kind === 'resume-rotation') {
+      events.push(
+        status === 'done'
+          ? {
+              detailType: DETAIL_TYPE.rotated,
+              detail: {
+                ...common,
+                secretId: action.secretId,
+                version: detail ?? null,
+                previousKeyId: action.kind === 'rotate' ? action.currentKeyId : null,
+              },
+            }
+          : {
+              detailType: DETAIL_TYPE.rotationFailed,
+              detail: { ...common, secretId: action.secretId, error: error ?? null },
+            },
+      );
+      continue;
+    }
+    if (status !== 'done') continue;
+    if (action.kind === 'disable-key')
+      events.push({ detailType: DETAIL_TYPE.disabled, detail: { ...common, keyId: action.keyId } });
+    if (action.kind === 'delete-key')
+      events.push({ detailType: DETAIL_TYPE.deleted, detail: { ...common, keyId: action.keyId } });
+    if (action.kind === 'adopt-key')
+      events.push({ detailType: DETAIL_TYPE.adopted, detail: { ...common, keyId: action.keyId } });
+  }
+  for (const finding of findings) {
+    events.push({ detailType: DETAIL_TYPE.finding, detail: { ...base, ...finding } });
+  }
+  return events;
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/main.js';
+import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { accountPlugin, emulatorEndpoint } from '../../support/emulator-account.js';
+import { captureEvents } from '../../support/events.js';
+import { createPlans, dayAt, leakedValues, readAwsState, World } from '../../support/world.js';
+
+describe('on-call drills on the emulator', async () => {
+  const world = new World();
+  const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
+  for (const credential of ['acme', 'globex']) {
+    await onboardCredential(
+      { ...world.clients(), config: world.config, now: dayAt(0) },
+      { credential, usagePlanIds: plans },
+    );
+  }
+  const events = await captureEvents(world.accountId);
+  const printed: string[] = [];
+  const cli = async (...args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli([...args, '--endpoint-url', emulatorEndpoint()], {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      plugins: [accountPlugin(world.accountId)],
+    });
+    printed.push(stdout, stderr);
+    return { code, stdout, stderr };
+  };
+  const current = async (credential: string) => {
+    const state = await readAwsState(world);
+    const secret = state.secrets.find((s) => s.credential === credential)!;
+    return { state, key: state.keys.find((k) => k.value === secret.currentValue)! };
+  };
+
+  it('leaked key: rotate --now --grace 0 disables the old key, the new one is current in every plan, a revocation event', async () => {
+    const before = await current('acme');
+    const out = await cli('rotate', 'acme', '--now', dayAt(10).toISOString(), '--grace', '0', '--json');
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      credential: 'acme',
+      previousKeyId: before.key.id,
+      revoked: true,
+    });
+    const after = await current('acme');
+    expect(after.key.id).not.toBe(before.key.id);
+    expect(after.key).toMatchObject({ enabled: true, planIds: [...plans].sort() });
+    expect(after.state.keys.find((k) => k.id === before.key.id)).toMatchObject({ enabled: false });
+    const received = await events.received();
+    expect(received.map((e) => e['detail-type'])).toEqual(['API Key Rotated', 'API Key Revoked']);
+    expect(received[1]?.detail).toMatchObject({
+      credential: 'acme',
+      keyId: before.key.id,
+      trigger: 'emergency',
+    });
+  });
+
+  it('rotate with a grace: the old key keeps working until then, and the schedule retires it at that time', async () => {
+    const before = await current('globex');
+    const out = await cli('rotate', 'globex', '--now', dayAt(10).toISOString(), '--grace', '12h');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      `old key ${before.key.id} works until ${new Date(dayAt(10).getTime() + 12 * 3_600_000).toISOString()}`,
+    );
+    const early = await cli(
+      'plan',
+      '--now',
+      new Date(dayAt(10).getTime() + 11 * 3_600_000).toISOString(),
+      '--json',
+    );
+    expect(JSON.parse(early.stdout).actions).toEqual([]);
+    const late = await cli(
+      'apply',
+      '--now',
+      new Date(dayAt(10).getTime() + 12 * 3_600_000).toISOString(),
+      '--json',
+    );
+    expect(JSON.parse(late.stdout).outcomes).toEqual([
+      expect.objectContaining({ kind: 'disable-key', status: 'done' }),
+    ]);
+  });
+
+  it('rollback: the previous key is current and enabled again, and the schedule leaves it so', async () => {
+    const revoked = (await current('acme')).key;
+    const out = await cli('rotate', 'acme', '--now', dayAt(20).toISOString());
+    expect(out.code).toBe(0);
+    const rolledBack = await cli('rollback', 'acme', '--now', dayAt(21).toISOString(), '--json');
+    expect(rolledBack.code).toBe(0);
+    const after = await current('acme');
+    expect(after.key.id).toBe(revoked.id);
+    expect(after.key).toMatchObject({ enabled: true, planIds: [...plans].sort() });
+    const next = await cli('plan', '--now', dayAt(22).toISOString(), '--json');
+    const kinds = JSON.parse(next.stdout).actions.map((a: { kind: string }) => a.kind);
+    expect(kinds).not.toContain('rotate');
+    expect(kinds).not.toContain('resume-rotation');
+    expect((await events.received()).map((e) => e['detail-type'])).toContain('API Key Rolled Back');
+  });
+
+  it('status shows every key of a credential with its state and next rotation', async () => {
+    const out = await cli('status', 'acme', '--now', dayAt(22).toISOString(), '--json');
+    expect(out.code).toBe(0);
+    const { keys } = JSON.parse(out.stdout);
+    expect(keys.map((k: { state: string }) => k.state).sort()).toEqual(['active', 'disabled', 'retiring']);
+    expect(keys.find((k: { state: string }) => k.state === 'active').nextRotationAt).toBe(
+      new Date(dayAt(21).getTime() + 90 * 86_400_000).toISOString(),
+    );
+    expect((await cli('status', 'nobody', '--now', dayAt(22).toISOString())).code).toBe(2);
+  });
+
+  it('no key value in anything the drills printed', async () => {
+    const { keys } = await readAwsState(world);
+    expect(
+      leakedValues(
+        keys.map((k) => k.value),
+        printed,
+      ),
+    ).toEqual([]);
+  });
+});
