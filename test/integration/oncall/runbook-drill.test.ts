@@ -1,0 +1,118 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/main.js';
+import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { accountPlugin, emulatorEndpoint } from '../../support/emulator-account.js';
+import { captureEvents } from '../../support/events.js';
+import { createPlans, leakedValues, readAwsState, World } from '../../support/world.js';
+
+const RUNBOOKS = join(import.meta.dirname, '../../../runbooks');
+const CREDENTIAL = 'drill-partner';
+
+/** The `keyrot ...` lines of a runbook's sh blocks, exactly as an engineer would paste them. */
+function keyrotCommands(markdown: string): string[] {
+  const commands: string[] = [];
+  let inSh = false;
+  for (const line of markdown.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed.startsWith('```')) {
+      inSh = !inSh && trimmed === '```sh';
+      continue;
+    }
+    if (inSh && trimmed.startsWith('keyrot ')) commands.push(trimmed);
+  }
+  return commands;
+}
+
+const runbooks = readdirSync(RUNBOOKS)
+  .filter((f) => f.endsWith('.md'))
+  .map((file) => ({ file, commands: keyrotCommands(readFileSync(join(RUNBOOKS, file), 'utf8')) }))
+  .filter((r) => r.commands.length > 0);
+
+describe('runbook drill: every keyrot command in runbooks/ does what the runbook says', () => {
+  it('finds the commands in every runbook that has any', () => {
+    expect(runbooks.map((r) => r.file)).toEqual(
+      expect.arrayContaining(['leaked-key.md', 'consumer-locked-out.md', 'KeyRotationFailed.md']),
+    );
+    expect(runbooks.flatMap((r) => r.commands).length).toBeGreaterThan(15);
+  });
+
+  it.each(runbooks)('$file', async ({ file, commands }) => {
+    const world = new World();
+    const [planId] = await createPlans(world.raw().apigw, ['gold']);
+    const env: Record<string, string> = { CREDENTIAL, USAGE_PLAN_ID: planId! };
+    if (!commands.some((c) => c.startsWith('keyrot onboard'))) {
+      await onboardCredential(
+        { ...world.clients(), config: world.config, now: new Date() },
+        { credential: CREDENTIAL, usagePlanIds: [planId!] },
+      );
+    }
+    const events = await captureEvents(world.accountId);
+    const printed: string[] = [];
+    for (const command of commands) {
+      const args = command
+        .replace(/^keyrot\s+/, '')
+        .replace(/\$([A-Z_]+)/g, (_, name: string) => env[name] ?? `$${name}`)
+        .split(/\s+/);
+      const before = await readAwsState(world);
+      const currentBefore = before.keys.find(
+        (k) => k.value === before.secrets.find((s) => s.credential === CREDENTIAL)?.currentValue,
+      );
+      world.recorder.reset();
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli([...args, '--endpoint-url', emulatorEndpoint()], {
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        plugins: [accountPlugin(world.accountId), world.recorder.plugin()],
+      });
+      printed.push(stdout, stderr);
+      expect({ command, code, stderr: code === 0 ? '' : stderr }).toEqual({ command, code: 0, stderr: '' });
+      const after = await readAwsState(world);
+      const secret = after.secrets.find((s) => s.credential === CREDENTIAL);
+      const current = after.keys.find((k) => k.value === secret?.currentValue);
+      const [sub] = args;
+      if (sub === 'plan' || sub === 'status')
+        expect({ command, writes: world.recorder.writes() }).toEqual({ command, writes: [] });
+      if (sub === 'status') expect(stdout).toContain(args[1] ?? 'credential');
+      if (sub === 'onboard') expect(current).toMatchObject({ enabled: true, planIds: [planId] });
+      if (sub === 'rotate') {
+        expect(current?.id).not.toBe(currentBefore?.id);
+        expect(current).toMatchObject({ enabled: true, planIds: [planId] });
+        const old = after.keys.find((k) => k.id === currentBefore?.id);
+        if (args.includes('0')) {
+          expect(old?.enabled).toBe(false);
+          expect((await events.received()).map((e) => e['detail-type'])).toContain('API Key Revoked');
+        } else {
+          expect(old).toMatchObject({ enabled: true, tags: { 'rotation:grace-until': expect.any(String) } });
+        }
+      }
+      if (sub === 'rollback') {
+        // The key that was current before the rotation is current and enabled again.
+        expect(current?.id).not.toBe(currentBefore?.id);
+        expect(current).toMatchObject({ enabled: true, planIds: [planId] });
+        expect((await events.received()).map((e) => e['detail-type'])).toContain('API Key Rolled Back');
+      }
+      // Prepare what the next command of a procedure expects: a previous key to roll back to.
+      if (
+        sub === 'status' &&
+        file === 'consumer-locked-out.md' &&
+        !commands.slice(0, commands.indexOf(command)).some((c) => c.includes('rollback'))
+      ) {
+        await runCli(['rotate', CREDENTIAL, '--endpoint-url', emulatorEndpoint()], {
+          stdout: () => {},
+          stderr: () => {},
+          plugins: [accountPlugin(world.accountId)],
+        });
+      }
+    }
+    const { keys } = await readAwsState(world);
+    expect(
+      leakedValues(
+        keys.map((k) => k.value),
+        printed,
+      ),
+    ).toEqual([]);
+  });
+});
