@@ -7,4 +7,5 @@ const { runCli } = await import('../cli/main.ts');
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  progress: process.stderr.isTTY,
 });

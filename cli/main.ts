@@ -28,6 +28,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** SDK plugins for every client (tests: emulator account, fault injection). */
   plugins?: SdkPlugin[];
+  /** stderr is a terminal: show progress of long runs there. */
+  progress?: boolean;
 }
 
 interface CommonOptions {
@@ -156,7 +158,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     program.command('apply').description('run the reconciler: rotate, retire, report'),
   ).action(async (options: CommonOptions) => {
     const s = await session(options, io);
-    const result = await reconcile({ ...s, trigger: 'manual' });
+    const result = await reconcile({
+      ...s,
+      trigger: 'manual',
+      onProgress: io.progress
+        ? (done, total, action) =>
+            io.stderr(`\r[${done + 1}/${total}] ${action.kind} ${action.credential ?? ''}`.padEnd(60))
+        : undefined,
+    });
+    if (io.progress && result.outcomes.length > 0) io.stderr('\n');
     await saveReport(io, options, result);
     print(io, options, runToJson(result), runToText(result));
     if (result.outcomes.some((o) => o.status === 'failed')) exitCode = EXIT.failed;
@@ -278,6 +288,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    progress: process.stderr.isTTY,
   });
   process.exitCode = code;
 }

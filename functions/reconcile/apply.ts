@@ -29,9 +29,16 @@ export function orderActions(actions: Action[]): Action[] {
 }
 
 /** Carries out a plan without second-guessing it; one failed action does not stop the others. */
-export async function apply(actions: Action[], effects: Effects, log: Logger): Promise<Outcome[]> {
+export async function apply(
+  actions: Action[],
+  effects: Effects,
+  log: Logger,
+  onProgress?: (done: number, total: number, action: Action) => void,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
-  for (const action of orderActions(actions)) {
+  const ordered = orderActions(actions);
+  for (const action of ordered) {
+    onProgress?.(outcomes.length, ordered.length, action);
     try {
       const effect = effects[action.kind] as (a: Action) => Promise<string | void>;
       const detail = await effect(action);

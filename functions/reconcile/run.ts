@@ -10,7 +10,7 @@ import type { Config } from '../core/config.js';
 import { runMetrics, type MetricPoint } from '../core/metrics.js';
 import { buildRunReport, type RunReport } from '../core/report.js';
 import { plan as makePlan } from '../core/plan.js';
-import type { Inventory, Plan, Trigger } from '../core/types.js';
+import type { Action, Inventory, Plan, Trigger } from '../core/types.js';
 import type { RotationStarter } from '../rotation/starter.js';
 import { apply, orderActions, type Outcome } from './apply.js';
 
@@ -24,6 +24,8 @@ export interface RunOptions {
   dryRun?: boolean;
   trigger?: Trigger;
   runId?: string;
+  /** Called before each action (the CLI shows it on a terminal). */
+  onProgress?: (done: number, total: number, action: Action) => void;
   /** Wall clock for the run's duration; the simulated `now` is not one. */
   clock?: () => number;
 }
@@ -94,7 +96,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     now: options.now,
     startRotation: options.startRotation,
   });
-  const outcomes = await apply(plan.actions, effects, log);
+  const outcomes = await apply(plan.actions, effects, log, options.onProgress);
   const metrics = runMetrics(plan, outcomes, clock() - started);
   await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
   if (options.config.eventBusName !== null) {

@@ -80,8 +80,8 @@ describe('run report', () => {
       dryRun: false,
     });
     expect(report.totals).toMatchObject({
-      keys: 5,
-      managedKeys: 4,
+      keys: 4,
+      managedKeys: 3,
       unmanagedKeys: 1,
       credentials: 2,
       rotated: 0,
@@ -163,7 +163,7 @@ describe('run report', () => {
 
   it('HTML: summary numbers from the totals, findings, a chart, every key, no script', () => {
     const html = reportToHtml(report);
-    expect(html).toContain('<span class="n" data-total="keys">5</span>');
+    expect(html).toContain('<span class="n" data-total="keys">4</span>');
     expect(html).toContain('<span class="n" data-total="failures">1</span>');
     expect(html).toContain('<svg role="img"');
     for (const k of report.keys) expect(html).toContain(`<td>${k.keyId}</td>`);
