@@ -42,6 +42,7 @@ export async function adoptKey(
         Name: name,
         Description: `API Gateway key of credential ${input.credential} (adopted key ${input.keyId}), rotated by keyrot`,
         ClientRequestToken: version,
+        KmsKeyId: config.secretKmsKeyId,
         SecretString: formatSecretValue({
           credential: input.credential,
           apiKey: key.value,

@@ -53,6 +53,7 @@ export async function onboardCredential(
         Name: `${config.secretPrefix}${input.credential}`,
         Description: `API Gateway key of credential ${input.credential}, rotated by keyrot`,
         ClientRequestToken: version,
+        KmsKeyId: config.secretKmsKeyId,
         SecretString: formatSecretValue({ credential: input.credential, apiKey }),
         Tags: [{ Key: credentialTag, Value: input.credential }],
       }),

@@ -82,6 +82,8 @@ export const ConfigSchema = z
     eventBusName: z.string().min(1).max(256).nullable().default('default'),
     /** The rotation Lambda's ARN, given to RotateSecret; absent: the secret's configured one. */
     rotationLambdaArn: z.string().startsWith('arn:').optional(),
+    /** KMS key for the credentials' secrets (so consumers in other accounts can be granted decrypt). */
+    secretKmsKeyId: z.string().min(1).optional(),
     /** A URL that answers 2xx to a request carrying a working key in x-api-key. */
     canaryUrl: z.url().optional(),
     hygiene: HygieneSchema.prefault({}),
