@@ -277,7 +277,7 @@ export class ApiKeyRotation extends Construct {
       );
     }
 
-    const schedule = new scheduler.Schedule(this, 'DailySchedule', {
+    new scheduler.Schedule(this, 'DailySchedule', {
       description: 'keyrot: run the reconciler once a day',
       schedule: scheduler.ScheduleExpression.cron({
         minute: props.schedule?.cron?.minute ?? '0',
@@ -293,7 +293,7 @@ export class ApiKeyRotation extends Construct {
       }),
     });
 
-    this.acknowledgeWildcards(schedule);
+    this.acknowledgeWildcards();
     for (const consumer of props.consumers ?? []) this.grantConsumer(consumer);
 
     this.alarmTopic =
@@ -318,7 +318,7 @@ export class ApiKeyRotation extends Construct {
   }
 
   /** The wildcards AWS leaves no narrower choice for, each with its reason. */
-  private acknowledgeWildcards(schedule: scheduler.Schedule): void {
+  private acknowledgeWildcards(): void {
     const apigw = (path: string) => `Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::${path}`;
     const secrets = `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.config.secretPrefix}*`;
     const shared: [string, string][] = [
@@ -359,7 +359,6 @@ export class ApiKeyRotation extends Construct {
         ],
       ]);
     }
-    void schedule;
   }
 
   /** API Gateway: API keys, usage plans, their tags; read-only on REST APIs for posture checks. */
