@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
+import { Pacer } from '../functions/commons/pacing.js';
 import { ConfigError, type Config } from '../functions/core/config.js';
 import { InputError, errorMessage } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
@@ -70,12 +71,14 @@ interface Session {
   now: Date;
   startRotation: RotationStarter;
   log: ReturnType<typeof createLogger>;
+  pacer: Pacer;
 }
 
 async function session(options: CommonOptions, io: CliIo): Promise<Session> {
   const config = await loadConfig(options.config);
   const now = parseNow(options.now);
   const local = options.endpointUrl !== undefined && isLoopback(options.endpointUrl);
+  const pacer = new Pacer();
   const hasCredentials = process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined;
   const clients = createClients({
     region:
@@ -88,6 +91,7 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
     credentials:
       local && !hasCredentials ? { accessKeyId: 'keyrot-local', secretAccessKey: 'keyrot-local' } : undefined,
     plugins: io.plugins,
+    pacer,
   });
   const log = createLogger({ sink: (line) => io.stderr(`${line}\n`), level: options.logLevel });
   const mode = options.rotation ?? (local ? 'in-process' : 'secrets-manager');
@@ -102,7 +106,7 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
           canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
         })
       : secretsManagerStarter(clients.secrets);
-  return { clients, config, now, startRotation, log };
+  return { clients, config, now, startRotation, log, pacer };
 }
 
 function withCommonOptions(command: Command, nowFlag = false): Command {

@@ -1,5 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
+import { Pacer } from './commons/pacing.js';
 import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
 import { putRunReport } from './aws/report-bucket.js';
@@ -7,7 +8,9 @@ import { reconcile } from './reconcile/run.js';
 import { secretsManagerStarter } from './rotation/starter.js';
 
 const log = createLogger();
-const clients = createClients();
+// One pacer per container: the quotas are per account, whatever the client.
+const pacer = new Pacer();
+const clients = createClients({ pacer });
 const configPromise = loadConfig();
 
 /** The scheduled reconciler: observe, plan, apply, report. Re-runs converge, so retries are safe. */
@@ -21,6 +24,8 @@ export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolea
     log,
     startRotation: secretsManagerStarter(clients.secrets),
     dryRun: event.dryRun === true,
+    pacer,
+    remainingMs: context === undefined ? undefined : () => context.getRemainingTimeInMillis(),
     trigger:
       event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual',
   });

@@ -1,12 +1,13 @@
 import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
+import { Pacer } from './commons/pacing.js';
 import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
 import { httpCanary } from './rotation/canary.js';
 import { runRotationStep, type RotationStep } from './rotation/steps.js';
 
 const log = createLogger();
-const clients = createClients();
+const clients = createClients({ pacer: new Pacer() });
 const configPromise = loadConfig();
 
 /** The Secrets Manager rotation function: one step of the rotation contract per invocation. */

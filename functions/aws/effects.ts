@@ -4,11 +4,12 @@ import {
   UpdateApiKeyCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { isAwsError } from '../commons/errors.js';
+import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeferredError, errorMessage, isAwsError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
 import type { Effects } from '../reconcile/apply.js';
+import { rotationToken } from '../rotation/secret-value.js';
 import { configureRotation, type RotationStarter } from '../rotation/starter.js';
 import { adoptKey } from './adopt.js';
 import { tagKey } from './api-keys.js';
@@ -26,12 +27,27 @@ export function awsEffects(deps: EffectDeps): Effects {
   const { apigw, config } = deps;
   const disabledAt = { [tagName(config.tagPrefix, TAG.disabledAt)]: formatInstant(deps.now) };
   return {
-    rotate: (a) =>
-      deps.startRotation({
+    rotate: async (a) => {
+      const token = rotationToken(a.secretId, a.fromVersion);
+      const request = {
         secretId: a.secretId,
         periodDays: a.periodDays,
         rotationLambdaArn: config.rotationLambdaArn,
-      }),
+      };
+      try {
+        return await deps.startRotation({ ...request, token });
+      } catch (error) {
+        if (!isAwsError(error, 'InvalidRequestException')) throw error;
+        // A version left without labels was abandoned (its value was refused): start afresh.
+        const secret = await deps.secrets.send(new DescribeSecretCommand({ SecretId: a.secretId }));
+        const stages = secret.VersionIdsToStages?.[token];
+        if (stages !== undefined && stages.length === 0) return deps.startRotation(request);
+        // Otherwise another run got there first: this very rotation is done, or one is in progress.
+        throw new DeferredError(
+          `${a.credential} was rotated or is rotating by another run (${errorMessage(error)}); the next run checks it`,
+        );
+      }
+    },
     'resume-rotation': (a) =>
       deps.startRotation({
         secretId: a.secretId,

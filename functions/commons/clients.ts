@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentity, Pluggable } from '@aws-sdk/types';
+import type { Pacer } from './pacing.js';
 
 /** An SDK plugin for any client: the clients' input and output types differ. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -25,6 +26,8 @@ export interface ClientOptions {
   /** SDK plugins applied to every client (tests use them for accounts and injected faults). */
   plugins?: SdkPlugin[] | undefined;
   maxAttempts?: number | undefined;
+  /** Paces API Gateway and Secrets Manager calls under the account's quotas. */
+  pacer?: Pacer | undefined;
 }
 
 /** One set of SDK clients for a run; the SDK's standard retry mode backs off on throttling. */
@@ -44,6 +47,10 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     // Path-style addressing works with every endpoint, the emulator's included.
     s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
   };
+  if (options.pacer !== undefined) {
+    clients.apigw.middlewareStack.use(options.pacer.plugin('apigateway'));
+    clients.secrets.middlewareStack.use(options.pacer.plugin('secretsmanager'));
+  }
   for (const plugin of options.plugins ?? []) {
     for (const client of Object.values(clients)) client.middlewareStack.use(plugin);
   }

@@ -12,6 +12,9 @@ export class RotationStepError extends KeyrotError {}
 /** A secret's value is not the JSON this service writes. */
 export class SecretFormatError extends KeyrotError {}
 
+/** The action can't go now but nothing is wrong: the next run does it (another run holds it). */
+export class DeferredError extends KeyrotError {}
+
 /** Bad input from a person: a flag, a file, a name. The CLI exits 2 on it. */
 export class InputError extends KeyrotError {}
 

@@ -22,7 +22,7 @@ export interface KeyrotEvent {
 
 interface OutcomeLike {
   action: Action;
-  status: 'done' | 'failed';
+  status: 'done' | 'failed' | 'deferred';
   detail?: string | undefined;
   error?: { name: string; message: string } | undefined;
 }
@@ -36,6 +36,7 @@ export function runEvents(
   const base = { runId: run.runId, trigger: run.trigger, time: run.now.toISOString() };
   const events: KeyrotEvent[] = [];
   for (const { action, status, detail, error } of outcomes) {
+    if (status === 'deferred') continue;
     const common = { ...base, credential: action.credential ?? null, reason: action.reason };
     if (action.kind === 'rotate' || action.kind === 'resume-rotation') {
       events.push(

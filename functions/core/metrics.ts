@@ -19,6 +19,9 @@ export const METRIC = {
   unmanagedKeys: 'UnmanagedKeys',
   totalKeys: 'TotalKeys',
   quotaUsedPercent: 'KeyQuotaUsedPercent',
+  deferredActions: 'DeferredActions',
+  pacingWait: 'PacingWait',
+  throttledCalls: 'ThrottledCalls',
   heartbeat: 'RunCompleted',
   runDuration: 'RunDuration',
 } as const;
@@ -37,7 +40,12 @@ function count(outcomes: Outcome[], kinds: string[], status: Outcome['status']):
 }
 
 /** The run's metrics, from its plan and what applying it did. */
-export function runMetrics(plan: Plan, outcomes: Outcome[], durationMs: number): MetricPoint[] {
+export function runMetrics(
+  plan: Plan,
+  outcomes: Outcome[],
+  durationMs: number,
+  pacing: { waitedMs: number; throttled: number } = { waitedMs: 0, throttled: 0 },
+): MetricPoint[] {
   const rotations = ['rotate', 'resume-rotation'];
   const points: [string, number, MetricPoint['unit']][] = [
     [METRIC.keysRotated, count(outcomes, rotations, 'done'), 'Count'],
@@ -56,6 +64,9 @@ export function runMetrics(plan: Plan, outcomes: Outcome[], durationMs: number):
     [METRIC.unmanagedKeys, plan.stats.unmanagedKeys, 'Count'],
     [METRIC.totalKeys, plan.stats.totalKeys, 'Count'],
     [METRIC.quotaUsedPercent, Math.round((plan.stats.totalKeys / API_KEY_QUOTA) * 10_000) / 100, 'Percent'],
+    [METRIC.deferredActions, outcomes.filter((o) => o.status === 'deferred').length, 'Count'],
+    [METRIC.pacingWait, Math.round(pacing.waitedMs), 'Milliseconds'],
+    [METRIC.throttledCalls, pacing.throttled, 'Count'],
     [METRIC.heartbeat, 1, 'Count'],
     [METRIC.runDuration, Math.round(durationMs), 'Milliseconds'],
   ];

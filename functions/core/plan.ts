@@ -179,6 +179,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
         credential: c.name,
         secretId: secret.arn,
         currentKeyId: current.key.id,
+        fromVersion: current.version!,
         periodDays: policy.periodDays,
         reason: `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
       };

@@ -33,7 +33,7 @@ export interface KeyRow {
   trigger: Trigger | null;
   action: string | null;
   reason: string | null;
-  outcome: 'done' | 'failed' | 'planned' | null;
+  outcome: 'done' | 'failed' | 'deferred' | 'planned' | null;
   error: string | null;
 }
 
@@ -42,7 +42,7 @@ export interface ActionRow {
   credential: string | null;
   keyId: string | null;
   reason: string;
-  outcome: 'done' | 'failed' | 'planned';
+  outcome: 'done' | 'failed' | 'deferred' | 'planned';
   detail: string | null;
   error: string | null;
 }
@@ -60,6 +60,8 @@ export interface RunReport {
     credentials: number;
     overdue: number;
     failures: number;
+    /** Actions left for the next run because this one neared its deadline. */
+    deferred: number;
     unused: number;
     orphaned: number;
     inGrace: number;
@@ -75,7 +77,7 @@ export interface RunReport {
 
 export interface OutcomeLike {
   action: Action;
-  status: 'done' | 'failed';
+  status: 'done' | 'failed' | 'deferred';
   detail?: string | undefined;
   error?: { name: string; message: string } | undefined;
 }
@@ -196,6 +198,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       ).size,
       overdue: s.overdueKeys,
       failures: actionRows.filter((a) => a.outcome === 'failed').length,
+      deferred: actionRows.filter((a) => a.outcome === 'deferred').length,
       unused: s.unusedKeys,
       orphaned: s.orphanedKeys,
       inGrace: rows.filter((r) => r.state === 'retiring').length,

@@ -72,6 +72,8 @@ export type Action =
       credential: string;
       secretId: string;
       currentKeyId: string;
+      /** The AWSCURRENT version this rotation replaces: it names the rotation, so two runs can't do it twice. */
+      fromVersion: string;
       periodDays: number;
       reason: string;
     }

@@ -12,6 +12,7 @@ import { buildRunReport, type RunReport } from '../core/report.js';
 import { plan as makePlan } from '../core/plan.js';
 import type { Action, Inventory, Plan, Trigger } from '../core/types.js';
 import type { RotationStarter } from '../rotation/starter.js';
+import type { Pacer } from '../commons/pacing.js';
 import { apply, orderActions, type Outcome } from './apply.js';
 
 export interface RunOptions {
@@ -24,6 +25,11 @@ export interface RunOptions {
   dryRun?: boolean;
   trigger?: Trigger;
   runId?: string;
+  /** Milliseconds left before the run must end (the Lambda's remaining time). */
+  remainingMs?: () => number;
+  /** Stop starting new actions when less than this is left; default 2 minutes. */
+  reserveMs?: number;
+  pacer?: Pacer;
   /** Called before each action (the CLI shows it on a terminal). */
   onProgress?: (done: number, total: number, action: Action) => void;
   /** Wall clock for the run's duration; the simulated `now` is not one. */
@@ -96,8 +102,18 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     now: options.now,
     startRotation: options.startRotation,
   });
-  const outcomes = await apply(plan.actions, effects, log, options.onProgress);
-  const metrics = runMetrics(plan, outcomes, clock() - started);
+  const reserve = options.reserveMs ?? 120_000;
+  const remaining = options.remainingMs;
+  const outcomes = await apply(
+    plan.actions,
+    effects,
+    log,
+    options.onProgress,
+    remaining === undefined ? undefined : () => remaining() < reserve,
+  );
+  const deferred = outcomes.filter((o) => o.status === 'deferred').length;
+  if (deferred > 0) log.warn('deadline near: actions deferred to the next run', { deferred });
+  const metrics = runMetrics(plan, outcomes, clock() - started, options.pacer?.stats);
   await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
   if (options.config.eventBusName !== null) {
     const events = runEvents({ runId, trigger, now: options.now }, outcomes, plan.findings);

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { SecretFormatError } from '../commons/errors.js';
 
@@ -51,4 +51,13 @@ export function generateKeyValue(length = 40): string {
 /** API key names derive from the secret version, so a retried step finds the key it created. */
 export function keyNameFor(credential: string, versionId: string): string {
   return `keyrot-${credential}-${versionId}`;
+}
+
+/**
+ * The version id of the rotation that replaces `fromVersion`: derived, not random, so every run that
+ * plans this rotation names the same one and Secrets Manager keeps it to one rotation.
+ */
+export function rotationToken(secretArn: string, fromVersion: string): string {
+  const hex = createHash('sha256').update(`keyrot-rotation|${secretArn}|${fromVersion}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

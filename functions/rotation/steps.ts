@@ -196,14 +196,23 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     }
     if ((await ctx.value(ctx.token, PENDING)) !== undefined) return;
     const apiKey = (ctx.deps.generateValue ?? generateKeyValue)();
-    await ctx.deps.secrets.send(
-      new PutSecretValueCommand({
-        SecretId: ctx.secret.ARN,
-        ClientRequestToken: ctx.token,
-        SecretString: formatSecretValue({ credential: ctx.credential, apiKey }),
-        VersionStages: [PENDING],
-      }),
-    );
+    try {
+      await ctx.deps.secrets.send(
+        new PutSecretValueCommand({
+          SecretId: ctx.secret.ARN,
+          ClientRequestToken: ctx.token,
+          SecretString: formatSecretValue({ credential: ctx.credential, apiKey }),
+          VersionStages: [PENDING],
+        }),
+      );
+    } catch (error) {
+      // The same step running at once elsewhere stored its value first: that one stands.
+      if (
+        !isAwsError(error, 'ResourceExistsException') ||
+        (await ctx.value(ctx.token, PENDING)) === undefined
+      )
+        throw error;
+    }
   },
 
   /** Creates the new key with the pending value and attaches it to every plan of the current key. */
@@ -234,6 +243,10 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         );
       } catch (error) {
         if (!isAwsError(error, 'ConflictException')) throw error;
+        // The same step running at once elsewhere created it first: that key is ours.
+        key = await findKeyByName(apigw, ctx.newKeyName);
+      }
+      if (key === undefined) {
         // Another key has this value: drop the pending version so the next attempt draws a fresh one.
         await ctx.deps.secrets.send(
           new UpdateSecretVersionStageCommand({
@@ -244,7 +257,6 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         );
         throw new RotationStepError(
           `credential ${ctx.credential}: API Gateway refused the new value as a duplicate; version ${ctx.token} was abandoned and the next rotation starts from a fresh value`,
-          { cause: error },
         );
       }
     }
@@ -289,22 +301,34 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     await tagKey(ctx.deps.apigw, key.id, {
       [tagName(ctx.deps.config.tagPrefix, TAG.activatedAt)]: formatInstant(ctx.deps.now()),
     });
-    await ctx.deps.secrets.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: ctx.secret.ARN,
-        VersionStage: CURRENT,
-        MoveToVersionId: ctx.token,
-        RemoveFromVersionId: ctx.currentVersion,
-      }),
-    );
+    // A run finishing the same rotation at once may move the labels first: then that is done.
+    const stagesNow = async () =>
+      (await ctx.deps.secrets.send(new DescribeSecretCommand({ SecretId: ctx.secret.ARN })))
+        .VersionIdsToStages?.[ctx.token] ?? [];
+    try {
+      await ctx.deps.secrets.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: ctx.secret.ARN,
+          VersionStage: CURRENT,
+          MoveToVersionId: ctx.token,
+          RemoveFromVersionId: ctx.currentVersion,
+        }),
+      );
+    } catch (error) {
+      if (!(await stagesNow()).includes(CURRENT)) throw error;
+    }
     // Done: no AWSPENDING left behind to be taken for a rotation in progress later (after a rollback).
-    await ctx.deps.secrets.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: ctx.secret.ARN,
-        VersionStage: PENDING,
-        RemoveFromVersionId: ctx.token,
-      }),
-    );
+    try {
+      await ctx.deps.secrets.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: ctx.secret.ARN,
+          VersionStage: PENDING,
+          RemoveFromVersionId: ctx.token,
+        }),
+      );
+    } catch (error) {
+      if ((await stagesNow()).includes(PENDING)) throw error;
+    }
     ctx.deps.log.info('rotation finished', { credential: ctx.credential, keyId: key.id, version: ctx.token });
   },
 };

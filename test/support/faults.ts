@@ -96,3 +96,39 @@ export class Crasher {
     };
   }
 }
+
+/**
+ * Answers a share of API Gateway and Secrets Manager attempts with 429 TooManyRequestsException, as
+ * AWS does under load. Deterministic (every attempt whose number falls in the pattern), so a test
+ * never depends on luck; it sits inside the SDK's retry loop, so retries meet it too.
+ */
+export class Throttler {
+  attempts = 0;
+  throttled = 0;
+
+  constructor(private readonly pattern: number[] = [0, 3, 6]) {}
+
+  plugin(): SdkPlugin {
+    return {
+      applyToStack: (stack) => {
+        stack.add(
+          (next, context) => async (args) => {
+            const service = String(context.clientName);
+            if (!/APIGateway|SecretsManager/.test(service)) return next(args);
+            this.attempts++;
+            if (this.pattern.includes(this.attempts % 10)) {
+              this.throttled++;
+              throw Object.assign(new Error('Too Many Requests (injected)'), {
+                name: 'TooManyRequestsException',
+                $fault: 'client',
+                $metadata: { httpStatusCode: 429 },
+              });
+            }
+            return next(args);
+          },
+          { step: 'finalizeRequest', priority: 'low', name: 'keyrotThrottler' },
+        );
+      },
+    };
+  }
+}

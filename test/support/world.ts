@@ -17,6 +17,7 @@ import { reconcile, type RunResult } from '../../functions/reconcile/run.js';
 import { inProcessStarter } from '../../functions/rotation/starter.js';
 import { accountPlugin, emulatorEndpoint, newAccountId } from './emulator-account.js';
 import { CallRecorder } from './faults.js';
+import type { Pacer } from '../../functions/commons/pacing.js';
 
 export { createPlans } from '../../emulator/seed-account.js';
 
@@ -36,12 +37,13 @@ export class World {
   }
 
   /** Fresh clients, as a new Lambda invocation would have; extra plugins inject faults. */
-  clients(plugins: SdkPlugin[] = []): AwsClients {
+  clients(plugins: SdkPlugin[] = [], options: { maxAttempts?: number; pacer?: Pacer } = {}): AwsClients {
     return createClients({
       region: this.region,
       endpoint: emulatorEndpoint(),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
+      maxAttempts: options.maxAttempts ?? 1,
+      pacer: options.pacer,
       plugins: [accountPlugin(this.accountId), this.recorder.plugin(), ...plugins],
     });
   }
@@ -65,13 +67,21 @@ export class World {
   }
 
   /** One reconciler run on simulated day `day`, rotations driven in-process as on the emulator. */
-  async run(day: number, plugins: SdkPlugin[] = [], options: { dryRun?: boolean } = {}): Promise<RunResult> {
+  async run(
+    day: number,
+    plugins: SdkPlugin[] = [],
+    options: { dryRun?: boolean; maxAttempts?: number; pacer?: Pacer } = {},
+  ): Promise<RunResult> {
     return this.runAt(dayAt(day), plugins, options);
   }
 
   /** One run at any time: for checks that compare with dates moto sets from the real clock. */
-  async runAt(now: Date, plugins: SdkPlugin[] = [], options: { dryRun?: boolean } = {}): Promise<RunResult> {
-    const clients = this.clients(plugins);
+  async runAt(
+    now: Date,
+    plugins: SdkPlugin[] = [],
+    options: { dryRun?: boolean; maxAttempts?: number; pacer?: Pacer } = {},
+  ): Promise<RunResult> {
+    const clients = this.clients(plugins, options);
     const log = this.log();
     return reconcile({
       clients,
@@ -79,6 +89,7 @@ export class World {
       now,
       log,
       dryRun: options.dryRun,
+      pacer: options.pacer,
       startRotation: inProcessStarter({ ...clients, config: this.config, now: () => now, log }),
     });
   }

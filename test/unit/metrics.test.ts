@@ -11,6 +11,7 @@ const action = (kind: Action['kind']): Action =>
     secretId: 's',
     token: 't',
     currentKeyId: 'k',
+    fromVersion: 'v',
     usagePlanId: 'p',
     periodDays: 30,
     reason: 'r',
@@ -46,8 +47,11 @@ describe('run metrics', () => {
       outcome('delete-key', 'done'),
       outcome('delete-key', 'failed'),
       outcome('adopt-key', 'done'),
+      outcome('rotate', 'deferred'),
     ];
-    const byName = Object.fromEntries(runMetrics(plan, outcomes, 1234.4).map((m) => [m.name, m.value]));
+    const byName = Object.fromEntries(
+      runMetrics(plan, outcomes, 1234.4, { waitedMs: 250.4, throttled: 3 }).map((m) => [m.name, m.value]),
+    );
     expect(byName).toEqual({
       [METRIC.keysRotated]: 2,
       [METRIC.rotationFailures]: 1,
@@ -65,6 +69,9 @@ describe('run metrics', () => {
       [METRIC.unmanagedKeys]: 500,
       [METRIC.totalKeys]: 2500,
       [METRIC.quotaUsedPercent]: 25,
+      [METRIC.deferredActions]: 1,
+      [METRIC.pacingWait]: 250,
+      [METRIC.throttledCalls]: 3,
       [METRIC.heartbeat]: 1,
       [METRIC.runDuration]: 1234,
     });

@@ -8,6 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../../functions/aws/onboard.js';
 import { RotationStepError, SecretFormatError } from '../../../functions/commons/errors.js';
+import { rotationToken } from '../../../functions/rotation/secret-value.js';
 import { runRotationStep, ROTATION_STEPS, type RotationDeps } from '../../../functions/rotation/steps.js';
 import { createPlans, dayAt, readAwsState, World } from '../../support/world.js';
 
@@ -204,5 +205,35 @@ describe('rotation steps (the Secrets Manager rotation contract)', () => {
     expect(String(error)).not.toContain('hand-edited-value');
     const keys = await world.raw().apigw.send(new GetApiKeysCommand({ includeValues: false }));
     expect(keys.items).toHaveLength(1);
+  });
+
+  it('after a refused value, the next scheduled run rotates with a fresh version instead of the abandoned one', async () => {
+    const { world, onboarded, deps } = await setUp();
+    const taken = 'Q'.repeat(40);
+    await world
+      .raw()
+      .apigw.send(new CreateApiKeyCommand({ name: 'someone-else', value: taken, enabled: true }));
+    // The version a scheduled run would use for this rotation, abandoned by a refused value.
+    const token = await startRotation(
+      world,
+      onboarded.secretArn,
+      rotationToken(onboarded.secretArn, onboarded.version),
+    );
+    await runRotationStep(
+      { Step: 'createSecret', SecretId: onboarded.secretArn, ClientRequestToken: token },
+      deps({ generateValue: () => taken }),
+    );
+    await expect(
+      runRotationStep(
+        { Step: 'setSecret', SecretId: onboarded.secretArn, ClientRequestToken: token },
+        deps(),
+      ),
+    ).rejects.toThrow(RotationStepError);
+    const result = await world.run(90);
+    expect(result.outcomes).toEqual([expect.objectContaining({ status: 'done' })]);
+    const state = await readAwsState(world);
+    const current = state.keys.find((k) => k.value === state.secrets[0]?.currentValue);
+    expect(current?.tags['rotation:generation']).toBe('2');
+    expect(current?.tags['rotation:version']).not.toBe(token);
   });
 });
