@@ -82,6 +82,11 @@ export const ConfigSchema = z
     eventBusName: z.string().min(1).max(256).nullable().default('default'),
     /** The rotation Lambda's ARN, given to RotateSecret; absent: the secret's configured one. */
     rotationLambdaArn: z.string().startsWith('arn:').optional(),
+    /**
+     * A first rotation comes up to this share of the period early, by a fixed amount per credential,
+     * so keys onboarded or adopted together don't all come due on one day. Later rotations keep the period.
+     */
+    staggerPercent: z.number().int().min(0).max(50).default(20),
     /** KMS key for the credentials' secrets (so consumers in other accounts can be granted decrypt). */
     secretKmsKeyId: z.string().min(1).optional(),
     /** A URL that answers 2xx to a request carrying a working key in x-api-key. */

@@ -6,7 +6,7 @@ import {
   type Credential,
   type ManagedKey,
 } from './credentials.js';
-import { addDays, day } from './time.js';
+import { addDays, day, staggerDays } from './time.js';
 import { planHygiene, type HygieneInput } from './hygiene.js';
 import { postureFindings } from './posture.js';
 import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
@@ -163,7 +163,10 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
       reason: `rotation to version ${pendingVersion} was started and did not finish`,
     });
   } else {
-    const dueAt = activeSince === undefined ? now : addDays(activeSince, policy.periodDays);
+    // Only the first rotation is staggered: after it, each rotation is a full period after the last.
+    const early =
+      current.generation === 1 ? staggerDays(c.name, Math.floor((policy.periodDays * config.staggerPercent) / 100)) : 0;
+    const dueAt = activeSince === undefined ? now : addDays(activeSince, policy.periodDays - early);
     const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
     if (now.getTime() >= dueAt.getTime() && paused) {
       findings.push({

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
 import { createLogger } from '../../functions/commons/logger.js';
-import { defaultConfig, type Config } from '../../functions/core/config.js';
+import { parseConfig, type Config } from '../../functions/core/config.js';
 import { reconcile, type RunResult } from '../../functions/reconcile/run.js';
 import { inProcessStarter } from '../../functions/rotation/starter.js';
 import { accountPlugin, emulatorEndpoint, newAccountId } from './emulator-account.js';
@@ -32,7 +32,8 @@ export class World {
   readonly logs: string[] = [];
   readonly config: Config;
 
-  constructor(config: Config = defaultConfig()) {
+  // Exact due days by default; the year-long test runs the default (staggered) configuration.
+  constructor(config: Config = parseConfig({ staggerPercent: 0 })) {
     this.config = config;
   }
 

@@ -1,7 +1,8 @@
-import { defaultConfig } from '../../functions/core/config.js';
+import { parseConfig } from '../../functions/core/config.js';
 import type { Inventory, ObservedKey, ObservedSecret } from '../../functions/core/types.js';
 
-export const config = defaultConfig();
+// Exact due days in these tables; staggering has its own tests.
+export const config = parseConfig({ staggerPercent: 0 });
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
 export const at = (days: number) => new Date(T0.getTime() + days * 86_400_000);
 export const iso = (days: number) => at(days).toISOString();

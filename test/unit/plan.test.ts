@@ -448,3 +448,45 @@ describe('plan: emergency grace and paused rotation', () => {
     expect(noReason.findings[0]?.message).toContain('(no reason given)');
   });
 });
+
+describe('plan: first rotations are staggered', () => {
+  const staggered = parseConfig({ staggerPercent: 20 });
+  const onboardedTogether = (n: number) =>
+    inventory(
+      Array.from({ length: n }, (_, i) =>
+        key({ id: `k${i}`, credential: `c${i}`, generation: 1, version: `v${i}`, activatedDay: 0 }),
+      ),
+      Array.from({ length: n }, (_, i) => secret(`c${i}`, { [`v${i}`]: ['AWSCURRENT'] })),
+    );
+
+  it('1,000 credentials onboarded on one day come due over the last 20% of the period, not on one day', () => {
+    const inv = onboardedTogether(1000);
+    const firstDue = new Map<number, number>();
+    for (let day = 60; day <= 90; day++) {
+      const due = plan(inv, staggered, at(day)).actions.filter((a) => a.kind === 'rotate').length;
+      firstDue.set(day, due - [...firstDue.values()].reduce((a, b) => a + b, 0));
+    }
+    expect(firstDue.get(71)).toBe(0);
+    expect([...firstDue.values()].reduce((a, b) => a + b, 0)).toBe(1000);
+    const busiest = Math.max(...firstDue.values());
+    expect(busiest).toBeLessThan(100);
+    expect([...firstDue.entries()].filter(([, n]) => n > 0).map(([d]) => d)).toEqual(
+      Array.from({ length: 19 }, (_, i) => 72 + i),
+    );
+  });
+
+  it('the spread is the same every run, and never later than the period', () => {
+    const a = plan(onboardedTogether(50), staggered, at(80)).actions.map((x) => x.credential);
+    const b = plan(onboardedTogether(50), staggered, at(80)).actions.map((x) => x.credential);
+    expect(a).toEqual(b);
+    expect(
+      plan(onboardedTogether(50), staggered, at(90)).actions.filter((x) => x.kind === 'rotate'),
+    ).toHaveLength(50);
+  });
+
+  it('later generations rotate a full period after the last rotation', () => {
+    const inv = rotatedOnce(90);
+    expect(kinds(plan(inv, staggered, at(179)).actions)).not.toContain('rotate:c');
+    expect(kinds(plan(inv, staggered, at(180)).actions)).toContain('rotate:c');
+  });
+});

@@ -3,7 +3,11 @@ import { onboardCredential } from '../../../functions/aws/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { checkKeyInvariants, createPlans, dayAt, readAwsState, World } from '../../support/world.js';
 
-const config = parseConfig({ defaultPolicy: '30d', hygiene: { posture: { action: 'ignore' } } });
+const config = parseConfig({
+  staggerPercent: 0,
+  defaultPolicy: '30d',
+  hygiene: { posture: { action: 'ignore' } },
+});
 
 describe('two runs started at once', () => {
   it('never rotate a credential twice nor create a second pending key', async () => {

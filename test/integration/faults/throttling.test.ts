@@ -5,7 +5,11 @@ import { parseConfig } from '../../../functions/core/config.js';
 import { Throttler } from '../../support/faults.js';
 import { checkKeyInvariants, createPlans, dayAt, readAwsState, World } from '../../support/world.js';
 
-const config = parseConfig({ defaultPolicy: '30d', hygiene: { posture: { action: 'ignore' } } });
+const config = parseConfig({
+  staggerPercent: 0,
+  defaultPolicy: '30d',
+  hygiene: { posture: { action: 'ignore' } },
+});
 const DAYS = [30, 37, 51];
 
 /** The shape of the end state, without the ids and values that differ between accounts. */

@@ -13,7 +13,7 @@ import {
 
 // 30d policy: rotation on day 30, the old key disabled on day 37 (grace 7), deleted on day 51 (window 14).
 const DAYS = [30, 37, 51];
-const config = parseConfig({ defaultPolicy: '30d' });
+const config = parseConfig({ staggerPercent: 0, defaultPolicy: '30d' });
 
 async function setUp() {
   const world = new World(config);
