@@ -165,7 +165,9 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   } else {
     // Only the first rotation is staggered: after it, each rotation is a full period after the last.
     const early =
-      current.generation === 1 ? staggerDays(c.name, Math.floor((policy.periodDays * config.staggerPercent) / 100)) : 0;
+      current.generation === 1
+        ? staggerDays(c.name, Math.floor((policy.periodDays * config.staggerPercent) / 100))
+        : 0;
     const dueAt = activeSince === undefined ? now : addDays(activeSince, policy.periodDays - early);
     const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
     if (now.getTime() >= dueAt.getTime() && paused) {

@@ -29,41 +29,56 @@ export function orderActions(actions: Action[]): Action[] {
   return [...actions].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
 }
 
-/** Carries out a plan without second-guessing it; one failed action does not stop the others. */
+/**
+ * Carries out a plan without second-guessing it; one failed action does not stop the others. Phases
+ * run in order (creations before retirements); inside a phase up to `concurrency` actions run at
+ * once, and the pacer keeps their calls under the account's quotas.
+ */
 export async function apply(
   actions: Action[],
   effects: Effects,
   log: Logger,
   onProgress?: (done: number, total: number, action: Action) => void,
   shouldStop?: () => boolean,
+  concurrency = 1,
 ): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
   const ordered = orderActions(actions);
-  for (const action of ordered) {
+  const outcomes: Outcome[] = new Array<Outcome>(ordered.length);
+  let started = 0;
+  const runOne = async (index: number): Promise<void> => {
+    const action = ordered[index]!;
     if (shouldStop?.() === true) {
-      outcomes.push({ action, status: 'deferred' });
-      continue;
+      outcomes[index] = { action, status: 'deferred' };
+      return;
     }
-    onProgress?.(outcomes.length, ordered.length, action);
+    onProgress?.(started++, ordered.length, action);
     try {
       const effect = effects[action.kind] as (a: Action) => Promise<string | void>;
       const detail = await effect(action);
-      outcomes.push({ action, status: 'done', detail: detail ?? undefined });
+      outcomes[index] = { action, status: 'done', detail: detail ?? undefined };
       log.info('action done', { kind: action.kind, credential: action.credential, reason: action.reason });
     } catch (error) {
       if (error instanceof DeferredError) {
-        outcomes.push({ action, status: 'deferred', detail: error.message });
+        outcomes[index] = { action, status: 'deferred', detail: error.message };
         log.info('action deferred', {
           kind: action.kind,
           credential: action.credential,
           reason: error.message,
         });
-        continue;
+        return;
       }
       const failure = { name: errorName(error), message: errorMessage(error) };
-      outcomes.push({ action, status: 'failed', error: failure });
+      outcomes[index] = { action, status: 'failed', error: failure };
       log.error('action failed', { kind: action.kind, credential: action.credential, error: failure });
     }
+  };
+  for (const kind of ORDER) {
+    const indexes = ordered.map((a, i) => (a.kind === kind ? i : -1)).filter((i) => i >= 0);
+    let next = 0;
+    const worker = async () => {
+      while (next < indexes.length) await runOne(indexes[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, indexes.length)) }, worker));
   }
   return outcomes;
 }

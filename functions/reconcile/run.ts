@@ -30,6 +30,8 @@ export interface RunOptions {
   /** Stop starting new actions when less than this is left; default 2 minutes. */
   reserveMs?: number;
   pacer?: Pacer;
+  /** Actions of one phase run at once, at most; the pacer keeps them under the quotas. */
+  concurrency?: number;
   /** Called before each action (the CLI shows it on a terminal). */
   onProgress?: (done: number, total: number, action: Action) => void;
   /** Wall clock for the run's duration; the simulated `now` is not one. */
@@ -110,6 +112,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     log,
     options.onProgress,
     remaining === undefined ? undefined : () => remaining() < reserve,
+    options.concurrency ?? 4,
   );
   const deferred = outcomes.filter((o) => o.status === 'deferred').length;
   if (deferred > 0) log.warn('deadline near: actions deferred to the next run', { deferred });
