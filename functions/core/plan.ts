@@ -124,10 +124,17 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const current = c.keys.find((k) => k.version !== undefined && k.version === currentVersion);
   if (current === undefined) {
     const unreadable = c.unreadable.length > 0 ? ` (${c.unreadable.length} key(s) have malformed tags)` : '';
+    const carried = c.keys
+      .map((k) => k.version)
+      .filter((v): v is string => v !== undefined && v in secret.versions);
+    const hint =
+      carried.length > 0
+        ? `; if the secret was edited by hand, move AWSCURRENT back to ${carried.join(' or ')}, the version a key carries`
+        : '';
     findings.push({
       kind: 'current-key-missing',
       credential: c.name,
-      message: `credential ${c.name}: no readable API key carries the AWSCURRENT version ${currentVersion ?? '(none)'} of ${secret.name}${unreadable}; nothing is rotated or retired until that is repaired`,
+      message: `credential ${c.name}: no readable API key carries the AWSCURRENT version ${currentVersion ?? '(none)'} of ${secret.name}${unreadable}${hint}; nothing is rotated or retired until that is repaired`,
     });
     return;
   }
