@@ -71,8 +71,16 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   });
   // Findings are in the plan, the report and the metrics; the log keeps them for Logs Insights.
   for (const finding of plan.findings) log.info('finding', { finding });
-  const report = (outcomes: Outcome[], after: Inventory) =>
-    buildRunReport({
+  const result = (outcomes: Outcome[], metrics: MetricPoint[], after: Inventory): RunResult => ({
+    runId,
+    trigger,
+    now: options.now,
+    dryRun,
+    inventory,
+    plan,
+    outcomes,
+    metrics,
+    report: buildRunReport({
       runId,
       trigger,
       dryRun,
@@ -82,20 +90,9 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
       plan,
       outcomes,
       after,
-    });
-  if (dryRun) {
-    return {
-      runId,
-      trigger,
-      now: options.now,
-      dryRun,
-      inventory,
-      plan,
-      outcomes: [],
-      metrics: [],
-      report: report([], inventory),
-    };
-  }
+    }),
+  });
+  if (dryRun) return result([], [], inventory);
 
   const effects = awsEffects({
     apigw: options.clients.apigw,
@@ -130,15 +127,5 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   const after = outcomes.some((o) => o.status === 'done')
     ? await readInventory(options.clients, options.config, options.now, { hygiene: false })
     : inventory;
-  return {
-    runId,
-    trigger,
-    now: options.now,
-    dryRun,
-    inventory,
-    plan,
-    outcomes,
-    metrics,
-    report: report(outcomes, after),
-  };
+  return result(outcomes, metrics, after);
 }
