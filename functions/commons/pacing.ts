@@ -131,14 +131,15 @@ export class Pacer {
       this.buckets.set(key, new TokenBucket(limit, options.clock, options.sleep));
   }
 
-  /** The least time the quotas allow for these calls, per bucket, from full buckets (ms). */
-  floorMs(calls: Record<string, number>, service: string): number {
-    let floor = 0;
+  /** The least time the quotas allow for these calls ("service:Operation" to count), from full buckets (ms). */
+  floorMs(calls: Record<string, number>): number {
     const perBucket = new Map<string, number>();
-    for (const [operation, count] of Object.entries(calls)) {
+    for (const [name, count] of Object.entries(calls)) {
+      const [service = '', operation = ''] = name.split(':');
       const key = quotaKey(service, operation, this.quotas);
       if (key !== undefined) perBucket.set(key, (perBucket.get(key) ?? 0) + count);
     }
+    let floor = 0;
     for (const [key, count] of perBucket) {
       const q = this.quotas[key]!;
       floor = Math.max(floor, (Math.max(0, count - q.burst) / q.perSecond) * 1000);
@@ -153,7 +154,8 @@ export class Pacer {
           (next, context) => async (args) => {
             const operation = String(context.commandName).replace(/Command$/, '');
             this.stats.calls++;
-            this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
+            const name = `${service}:${operation}`;
+            this.stats.byOperation[name] = (this.stats.byOperation[name] ?? 0) + 1;
             const key = quotaKey(service, operation, this.quotas);
             if (key !== undefined) this.stats.waitedMs += await this.buckets.get(key)!.take();
             try {

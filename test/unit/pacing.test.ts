@@ -45,9 +45,14 @@ describe('quotas', () => {
   });
 
   it('the floor of a wave is set by its slowest bucket, scaled with the quotas', () => {
-    const calls = { CreateApiKey: 105, CreateUsagePlanKey: 200, GetApiKeys: 40 };
-    expect(new Pacer().floorMs(calls, 'apigateway')).toBe(20_000);
-    expect(new Pacer({ scale: 10 }).floorMs(calls, 'apigateway')).toBe(1_100);
+    const calls = {
+      'apigateway:CreateApiKey': 105,
+      'apigateway:CreateUsagePlanKey': 200,
+      'apigateway:GetApiKeys': 40,
+      'secretsmanager:GetSecretValue': 5000,
+    };
+    expect(new Pacer().floorMs(calls)).toBe(20_000);
+    expect(new Pacer({ scale: 10 }).floorMs(calls)).toBe(1_100);
   });
 });
 
