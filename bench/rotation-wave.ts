@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: 10,000 keys in 300 usage plans on the emulator (keys in 1-3 plans), then a wave of
- * 1,000 due rotations under the API Gateway quotas scaled by BENCH_SCALE (default 5: the wave takes
- * about five minutes instead of twenty-five, and is still bound by the quotas, not by the emulator). Prints calls by operation, wall time and peak RSS per
- * phase; the last line is machine-readable.
+ * 1,000 due rotations under the API Gateway quotas scaled by BENCH_SCALE (default 5: the wave
+ * takes minutes instead of half an hour, and is still bound by the quotas, not by the emulator).
+ * Prints calls by operation, wall time and peak RSS per phase; the last line is machine-readable.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
