@@ -1,4 +1,5 @@
 import type { SdkPlugin } from '../../functions/commons/clients.js';
+import { randomInt } from 'node:crypto';
 import { inject } from 'vitest';
 import { seedUsage as seedUsageRoute, type UsageRecord } from '../../emulator/seed-usage.js';
 
@@ -8,14 +9,12 @@ export function emulatorEndpoint(): string {
   return inject('emulatorEndpoint');
 }
 
-let counter = 0;
-
-/** A 12-digit account id no other test file (in any worker) uses: moto keeps each account apart. */
+/**
+ * A 12-digit account id no other test file uses: moto keeps each account apart. Random over 10^11
+ * (module state restarts with every test file, so a counter would repeat across files).
+ */
 export function newAccountId(): string {
-  counter += 1;
-  const worker = Number(process.env.VITEST_POOL_ID ?? process.pid) % 1000;
-  const random = Math.floor(Math.random() * 1000);
-  return `${String(worker).padStart(3, '0')}${String(random).padStart(3, '0')}${String(counter).padStart(6, '0')}`;
+  return `9${String(randomInt(0, 100_000_000_000)).padStart(11, '0')}`;
 }
 
 /** Sends every request of a client to one emulator account. */
