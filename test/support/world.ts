@@ -229,6 +229,15 @@ export class DeletionWatch {
   private readonly lastSeen = new Map<string, KeyState>();
 }
 
+/** I4 on an account: which values of its keys (all of them, read now) appear in any of the texts. */
+export async function leakedKeyValues(world: World, texts: string[]): Promise<string[]> {
+  const { keys } = await readAwsState(world);
+  return leakedValues(
+    keys.map((k) => k.value),
+    texts,
+  );
+}
+
 /** I4: which of the given secret values appear in any of the texts. */
 export function leakedValues(values: Iterable<string>, texts: string[]): string[] {
   const all = texts.join('\n');

@@ -1,4 +1,8 @@
-import { CreateApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
+import {
+  CreateApiKeyCommand,
+  DeleteUsagePlanKeyCommand,
+  GetApiKeysCommand,
+} from '@aws-sdk/client-api-gateway';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -118,7 +122,7 @@ describe('rotation steps (the Secrets Manager rotation contract)', () => {
     );
   });
 
-  it('testSecret fails when the new key is missing from a plan of the current key, and names the plan', async () => {
+  it('testSecret fails and says why: no new key yet, the canary refused it, or a plan of the current key lacks it', async () => {
     const { world, onboarded, deps, plans } = await setUp();
     const token = await startRotation(world, onboarded.secretArn);
     await runRotationStep(
@@ -145,7 +149,17 @@ describe('rotation steps (the Secrets Manager rotation contract)', () => {
         }),
       ),
     ).rejects.toThrow('canary https://api.example.com refused the new key');
-    expect(plans).toHaveLength(2);
+    // The new key taken out of one plan by hand: testSecret names that plan.
+    const newKey = (
+      await world.raw().apigw.send(new GetApiKeysCommand({ nameQuery: `keyrot-acme-${token}` }))
+    ).items?.[0];
+    await world.raw().apigw.send(new DeleteUsagePlanKeyCommand({ usagePlanId: plans[1], keyId: newKey?.id }));
+    await expect(
+      runRotationStep(
+        { Step: 'testSecret', SecretId: onboarded.secretArn, ClientRequestToken: token },
+        deps(),
+      ),
+    ).rejects.toThrow(`is not in usage plan(s) ${plans[1]} of the current key`);
   });
 
   it.each([
