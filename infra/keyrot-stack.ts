@@ -3,20 +3,30 @@ import type { Construct } from 'constructs';
 import { ApiKeyRotation, type ApiKeyRotationProps } from './api-key-rotation.js';
 
 export interface KeyrotStackProps extends StackProps {
-  rotation?: ApiKeyRotationProps;
+  readonly rotation?: ApiKeyRotationProps;
 }
 
-/** The standalone deployment: one stack per account and region. */
+/** The standalone deployment: one stack per account and region. Its outputs are what the runbooks ask for. */
 export class KeyrotStack extends Stack {
   readonly rotation: ApiKeyRotation;
 
   constructor(scope: Construct, id: string, props: KeyrotStackProps = {}) {
     super(scope, id, props);
     this.rotation = new ApiKeyRotation(this, 'ApiKeyRotation', props.rotation);
-    new CfnOutput(this, 'ReportBucketName', { value: this.rotation.reportBucket.bucketName });
-    new CfnOutput(this, 'ReconcilerFunctionName', { value: this.rotation.reconciler.functionName });
-    new CfnOutput(this, 'RotationFunctionArn', { value: this.rotation.rotationFunction.functionArn });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.rotation.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.rotation.alarmTopic.topicArn });
+    const r = this.rotation;
+    const outputs: [string, string, string][] = [
+      ['ReconcilerFunctionName', r.reconciler.functionName, 'RECONCILER_FUNCTION in the runbooks'],
+      ['RotationFunctionName', r.rotationFunction.functionName, 'ROTATION_FUNCTION in the runbooks'],
+      ['RotationFunctionArn', r.rotationFunction.functionArn, 'the rotation Lambda of the managed secrets'],
+      ['ReconcilerLogGroupName', r.reconcilerLogGroup.logGroupName, 'RECONCILER_LOG_GROUP in the runbooks'],
+      ['RotationLogGroupName', r.rotationLogGroup.logGroupName, 'ROTATION_LOG_GROUP in the runbooks'],
+      ['ScheduleName', r.schedule.scheduleName, 'SCHEDULE_NAME in the runbooks'],
+      ['DeadLetterQueueUrl', r.deadLetterQueue.queueUrl, 'DLQ_URL in the runbooks'],
+      ['ReportBucketName', r.reportBucket.bucketName, 'REPORT_BUCKET in the runbooks'],
+      ['SecretsKeyArn', r.secretsKey.keyArn, 'the KMS key of the credentials secrets'],
+      ['AlarmTopicArn', r.alarmTopic.topicArn, 'where the alarms go'],
+      ['DashboardName', r.dashboard.dashboardName, 'the CloudWatch dashboard'],
+    ];
+    for (const [name, value, description] of outputs) new CfnOutput(this, name, { value, description });
   }
 }

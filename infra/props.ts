@@ -1,0 +1,204 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { z } from 'zod';
+import type { ConfigSchema } from '../functions/core/config.js';
+
+/**
+ * keyrot's configuration (the same fields as keyrot.json, see the README): the rotation policies with
+ * their period, grace and disable window (`policies`, `defaultPolicy`), which keys and secrets are
+ * managed (`tagPrefix`, `secretPrefix`, `hygiene.unmanaged`), `hygiene`, `canaryUrl`,
+ * `metricNamespace`, `eventBusName`, `staggerPercent`. Every field is optional and validated at synth
+ * with the functions' own schema. The construct sets `rotationLambdaArn` and `secretKmsKeyId` itself.
+ */
+export type KeyrotSettings = Omit<z.input<typeof ConfigSchema>, 'rotationLambdaArn' | 'secretKmsKeyId'>;
+
+/** When the reconciler runs: once a day. */
+export interface ReconcilerScheduleOptions {
+  /** Hour of the daily run (0-23) in `timeZone`. @default 3 */
+  readonly hour?: number;
+  /** @default 0 */
+  readonly minute?: number;
+  /** IANA time zone of `hour`, e.g. Europe/Paris. @default Etc/UTC */
+  readonly timeZone?: string;
+  /** The run starts at a random time within this window after `hour:minute`; zero turns it off. @default 15 minutes */
+  readonly flexibleWindow?: Duration;
+  /** EventBridge Scheduler's retries of an invocation it could not deliver (0-185). @default 2 */
+  readonly retryAttempts?: number;
+  /** How long Scheduler keeps retrying one delivery (1 minute to 24 hours). @default 2 hours */
+  readonly maxEventAge?: Duration;
+  /** false creates the schedule disabled (ReconcilerRunMissing then fires: that is intended). @default true */
+  readonly enabled?: boolean;
+}
+
+export interface ReportBucketOptions {
+  /** Object Lock default retention of every report object, in days. @default 400 */
+  readonly retentionDays?: number;
+  /**
+   * GOVERNANCE: a principal with s3:BypassGovernanceRetention can still delete a report;
+   * COMPLIANCE: nobody can, the root user included, until the retention ends. @default GOVERNANCE
+   */
+  readonly lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Server access logs of the report bucket are kept this many days. @default 400 */
+  readonly accessLogRetentionDays?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A consumer in another account that may read its own credential's secret. The secret
+ * (`<secretPrefix><credential>`, created by `keyrot onboard` or adoption) and the role must exist
+ * before the deployment that adds the consumer: AWS checks both when the policies are written.
+ */
+export interface ConsumerAccess {
+  /** The credential whose secret the role may read. */
+  readonly credential: string;
+  /** An IAM role, e.g. arn:aws:iam::111122223333:role/partner-app (not an account root). */
+  readonly principalArn: string;
+}
+
+export interface AlarmOptions {
+  /** KeyQuotaNearLimit fires at this percentage of the 10,000 keys per region. @default 90 */
+  readonly quotaUsedPercent?: number;
+  /** Prefix of every alarm name, when several instances share an account and region. @default none */
+  readonly namePrefix?: string;
+}
+
+export interface ApiKeyRotationProps {
+  /** keyrot's configuration; see KeyrotSettings. @default the defaults of keyrot.json */
+  readonly config?: KeyrotSettings;
+  readonly schedule?: ReconcilerScheduleOptions;
+  /** An existing topic for the alarms. @default a new topic, encrypted with its own KMS key */
+  readonly alarmTopic?: sns.ITopic;
+  /** An email address subscribed to the alarm topic (the address must confirm the subscription). */
+  readonly alarmEmail?: string;
+  /** Prefix of the runbook path that ends every alarm description, e.g. a repository URL. @default runbooks/ */
+  readonly runbookBaseUrl?: string;
+  readonly alarms?: AlarmOptions;
+  readonly reportBucket?: ReportBucketOptions;
+  /** Opt-in cross-account read access, one role per entry. @default none */
+  readonly consumers?: ConsumerAccess[];
+  /** Retention of the two functions' log groups. @default one year */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The props with every default applied (the configuration is validated separately). */
+export interface ResolvedOptions {
+  schedule: Required<ReconcilerScheduleOptions>;
+  alarms: Required<AlarmOptions> & { topic?: sns.ITopic; email?: string; runbookBaseUrl: string };
+  reportBucket: Required<ReportBucketOptions>;
+  consumers: ConsumerAccess[];
+}
+
+/** Checks the props that the configuration schema does not cover; every problem is named at once. */
+export function resolveOptions(props: ApiKeyRotationProps, source: string): ResolvedOptions {
+  const problems: string[] = [];
+  const check = (ok: boolean, problem: string) => {
+    if (!ok) problems.push(problem);
+  };
+  const integer = (value: number, min: number, max: number) =>
+    Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
+
+  const schedule: Required<ReconcilerScheduleOptions> = {
+    hour: props.schedule?.hour ?? 3,
+    minute: props.schedule?.minute ?? 0,
+    timeZone: props.schedule?.timeZone ?? 'Etc/UTC',
+    flexibleWindow: props.schedule?.flexibleWindow ?? Duration.minutes(15),
+    retryAttempts: props.schedule?.retryAttempts ?? 2,
+    maxEventAge: props.schedule?.maxEventAge ?? Duration.hours(2),
+    enabled: props.schedule?.enabled ?? true,
+  };
+  check(integer(schedule.hour, 0, 23), `schedule.hour: an integer from 0 to 23 (got ${schedule.hour})`);
+  check(integer(schedule.minute, 0, 59), `schedule.minute: an integer from 0 to 59 (got ${schedule.minute})`);
+  check(
+    validTimeZone(schedule.timeZone),
+    `schedule.timeZone: an IANA time zone such as Europe/Paris (got ${JSON.stringify(schedule.timeZone)})`,
+  );
+  const window = schedule.flexibleWindow.toMinutes({ integral: false });
+  check(
+    Number.isInteger(window) && window >= 0 && window <= 1440,
+    `schedule.flexibleWindow: whole minutes from 0 to 1440 (got ${window})`,
+  );
+  check(
+    integer(schedule.retryAttempts, 0, 185),
+    `schedule.retryAttempts: an integer from 0 to 185 (got ${schedule.retryAttempts})`,
+  );
+  const age = schedule.maxEventAge.toSeconds({ integral: false });
+  check(age >= 60 && age <= 86_400, `schedule.maxEventAge: from 1 minute to 24 hours (got ${age} s)`);
+
+  const alarms = {
+    topic: props.alarmTopic,
+    email: props.alarmEmail,
+    quotaUsedPercent: props.alarms?.quotaUsedPercent ?? 90,
+    namePrefix: props.alarms?.namePrefix ?? '',
+    runbookBaseUrl: props.runbookBaseUrl ?? 'runbooks/',
+  };
+  check(
+    alarms.email === undefined ||
+      Token.isUnresolved(alarms.email) ||
+      /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarms.email),
+    `alarmEmail: an email address (got ${JSON.stringify(alarms.email)})`,
+  );
+  check(
+    alarms.quotaUsedPercent > 0 && alarms.quotaUsedPercent <= 100,
+    `alarms.quotaUsedPercent: more than 0, at most 100 (got ${alarms.quotaUsedPercent})`,
+  );
+  check(
+    /^[A-Za-z0-9_.-]{0,200}$/.test(alarms.namePrefix),
+    `alarms.namePrefix: letters, digits, _ . - only (got ${JSON.stringify(alarms.namePrefix)})`,
+  );
+
+  const reportBucket: Required<ReportBucketOptions> = {
+    retentionDays: props.reportBucket?.retentionDays ?? 400,
+    lockMode: props.reportBucket?.lockMode ?? 'GOVERNANCE',
+    accessLogRetentionDays: props.reportBucket?.accessLogRetentionDays ?? 400,
+    removalPolicy: props.reportBucket?.removalPolicy ?? RemovalPolicy.RETAIN,
+  };
+  check(
+    integer(reportBucket.retentionDays, 1, 36_500),
+    `reportBucket.retentionDays: whole days from 1 to 36500 (got ${reportBucket.retentionDays})`,
+  );
+  check(
+    reportBucket.lockMode === 'GOVERNANCE' || reportBucket.lockMode === 'COMPLIANCE',
+    `reportBucket.lockMode: GOVERNANCE or COMPLIANCE (got ${JSON.stringify(reportBucket.lockMode)})`,
+  );
+  check(
+    integer(reportBucket.accessLogRetentionDays, 1, 36_500),
+    `reportBucket.accessLogRetentionDays: whole days from 1 to 36500 (got ${reportBucket.accessLogRetentionDays})`,
+  );
+
+  const consumers = props.consumers ?? [];
+  consumers.forEach((c, i) => problems.push(...consumerProblems(c, `consumers.${i}`)));
+
+  if (problems.length > 0) throw new Error(`${source} is invalid: ${problems.join('; ')}`);
+  return { schedule, alarms, reportBucket, consumers };
+}
+
+/** What is wrong with a consumer, if anything. */
+export function consumerProblems(consumer: ConsumerAccess, label: string): string[] {
+  const problems: string[] = [];
+  if (typeof consumer.credential !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(consumer.credential)) {
+    problems.push(
+      `${label}.credential: secret-name characters only (got ${JSON.stringify(consumer.credential)})`,
+    );
+  }
+  if (
+    typeof consumer.principalArn !== 'string' ||
+    !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(consumer.principalArn)
+  ) {
+    problems.push(
+      `${label}.principalArn: an IAM role ARN such as arn:aws:iam::111122223333:role/partner-app (got ${JSON.stringify(consumer.principalArn)})`,
+    );
+  }
+  return problems;
+}
+
+function validTimeZone(zone: string): boolean {
+  if (Token.isUnresolved(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

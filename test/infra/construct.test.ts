@@ -1,0 +1,753 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/core/config.js';
+import { METRIC } from '../../functions/core/metrics.js';
+import { ALARMS } from '../../infra/alarms.js';
+import { ApiKeyRotation, type ApiKeyRotationProps } from '../../infra/api-key-rotation.js';
+import {
+  ROOT,
+  allows,
+  flat,
+  list,
+  resourcesOf,
+  roleStatements,
+  shortId,
+  synth,
+  type Statement,
+} from './synth.js';
+
+const PARTNER = 'arn:aws:iam::111122223333:role/partner-app';
+// The deployment of cdk.json, with the optional parts switched on.
+const { template } = synth({
+  'keyrot:alarmEmail': 'oncall@example.com',
+  'keyrot:consumers': [{ credential: 'partner-acme', principalArn: PARTNER }],
+});
+
+/** The construct alone in a stack of its own, as a team with a CDK app of its own would add it. */
+function construct(props: ApiKeyRotationProps = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Platform');
+  const rotation = new ApiKeyRotation(stack, 'KeyRotation', props);
+  return { rotation, template: Template.fromStack(stack) };
+}
+
+const functionNamed = (t: Template, name: 'Reconciler' | 'RotationFunction') => {
+  const found = resourcesOf(t, 'AWS::Lambda::Function').find(([id]) => shortId(id) === name);
+  if (found === undefined) throw new Error(`no ${name} function`);
+  return found[1].Properties;
+};
+
+describe('the schedule', () => {
+  it('runs the reconciler daily at 03:00 UTC through EventBridge Scheduler: flexible window, retries, dead-letter queue', () => {
+    const schedules = resourcesOf(template, 'AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(1);
+    expect(flat(schedules[0]![1].Properties)).toEqual({
+      Description: 'keyrot: run the reconciler once a day',
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
+      State: 'ENABLED',
+      Target: {
+        Arn: '${Reconciler.Arn}',
+        RoleArn: '${ScheduleRole.Arn}',
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: '${DeadLetters.Arn}' },
+        Input: expect.any(String),
+      },
+    });
+    // The handler tells a scheduled run from a manual one by this input.
+    const input = JSON.parse((schedules[0]![1].Properties.Target as { Input: string }).Input) as object;
+    expect(input).toMatchObject({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' });
+  });
+
+  it('hour, time zone and window are settings; a bad time zone fails synth', () => {
+    const t = construct({
+      schedule: { hour: 22, minute: 30, timeZone: 'Europe/Paris', flexibleWindow: Duration.minutes(0) },
+    }).template;
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 22 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+    expect(() => construct({ schedule: { timeZone: 'Mars/Olympus', hour: 24 } })).toThrow(
+      /schedule\.hour: an integer from 0 to 23 \(got 24\); schedule\.timeZone: an IANA time zone/,
+    );
+  });
+});
+
+describe('the functions', () => {
+  it('NodejsFunction on the newest Node.js runtime, ARM64, ESM with source maps, explicit log groups kept a year', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => shortId(id)).sort()).toEqual(['Reconciler', 'RotationFunction']);
+    for (const [id, fn] of functions) {
+      expect(flat(fn.Properties)).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: `\${${shortId(id)}Logs}` },
+        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+      });
+    }
+    expect(
+      resourcesOf(template, 'AWS::Logs::LogGroup').map(([id, g]) => [shortId(id), g.Properties]),
+    ).toEqual([
+      ['RotationFunctionLogs', { RetentionInDays: 365 }],
+      ['ReconcilerLogs', { RetentionInDays: 365 }],
+    ]);
+  });
+
+  it('the reconciler never overlaps itself, and failed asynchronous invocations go to the dead-letter queue', () => {
+    expect(flat(functionNamed(template, 'Reconciler'))).toMatchObject({
+      Timeout: 900,
+      ReservedConcurrentExecutions: 1,
+      DeadLetterConfig: { TargetArn: '${DeadLetters.Arn}' },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('Reconciler') },
+      MaximumRetryAttempts: 2,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    expect(functionNamed(template, 'RotationFunction').ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('the rotation function is the secrets rotation Lambda: Secrets Manager may invoke it for this account and prefix only', () => {
+    const permissions = resourcesOf(template, 'AWS::Lambda::Permission').map(([, p]) => flat(p.Properties));
+    expect(permissions).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: '${RotationFunction.Arn}',
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: '${AWS::AccountId}',
+        SourceArn: 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/*',
+      },
+    ]);
+  });
+
+  it('both functions get the configuration as KEYROT_CONFIG, valid for the functions; the reconciler names the rotation function', () => {
+    const configOf = (name: 'Reconciler' | 'RotationFunction') => {
+      const env = flat(functionNamed(template, name).Environment) as { Variables: Record<string, string> };
+      // What CloudFormation will substitute.
+      const json = env.Variables.KEYROT_CONFIG!.replace(
+        '${RotationFunction.Arn}',
+        'arn:aws:lambda:eu-west-1:123456789012:function:rotation',
+      ).replace('${SecretsKey.Arn}', 'arn:aws:kms:eu-west-1:123456789012:key/1');
+      return { config: parseConfig(JSON.parse(json), name), env: env.Variables };
+    };
+    const reconciler = configOf('Reconciler');
+    expect(reconciler.config).toMatchObject({
+      defaultPolicy: '90d',
+      secretPrefix: 'keyrot/',
+      metricNamespace: 'KeyRotation',
+      rotationLambdaArn: 'arn:aws:lambda:eu-west-1:123456789012:function:rotation',
+      secretKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/1',
+    });
+    expect(reconciler.env.REPORT_BUCKET).toBe('${Reports}');
+    expect(configOf('RotationFunction').config).toMatchObject({
+      defaultPolicy: '90d',
+      secretKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/1',
+    });
+    expect(configOf('RotationFunction').config.rotationLambdaArn).toBeUndefined();
+  });
+
+  it('a bad configuration fails synth with a message naming the field', () => {
+    const weekly = { weekly: { periodDays: 7, graceDays: 1, disableWindowDays: 1 } };
+    expect(() => synth({ 'keyrot:config': { policies: weekly, defaultPolicy: 'weekly' } })).toThrow(
+      /Keyrot\/ApiKeyRotation config is invalid: policies\.weekly\.periodDays: periodDays must be 30, 60 or 90/,
+    );
+    expect(() => construct({ config: { defaultPolicy: '45d' } })).toThrow(
+      /defaultPolicy: defaultPolicy "45d" is not one of the policies \(30d, 60d, 90d\)/,
+    );
+    expect(() =>
+      construct({ config: { rotationLambdaArn: 'arn:aws:lambda:x' } as ApiKeyRotationProps['config'] }),
+    ).toThrow(/rotationLambdaArn are set by the construct/);
+  });
+});
+
+describe('alarms', () => {
+  const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(
+    ([, a]) => flat(a.Properties) as Record<string, unknown>,
+  );
+  const keyrot = (metric: string, statistic: string, period: number) => ({
+    Namespace: 'KeyRotation',
+    MetricName: metric,
+    Statistic: statistic,
+    Period: period,
+  });
+  const atLeast = (threshold: number, missing = 'ignore') => ({
+    Threshold: threshold,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: missing,
+  });
+  const expected: Record<string, object> = {
+    [ALARMS.keyRotationFailed]: { ...keyrot(METRIC.rotationFailures, 'Sum', 3600), ...atLeast(1) },
+    [ALARMS.keysOverdue]: { ...keyrot(METRIC.overdueKeys, 'Maximum', 3600), ...atLeast(1) },
+    // A daily run starts within its 15-minute window and may take three 15-minute attempts: 26 hours.
+    [ALARMS.runMissing]: {
+      ...keyrot(METRIC.heartbeat, 'Sum', 26 * 3600),
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    },
+    [ALARMS.quotaNearLimit]: { ...keyrot(METRIC.quotaUsedPercent, 'Maximum', 3600), ...atLeast(90) },
+    [ALARMS.reconcilerErrors]: {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: '${Reconciler}' }],
+      Statistic: 'Sum',
+      Period: 300,
+      ...atLeast(1),
+    },
+    [ALARMS.rotationFunctionErrors]: {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: '${RotationFunction}' }],
+      Statistic: 'Sum',
+      Period: 300,
+      ...atLeast(1),
+    },
+    [ALARMS.deadLetterQueue]: {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: '${DeadLetters.QueueName}' }],
+      Statistic: 'Maximum',
+      Period: 300,
+      ...atLeast(1),
+    },
+  };
+
+  it('one per failure mode, each with its metric, threshold and missing-data treatment', () => {
+    expect(Object.fromEntries(alarms.map((a) => [a.AlarmName, a]))).toEqual(
+      Object.fromEntries(
+        Object.entries(expected).map(([name, e]) => [
+          name,
+          expect.objectContaining({ ...e, EvaluationPeriods: 1 }),
+        ]),
+      ),
+    );
+  });
+
+  it("every alarm notifies the topic (ALARM and OK); its description ends with its runbook's path, and the runbook exists", () => {
+    expect(alarms).toHaveLength(7);
+    for (const a of alarms) {
+      const name = String(a.AlarmName);
+      expect(a).toMatchObject({ AlarmActions: ['${Alarms}'], OKActions: ['${Alarms}'] });
+      expect(a.AlarmDescription).toMatch(new RegExp(`\\. Runbook: runbooks/${name}\\.md$`));
+      const path = String(a.AlarmDescription).replace(/^.* Runbook: /, '');
+      expect({ path, exists: existsSync(join(ROOT, path)) }).toEqual({ path, exists: true });
+      // prometheus-operator style: what it means, what it breaks, how to look, what to do, whom to call.
+      const runbook = readFileSync(join(ROOT, path), 'utf8');
+      expect(runbook.split('\n')[0]).toBe(`# ${name}`);
+      for (const section of ['Meaning', 'Impact', 'Diagnosis', 'Mitigation', 'Escalation']) {
+        expect(runbook).toContain(`## ${section}`);
+      }
+      expect(readFileSync(join(ROOT, 'runbooks/README.md'), 'utf8')).toContain(`[${name}.md](${name}.md)`);
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+
+  it('the alarm topic is encrypted with a key of its own that CloudWatch may use, and CloudWatch may publish to it', () => {
+    const [topic] = resourcesOf(template, 'AWS::SNS::Topic');
+    expect(flat(topic![1].Properties)).toMatchObject({ KmsMasterKeyId: '${AlarmTopicKey.Arn}' });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      Description: 'keyrot: encrypts the alarm topic',
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+        ]),
+      },
+    });
+  });
+
+  it('an existing topic, a name prefix, a quota threshold and a runbook URL are settings', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Platform');
+    const topic = sns.Topic.fromTopicArn(stack, 'Pager', 'arn:aws:sns:eu-west-1:123456789012:pager');
+    new ApiKeyRotation(stack, 'KeyRotation', {
+      alarmTopic: topic,
+      alarms: { namePrefix: 'prod-', quotaUsedPercent: 75 },
+      runbookBaseUrl: 'https://github.com/example/keyrot/blob/main/runbooks/',
+    });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SNS::Topic', 0);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'prod-KeyQuotaNearLimit',
+      Threshold: 75,
+      AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:pager'],
+      AlarmDescription: Match.stringLikeRegexp(
+        'Runbook: https://github.com/example/keyrot/blob/main/runbooks/KeyQuotaNearLimit.md$',
+      ),
+    });
+  });
+
+  it('a dashboard shows the rotation and hygiene metrics, the functions, the dead letters and every alarm', () => {
+    const [dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+    const body = String(flat(dashboard![1].Properties.DashboardBody));
+    for (const metric of [
+      METRIC.keysRotated,
+      METRIC.rotationFailures,
+      METRIC.keysDisabled,
+      METRIC.keysDeleted,
+      METRIC.keysInGrace,
+      METRIC.overdueKeys,
+      METRIC.unusedKeys,
+      METRIC.orphanedKeys,
+      METRIC.lingeringKeys,
+      METRIC.unmanagedKeys,
+      METRIC.findings,
+      METRIC.totalKeys,
+      METRIC.managedKeys,
+      METRIC.quotaUsedPercent,
+      METRIC.heartbeat,
+      METRIC.runDuration,
+      METRIC.deferredActions,
+      METRIC.throttledCalls,
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(body).toContain(`"${metric}"`);
+    }
+    for (const name of Object.values(ALARMS)) expect(body).toContain(`\${${name}.Arn}`);
+  });
+});
+
+describe('the report bucket', () => {
+  const buckets = Object.fromEntries(
+    resourcesOf(template, 'AWS::S3::Bucket').map(([id, b]) => [shortId(id), flat(b.Properties)]),
+  );
+  const policies = Object.fromEntries(
+    resourcesOf(template, 'AWS::S3::BucketPolicy').map(([, p]) => [
+      String(flat(p.Properties.Bucket)),
+      flat(p.Properties.PolicyDocument),
+    ]),
+  );
+
+  it('versioned, Object Lock with a default retention, encrypted, ACLs off, public access blocked, access-logged', () => {
+    expect(buckets.Reports).toEqual({
+      VersioningConfiguration: { Status: 'Enabled' },
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 400 } },
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: '${AccessLogs}', LogFilePrefix: 'reports/' },
+      LifecycleConfiguration: {
+        Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
+      },
+    });
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ ObjectLockEnabled: true }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('TLS-only (1.2 or newer), and so is the access-log bucket', () => {
+    expect(policies['${Reports}']).toMatchObject({
+      Statement: expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+        }),
+      ]),
+    });
+    expect(policies['${AccessLogs}']).toMatchObject({
+      Statement: expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        // S3 delivers the report bucket's logs, and nothing else.
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Condition: {
+            ArnLike: { 'aws:SourceArn': '${Reports.Arn}' },
+            StringEquals: { 'aws:SourceAccount': '${AWS::AccountId}' },
+          },
+        }),
+      ]),
+    });
+    expect(buckets.AccessLogs).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 400, Status: 'Enabled' }] },
+    });
+  });
+
+  it('retention and lock mode are settings', () => {
+    synth({
+      'keyrot:reportBucket': { retentionDays: 2555, lockMode: 'COMPLIANCE' },
+    }).template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } },
+      },
+    });
+    expect(() => construct({ reportBucket: { retentionDays: 0 } })).toThrow(
+      /reportBucket\.retentionDays: whole days/,
+    );
+  });
+});
+
+describe('consumers in other accounts', () => {
+  it('none by default: no resource policy, and the secrets key trusts only its own account', () => {
+    const t = construct().template;
+    t.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    t.hasResourceProperties('AWS::KMS::Key', {
+      Description: 'keyrot: encrypts the API key secrets keyrot/*',
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: [Match.objectLike({ Action: 'kms:*', Principal: { AWS: Match.anyValue() } })] },
+    });
+  });
+
+  it("a named role reads only its own credential's secret: a resource policy on it, and decrypt only through Secrets Manager for that secret", () => {
+    const policies = resourcesOf(template, 'AWS::SecretsManager::ResourcePolicy').map(([, p]) =>
+      flat(p.Properties),
+    );
+    expect(policies).toEqual([
+      {
+        SecretId: 'keyrot/partner-acme',
+        BlockPublicPolicy: true,
+        ResourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'ConsumerReadsItsOwnKey',
+              Effect: 'Allow',
+              Principal: { AWS: PARTNER },
+              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+              Resource: '*',
+            },
+          ],
+        },
+      },
+    ]);
+    const [key] = resourcesOf(template, 'AWS::KMS::Key').filter(([id]) => shortId(id) === 'SecretsKey');
+    const statements = (flat(key![1].Properties.KeyPolicy) as { Statement: Statement[] }).Statement;
+    expect(statements.filter((s) => JSON.stringify(s.Principal).includes('111122223333'))).toEqual([
+      {
+        Sid: expect.stringMatching(/^ConsumerDecrypts[0-9a-f]{16}$/),
+        Effect: 'Allow',
+        Principal: { AWS: PARTNER },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:ViaService': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+          StringLike: {
+            'kms:EncryptionContext:SecretARN':
+              'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/partner-acme-??????',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('two roles of one credential share its resource policy; an account root is refused', () => {
+    const other = 'arn:aws:iam::444455556666:role/partner-batch';
+    const t = construct({
+      consumers: [
+        { credential: 'partner-acme', principalArn: PARTNER },
+        { credential: 'partner-acme', principalArn: other },
+      ],
+    }).template;
+    t.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: [Match.objectLike({ Principal: { AWS: [PARTNER, other] } })] },
+    });
+    expect(() =>
+      construct({
+        consumers: [{ credential: 'partner-acme', principalArn: 'arn:aws:iam::111122223333:root' }],
+      }),
+    ).toThrow(/consumers\.0\.principalArn: an IAM role ARN/);
+  });
+});
+
+describe('least privilege', () => {
+  const P = 'arn:${AWS::Partition}:apigateway:${AWS::Region}::';
+  const SECRETS = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/*';
+  const SECRETS_KEY = {
+    Sid: 'UseSecretsKeyThroughSecretsManager',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: '${SecretsKey.Arn}',
+    Condition: {
+      StringEquals: { 'kms:ViaService': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+      StringLike: { 'kms:EncryptionContext:SecretARN': SECRETS },
+    },
+  };
+  const allow = (Sid: string | undefined, Action: string | string[], Resource: string | string[]) => ({
+    ...(Sid !== undefined && { Sid }),
+    Effect: 'Allow',
+    Action,
+    Resource,
+  });
+  const reconciler = roleStatements(template, 'ReconcilerRole');
+  const rotation = roleStatements(template, 'RotationFunctionRole');
+  const bySid = (statements: Statement[]) =>
+    Object.fromEntries(statements.map((s) => [s.Sid ?? list(s.Action).join(','), s]));
+
+  it('the reconciler: exactly these statements', () => {
+    expect(bySid(reconciler)).toEqual(
+      bySid([
+        allow('WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], '${ReconcilerLogs.Arn}'),
+        allow(undefined, 'sqs:SendMessage', '${DeadLetters.Arn}'),
+        allow('ReadApiKeysAndUsagePlans', 'apigateway:GET', [
+          `${P}/apikeys`,
+          `${P}/apikeys/*`,
+          `${P}/usageplans`,
+          `${P}/usageplans/*`,
+        ]),
+        allow('ReadApisForPosture', 'apigateway:GET', [`${P}/restapis`, `${P}/restapis/*`]),
+        allow('DisableAndDeleteApiKeys', ['apigateway:DELETE', 'apigateway:PATCH'], `${P}/apikeys/*`),
+        allow('AttachApiKeysToUsagePlans', 'apigateway:POST', `${P}/usageplans/*/keys`),
+        allow('TagApiKeys', 'apigateway:PUT', `${P}/tags/*`),
+        allow('ListSecrets', 'secretsmanager:ListSecrets', '*'),
+        allow(
+          'ManagedSecrets',
+          [
+            'secretsmanager:CreateSecret',
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:RotateSecret',
+            'secretsmanager:TagResource',
+          ],
+          SECRETS,
+        ),
+        allow('InvokeRotationFunction', 'lambda:InvokeFunction', '${RotationFunction.Arn}'),
+        SECRETS_KEY,
+        {
+          ...allow('PutMetricsInNamespace', 'cloudwatch:PutMetricData', '*'),
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'KeyRotation' } },
+        },
+        allow(
+          'PutEvents',
+          'events:PutEvents',
+          'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
+        ),
+        allow('WriteRunReports', 's3:PutObject', '${Reports.Arn}/runs/*'),
+      ]),
+    );
+  });
+
+  it('the rotation function: exactly these statements', () => {
+    expect(bySid(rotation)).toEqual(
+      bySid([
+        allow('WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], '${RotationFunctionLogs.Arn}'),
+        allow('ReadApiKeysAndUsagePlans', 'apigateway:GET', [
+          `${P}/apikeys`,
+          `${P}/apikeys/*`,
+          `${P}/usageplans`,
+          `${P}/usageplans/*`,
+        ]),
+        allow('CreateApiKeys', 'apigateway:POST', `${P}/apikeys`),
+        allow('AttachApiKeysToUsagePlans', 'apigateway:POST', `${P}/usageplans/*/keys`),
+        allow('TagApiKeys', 'apigateway:PUT', `${P}/tags/*`),
+        allow(
+          'RotateManagedSecrets',
+          [
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+          ],
+          SECRETS,
+        ),
+        SECRETS_KEY,
+      ]),
+    );
+  });
+
+  // Every AWS call each function makes (grep functions/ for `Command(` and `paginate`), as IAM sees it.
+  const key = `${P}/apikeys/a1b2c3`;
+  const plan = `${P}/usageplans/p1`;
+  const secret =
+    'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/partner-acme-AbCdEf';
+  const calls: [string, 'reconciler' | 'rotation', string, string][] = [
+    ['GetApiKeys', 'reconciler', 'apigateway:GET', `${P}/apikeys`],
+    ['GetApiKey (adoption)', 'reconciler', 'apigateway:GET', key],
+    ['GetUsagePlans', 'reconciler', 'apigateway:GET', `${P}/usageplans`],
+    ['GetUsagePlanKeys', 'reconciler', 'apigateway:GET', `${plan}/keys`],
+    ['GetUsage', 'reconciler', 'apigateway:GET', `${plan}/usage`],
+    ['GetRestApis', 'reconciler', 'apigateway:GET', `${P}/restapis`],
+    ['GetStages', 'reconciler', 'apigateway:GET', `${P}/restapis/api1/stages`],
+    ['GetResources', 'reconciler', 'apigateway:GET', `${P}/restapis/api1/resources`],
+    ['UpdateApiKey (disable)', 'reconciler', 'apigateway:PATCH', key],
+    ['DeleteApiKey', 'reconciler', 'apigateway:DELETE', key],
+    ['CreateUsagePlanKey (attach)', 'reconciler', 'apigateway:POST', `${plan}/keys`],
+    [
+      'TagResource (API key)',
+      'reconciler',
+      'apigateway:PUT',
+      `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
+    ],
+    ['ListSecrets', 'reconciler', 'secretsmanager:ListSecrets', '*'],
+    ['DescribeSecret', 'reconciler', 'secretsmanager:DescribeSecret', secret],
+    ['RotateSecret', 'reconciler', 'secretsmanager:RotateSecret', secret],
+    [
+      'RotateSecret invokes the rotation function',
+      'reconciler',
+      'lambda:InvokeFunction',
+      '${RotationFunction.Arn}',
+    ],
+    ['CreateSecret (adoption)', 'reconciler', 'secretsmanager:CreateSecret', secret],
+    ['CreateSecret with tags', 'reconciler', 'secretsmanager:TagResource', secret],
+    ['GetSecretValue (adoption, after a crash)', 'reconciler', 'secretsmanager:GetSecretValue', secret],
+    ['PutMetricData', 'reconciler', 'cloudwatch:PutMetricData', '*'],
+    [
+      'PutEvents',
+      'reconciler',
+      'events:PutEvents',
+      'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
+    ],
+    ['PutObject (report)', 'reconciler', 's3:PutObject', '${Reports.Arn}/runs/2026/01/31/x.json'],
+    ['GetApiKeys (by name)', 'rotation', 'apigateway:GET', `${P}/apikeys`],
+    ['GetApiKey', 'rotation', 'apigateway:GET', key],
+    ['GetUsagePlans (of a key)', 'rotation', 'apigateway:GET', `${P}/usageplans`],
+    ['CreateApiKey', 'rotation', 'apigateway:POST', `${P}/apikeys`],
+    [
+      'CreateApiKey with tags',
+      'rotation',
+      'apigateway:PUT',
+      `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
+    ],
+    ['CreateUsagePlanKey', 'rotation', 'apigateway:POST', `${plan}/keys`],
+    ['DescribeSecret', 'rotation', 'secretsmanager:DescribeSecret', secret],
+    ['GetSecretValue', 'rotation', 'secretsmanager:GetSecretValue', secret],
+    ['PutSecretValue', 'rotation', 'secretsmanager:PutSecretValue', secret],
+    ['UpdateSecretVersionStage', 'rotation', 'secretsmanager:UpdateSecretVersionStage', secret],
+    ['Decrypt a secret', 'rotation', 'kms:Decrypt', '${SecretsKey.Arn}'],
+    ['Encrypt a new secret version', 'rotation', 'kms:GenerateDataKey', '${SecretsKey.Arn}'],
+  ];
+  it.each(calls)('%s: the %s may call it', (_, who, action, resource) => {
+    expect(allows(who === 'reconciler' ? reconciler : rotation, action, resource)).toBe(true);
+  });
+
+  it('and nothing more: no write outside /apikeys and /usageplans keys, no secret outside the prefix, no other service', () => {
+    // The rotation function never disables, deletes or lists; the reconciler never creates a key.
+    expect(allows(rotation, 'apigateway:PATCH', key)).toBe(false);
+    expect(allows(rotation, 'apigateway:DELETE', key)).toBe(false);
+    expect(allows(rotation, 'apigateway:GET', `${P}/restapis`)).toBe(false);
+    expect(allows(reconciler, 'apigateway:POST', `${P}/apikeys`)).toBe(false);
+    expect(allows(reconciler, 'secretsmanager:PutSecretValue', secret)).toBe(false);
+    expect(allows(reconciler, 'secretsmanager:UpdateSecretVersionStage', secret)).toBe(false);
+    for (const who of [reconciler, rotation]) {
+      expect(allows(who, 'apigateway:PATCH', `${P}/usageplans/p1`)).toBe(false);
+      expect(allows(who, 'apigateway:DELETE', `${P}/usageplans/p1/keys/a1b2c3`)).toBe(false);
+      expect(allows(who, 'apigateway:POST', `${P}/restapis`)).toBe(false);
+      expect(allows(who, 'secretsmanager:GetSecretValue', secret.replace('keyrot/', 'other/'))).toBe(false);
+    }
+    const ALLOWED = new Set([
+      ...calls.map(([, , action]) => action),
+      'apigateway:PATCH',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      // The reconciler's dead-letter queue for failed asynchronous invocations.
+      'sqs:SendMessage',
+    ]);
+    const actions = [...reconciler, ...rotation].flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => !ALLOWED.has(a))).toEqual([]);
+    // A * resource only where the action has no resource-level permission.
+    const star = [...reconciler, ...rotation].filter((s) => list(s.Resource).includes('*'));
+    expect(star.map((s) => [s.Action, s.Condition])).toEqual([
+      ['secretsmanager:ListSecrets', undefined],
+      ['cloudwatch:PutMetricData', { StringEquals: { 'cloudwatch:namespace': 'KeyRotation' } }],
+    ]);
+  });
+
+  it('three roles, none with a managed policy; Scheduler may only invoke the reconciler and park events, for this account', () => {
+    const roles = resourcesOf(template, 'AWS::IAM::Role');
+    expect(roles.map(([id]) => shortId(id)).sort()).toEqual([
+      'ReconcilerRole',
+      'RotationFunctionRole',
+      'ScheduleRole',
+    ]);
+    for (const [, role] of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const [, schedule] = roles.find(([id]) => shortId(id) === 'ScheduleRole')!;
+    expect(flat(schedule.Properties.AssumeRolePolicyDocument)).toMatchObject({
+      Statement: [
+        {
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '${AWS::AccountId}' } },
+        },
+      ],
+    });
+    expect(roleStatements(template, 'ScheduleRole')).toEqual([
+      allow(undefined, 'lambda:InvokeFunction', ['${Reconciler.Arn}', '${Reconciler.Arn}:*']),
+      allow(undefined, 'sqs:SendMessage', '${DeadLetters.Arn}'),
+    ]);
+  });
+
+  it('follows the configuration: another secret prefix and namespace, events off', () => {
+    const t = synth({
+      'keyrot:config': { secretPrefix: 'apikeys/', metricNamespace: 'Platform/Keys', eventBusName: null },
+    }).template;
+    const statements = roleStatements(t, 'ReconcilerRole');
+    expect(allows(statements, 'secretsmanager:RotateSecret', SECRETS.replace('keyrot/', 'apikeys/'))).toBe(
+      true,
+    );
+    expect(allows(statements, 'secretsmanager:RotateSecret', SECRETS)).toBe(false);
+    expect(
+      allows(
+        statements,
+        'events:PutEvents',
+        'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
+      ),
+    ).toBe(false);
+    expect(statements.find((s) => s.Sid === 'PutMetricsInNamespace')?.Condition).toEqual({
+      StringEquals: { 'cloudwatch:namespace': 'Platform/Keys' },
+    });
+  });
+});
+
+describe('cdk.json context', () => {
+  it('builds the stack from cdk.json, and accepts -c values given as JSON strings', () => {
+    const { stack } = synth({
+      'keyrot:consumers': JSON.stringify([{ credential: 'c1', principalArn: PARTNER }]),
+    });
+    expect(stack.stackName).toBe('Keyrot');
+    Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+  });
+
+  it('a misspelt or malformed setting fails synth and says what is expected', () => {
+    expect(() => synth({ 'keyrot:alarmEmial': 'oncall@example.com' })).toThrow(
+      /cdk\.json context is invalid: keyrot:alarmEmial: not a keyrot setting/,
+    );
+    expect(() => synth({ 'keyrot:reportBucket': { lockMode: 'STRICT' } })).toThrow(
+      /keyrot:reportBucket\.lockMode/,
+    );
+    expect(() => synth({ 'keyrot:logRetentionDays': 42 })).toThrow(
+      /keyrot:logRetentionDays: one of CloudWatch Logs' retentions/,
+    );
+  });
+});

@@ -1,0 +1,94 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { ApiKeyRotation } from '../../infra/api-key-rotation.js';
+import { createApp } from '../../infra/keyrot-app.js';
+import { CDK_CONTEXT } from './synth.js';
+
+interface Ack {
+  path: string;
+  id: string;
+  reason: string;
+}
+
+/** Every acknowledgement recorded with Validations.of(scope).acknowledge(), where it was made. */
+function acknowledgements(root: IConstruct): Ack[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: c.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      )
+      // aws-cdk-lib acknowledges some CloudFormation checks of its own constructs.
+      .filter((a) => a.id.startsWith('AwsSolutions-')),
+  );
+}
+
+/** Every AwsSolutions finding as if nothing were acknowledged. */
+function rawFindings(root: IConstruct): { rule: string; path: string }[] {
+  const pack = new AwsSolutionsChecks();
+  (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+  return pack
+    .validateScope(root)
+    .violations.flatMap((v) =>
+      v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '' })),
+    );
+}
+
+const under = (path: string, scope: string) => path === scope || path.startsWith(`${scope}/`);
+
+const cdkApp = (context: Record<string, unknown>) => () =>
+  createApp({ context: { ...CDK_CONTEXT, ...context, 'aws:cdk:bundling-stacks': [] }, nag: false }).app;
+
+const variants: [string, () => App][] = [
+  ['cdk.json as it is', cdkApp({})],
+  [
+    'with an alarm email and a consumer in another account',
+    cdkApp({
+      'keyrot:alarmEmail': 'oncall@example.com',
+      'keyrot:consumers': [
+        { credential: 'partner-acme', principalArn: 'arn:aws:iam::111122223333:role/partner-app' },
+      ],
+    }),
+  ],
+  ['with events off', cdkApp({ 'keyrot:config': { eventBusName: null } })],
+  [
+    'the construct in an app of its own, with its own topic and no feature flags',
+    () => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new Stack(app, 'Platform');
+      const topic = sns.Topic.fromTopicArn(stack, 'Pager', 'arn:aws:sns:eu-west-1:123456789012:pager');
+      new ApiKeyRotation(stack, 'KeyRotation', { alarmTopic: topic });
+      return app;
+    },
+  ],
+];
+
+describe.each(variants)('cdk-nag (AwsSolutions): %s', (_, build) => {
+  it('synth reports no unacknowledged finding', () => {
+    const app = build();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('every finding is acknowledged where it arises, with a reason; no acknowledgement is stale', () => {
+    const app = build();
+    const acks = acknowledgements(app);
+    const findings = rawFindings(app);
+    const unacknowledged = findings.filter(
+      (f) => !acks.some((a) => a.id === f.rule && under(f.path, a.path)),
+    );
+    expect(unacknowledged).toEqual([]);
+    const stale = acks.filter((a) => !findings.some((f) => f.rule === a.id && under(f.path, a.path)));
+    expect(stale).toEqual([]);
+    for (const a of acks) expect({ ...a, reason: a.reason.length >= 30 }).toEqual({ ...a, reason: true });
+    // Only these kinds of finding are acknowledged, each explained in infra/api-key-rotation.ts.
+    expect([...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))]).toEqual(['AwsSolutions-IAM5']);
+  });
+});
