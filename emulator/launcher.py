@@ -2,20 +2,44 @@
 """moto server with keyrot's extension.
 
 Registers, on moto's own backends, the API Gateway and Secrets Manager behaviour that keyrot
-depends on and moto 5.2 lacks or gets wrong (see keyrot_moto/), then runs moto's server:
+depends on and moto 5.2 lacks or gets wrong (see keyrot_moto/), then runs moto's server with the
+same arguments as `python3 -m moto.server`:
 
     python3 emulator/launcher.py -H 127.0.0.1 -p 5000
+
+If KEYROT_PARENT_PID is set, the server exits when that process is gone, so an emulator whose
+starter was killed (a test runner stopped with SIGKILL, say) does not keep its port forever.
 """
 import os
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keyrot_moto  # noqa: E402
 
-keyrot_moto.install()
 
-from moto.server import main  # noqa: E402
+def _exit_with_parent(parent_pid: int) -> None:
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass  # exists, owned by someone else
+
+    threading.Thread(target=watch, name="keyrot-parent-watch", daemon=True).start()
+
 
 if __name__ == "__main__":
+    keyrot_moto.install()
+    parent = os.environ.get("KEYROT_PARENT_PID", "")
+    if parent.isdigit():
+        _exit_with_parent(int(parent))
+
+    from moto.server import main
+
     main(sys.argv[1:])

@@ -8,8 +8,12 @@ export interface UsageRecord {
 }
 
 /**
- * Seeds GetUsage data through the emulator's test-only route. moto picks the service from the
- * signature's credential scope, so the request carries an (unchecked) apigateway one.
+ * Seeds GetUsage data through the emulator's test-only route (not an AWS API):
+ *   POST {endpoint}/_keyrot/usage   body: UsageRecord[]   header x-moto-account-id: the account
+ * answered 200 {"seeded": N}, or 400 BadRequestException naming a malformed record (none is kept).
+ * A later record for the same plan, key and date replaces the earlier one. Data is kept per account
+ * and region; moto routes a request by its signature's credential scope, so the request carries an
+ * (unchecked) apigateway one for `region`. Without an account: moto's default, 123456789012.
  */
 export async function seedUsage(
   endpoint: string,

@@ -1,3 +1,7 @@
+/**
+ * Starts the local AWS emulator: moto server with keyrot's extension (emulator/launcher.py), bound to
+ * loopback. Used by the integration tests' global setup, `npm run emulator`, the demo and the bench.
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,19 +10,30 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
+const LAUNCHER = join(HERE, 'launcher.py');
 const MOTO = 'moto[server]==5.2.1';
 const VENV = join(ROOT, '.cache', 'moto-venv');
+const VENV_PYTHON = join(VENV, 'bin', 'python');
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+const STDERR_KEPT = 20_000;
 
 export interface Emulator {
+  /** http://HOST:PORT, for the SDK's `endpoint` or AWS_ENDPOINT_URL. */
   endpoint: string;
   port: number;
+  /** Ends the server (and its process group) and resolves once it has exited. */
   stop(): Promise<void>;
 }
 
 export interface EmulatorOptions {
+  /** A fixed port; absent or 0: a free loopback port. */
   port?: number;
+  /** A loopback address: 127.0.0.1 (default), localhost or ::1. */
   host?: string;
+  /** Receives progress and the server's own output (its request log), line by line. */
   log?: (line: string) => void;
+  /** How long to wait for the server to answer (default 30 s). */
+  startTimeoutMs?: number;
 }
 
 function canImportMoto(python: string): boolean {
@@ -28,23 +43,34 @@ function canImportMoto(python: string): boolean {
   return r.status === 0;
 }
 
-/** A Python that has moto: the system's python3, else a project-local virtual env with moto installed. */
+/**
+ * A Python that can `import moto.server`: $KEYROT_PYTHON, else python3, else the project's own
+ * virtual env (.cache/moto-venv), which is created with `python3 -m venv` and given moto[server]==5.2.1
+ * by pip when missing.
+ */
 export function findPython(log: (line: string) => void = () => {}): string {
-  for (const candidate of [process.env.KEYROT_PYTHON, 'python3', join(VENV, 'bin', 'python')]) {
+  const candidates = [process.env.KEYROT_PYTHON, 'python3', VENV_PYTHON];
+  for (const candidate of candidates) {
     if (candidate !== undefined && candidate !== '' && canImportMoto(candidate)) return candidate;
   }
   log(`moto is not importable by python3; installing ${MOTO} into ${VENV}`);
-  if (!existsSync(join(VENV, 'bin', 'python'))) {
-    const venv = spawnSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-    if (venv.status !== 0)
-      throw new Error(`python3 -m venv ${VENV} failed; install Python 3 with the venv module`);
+  if (!existsSync(VENV_PYTHON)) {
+    const venv = spawnSync('python3', ['-m', 'venv', VENV], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (venv.status !== 0) {
+      throw new Error(`python3 -m venv ${VENV} failed: install Python 3 (3.9 or later) with its venv module`);
+    }
   }
-  const pip = spawnSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', MOTO], { stdio: 'inherit' });
-  if (pip.status !== 0) throw new Error(`pip install ${MOTO} into ${VENV} failed`);
-  return join(VENV, 'bin', 'python');
+  const pip = spawnSync(VENV_PYTHON, ['-m', 'pip', 'install', '--quiet', MOTO], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (pip.status !== 0 || !canImportMoto(VENV_PYTHON)) {
+    throw new Error(`pip install '${MOTO}' into ${VENV} failed (is PyPI reachable?)`);
+  }
+  return VENV_PYTHON;
 }
 
-async function freePort(host: string): Promise<number> {
+/** A port that was free on `host` a moment ago. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -56,66 +82,128 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 async function waitUntilUp(
   endpoint: string,
   child: ChildProcess,
   stderr: () => string,
-  timeoutMs = 30_000,
+  timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`moto server exited with code ${child.exitCode}:\n${stderr().slice(-2000)}`);
+    if (exited(child)) {
+      throw new Error(
+        `the emulator (moto server) exited with ${child.exitCode ?? child.signalCode} before answering on ${endpoint}; its stderr ends with:\n${stderr().slice(-2000)}`,
+      );
     }
     try {
+      // moto's own dashboard API: answers once the WSGI app serves requests.
       const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
     } catch {
-      // not up yet
+      // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(
-    `moto server did not answer on ${endpoint} within ${timeoutMs} ms:\n${stderr().slice(-2000)}`,
+    `the emulator (moto server) did not answer on ${endpoint} within ${timeoutMs} ms; its stderr ends with:\n${stderr().slice(-2000)}`,
   );
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal); // the launcher and anything it started
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function launch(
+  python: string,
+  host: string,
+  port: number,
+  options: EmulatorOptions,
+): Promise<Emulator> {
+  const log = options.log ?? (() => {});
+  let stderr = '';
+  const child = spawn(python, [LAUNCHER, '-H', host, '-p', String(port)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so stop() ends everything it started; it also exits when we are gone.
+    detached: true,
+    env: {
+      ...process.env,
+      MOTO_PORT: String(port),
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONUNBUFFERED: '1',
+      KEYROT_PARENT_PID: String(process.pid),
+    },
+  });
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim() !== '') log(line);
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT);
+    forward(chunk);
+  });
+  const gone = new Promise<void>((resolve) => {
+    if (exited(child)) resolve();
+    else child.once('exit', () => resolve());
+  });
+  child.once('error', (error) => {
+    stderr += `\n${String(error)}`;
+  });
+  const endpoint = `http://${host === '::1' ? '[::1]' : host}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (!exited(child)) {
+        signalGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
+        await gone;
+        clearTimeout(timer);
+      }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    })();
+    return stopping;
+  };
+
+  try {
+    await waitUntilUp(endpoint, child, () => stderr, options.startTimeoutMs ?? 30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`emulator listening on ${endpoint} (pid ${child.pid})`);
+  return { endpoint, port, stop };
 }
 
 /** Starts moto server with keyrot's extension on a loopback port; stop() ends it. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host))
-    throw new Error(`the emulator binds loopback only, not ${host}`);
-  const log = options.log ?? (() => {});
-  const python = findPython(log);
-  const port = options.port !== undefined && options.port !== 0 ? options.port : await freePort(host);
-  let stderr = '';
-  const child = spawn(python, [join(HERE, 'launcher.py'), '-H', host, '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    env: { ...process.env, MOTO_PORT: String(port), PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  child.stdout?.on('data', (d: Buffer) => log(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-20_000);
-  });
-  const endpoint = `http://${host === '::1' ? '[::1]' : host}:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  if (!LOOPBACK.includes(host)) throw new Error(`the emulator binds loopback only, not ${host}`);
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${port}`);
+  const python = findPython(options.log);
+  if (port !== 0) return launch(python, host, port, options);
+  // A free port can be taken between the check and the bind: try another one a few times.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      process.kill(-(child.pid ?? 0), 'SIGTERM');
-    } catch {
-      child.kill('SIGTERM');
+      return await launch(python, host, await freePort(host), options);
+    } catch (error) {
+      lastError = error;
+      if (!/Address already in use/i.test(String(error))) throw error;
     }
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  try {
-    await waitUntilUp(endpoint, child, () => stderr);
-  } catch (error) {
-    await stop();
-    throw error;
   }
-  return { endpoint, port, stop };
+  throw lastError;
 }

@@ -1,15 +1,28 @@
-"""keyrot's extension of moto server, each behaviour after the AWS API reference.
+"""keyrot's extension of moto server: the behaviour keyrot relies on, after the AWS API reference.
 
-Installed on moto's own backends before the server starts: routes are added to the services'
-url_paths and a few backend methods are wrapped. Nothing here proxies or rewrites responses.
+install() registers it on moto's own backends before the server starts: routes are added to
+moto.apigateway.urls.url_paths and a few response handlers and backend/model methods are wrapped or
+replaced. Nothing here proxies or rewrites HTTP responses. One module per behaviour:
+
+API Gateway
+- apikey_tags:      TagResource/UntagResource/GetTags on API keys; lastUpdatedDate on UpdateApiKey
+- usage:            GetUsage, and the test-only seeding route POST /_keyrot/usage
+- paging:           limit/position on GetApiKeys, GetUsagePlans, GetUsagePlanKeys (and GetUsage)
+- usage_plan_keys:  DeleteApiKey/DeleteUsagePlan clean-up, CreateUsagePlanKey conflicts, not-found plans
+Secrets Manager
+- secrets_rotation: RotateSecret's bookkeeping (no Lambda run), rotation completion (LastRotatedDate)
+- secrets_versions: value-less versions, PutSecretValue on an existing version, staging-label moves,
+                    GetSecretValue's default version
+- secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
 """
 
 
 def install() -> None:
-    from . import apikey_tags, paging, secrets_rotation, usage, usage_plan_keys
+    from . import apikey_tags, paging, secrets_rotation, secrets_schedule, usage, usage_plan_keys
 
     apikey_tags.install()
     usage.install()
     paging.install()
     usage_plan_keys.install()
+    secrets_schedule.install()
     secrets_rotation.install()

@@ -1,9 +1,17 @@
-"""TagResource, UntagResource and GetTags on API key ARNs.
+"""TagResource, UntagResource and GetTags on API key ARNs, and lastUpdatedDate on UpdateApiKey.
 
 moto's /tags/ route takes the ARN as one path segment, but the `/` in
 arn:aws:apigateway:REGION::/apikeys/ID arrives decoded, so API keys were never taggable.
-Tags are kept on moto's ApiKey, so GetApiKey and GetApiKeys show them.
+This adds a route for exactly those ARNs:
+- PUT    /tags/{arn}  {"tags": {...}}            TagResource: merges, 204
+- DELETE /tags/{arn}?tagKeys=a&tagKeys=b         UntagResource: removes those keys, 204
+- GET    /tags/{arn}                             GetTags: {"tags": {...}}
+Tags are kept on moto's ApiKey (where CreateApiKey's tags already are), so GetApiKey and
+GetApiKeys show them. An unknown key, or a key ARN of another region, is NotFoundException.
+Tag rules as in API Gateway: keys 1-128 characters, not starting with aws:, values up to 256
+characters, at most 50 tags per resource (BadRequestException otherwise).
 """
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,9 +26,13 @@ ROUTE = "{0}/tags/arn:(?P<partition>[^:/]+):apigateway:(?P<tag_region>[^:/]*)::/
 
 
 def _key(response: Any) -> ApiKey:
-    key_id = response.path.rstrip("/").split("/apikeys/")[-1]
+    match = re.search(r":apigateway:([^:/]*)::/apikeys/([^/]+)/?$", response.path)
+    if match is None:
+        raise ApiKeyNotFoundException()
+    region, key_id = match.groups()
     keys = response.backend.keys
-    if key_id not in keys:
+    # A key lives in one region: an ARN naming another region's key is not found here.
+    if region != response.region or key_id not in keys:
         raise ApiKeyNotFoundException()
     return keys[key_id]
 

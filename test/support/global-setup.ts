@@ -3,14 +3,22 @@ import { startEmulator } from '../../emulator/start.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** http://127.0.0.1:PORT of the run's emulator (see test/support/emulator-account.ts). */
     emulatorEndpoint: string;
   }
 }
 
-/** One moto server for the whole integration run; each test file isolates itself with its own account. */
+/**
+ * vitest globalSetup of the integration project: one moto server (with keyrot's extension) for the
+ * whole run; each test file isolates itself in its own account (newAccountId + accountPlugin).
+ * The endpoint reaches tests as inject('emulatorEndpoint') and as $KEYROT_EMULATOR_ENDPOINT.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const emulator = await startEmulator();
   project.provide('emulatorEndpoint', emulator.endpoint);
   process.env.KEYROT_EMULATOR_ENDPOINT = emulator.endpoint;
-  return () => emulator.stop();
+  return async () => {
+    await emulator.stop();
+    delete process.env.KEYROT_EMULATOR_ENDPOINT;
+  };
 }

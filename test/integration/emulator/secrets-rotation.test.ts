@@ -1,79 +1,129 @@
+/**
+ * (f) RotateSecret does Secrets Manager's bookkeeping half of rotation and never runs a Lambda;
+ * (i) moving AWSCURRENT onto the pending version completes the rotation: LastRotatedDate, and what
+ * DescribeSecret and ListSecrets show of the rotation.
+ */
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
-  SecretsManagerClient,
   UpdateSecretVersionStageCommand,
-  DeleteSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { accountPlugin, newAccountId, testClientConfig } from '../../support/emulator-account.js';
+import { caught, secretsAccount } from './helpers.js';
 
-const accountId = newAccountId();
-const secrets = new SecretsManagerClient(testClientConfig(accountId));
-secrets.middlewareStack.use(accountPlugin(accountId));
-const errorOf = (p: Promise<unknown>) =>
-  p.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:rotate';
+const { secrets } = secretsAccount();
+const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:keyrot-rotate';
+const OTHER_LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:other-rotate';
+const DAY_MS = 86_400_000;
 let n = 0;
 
-async function newSecret(): Promise<{ arn: string; v1: string }> {
+async function newSecret(value = '{"apiKey":"v1"}'): Promise<{ arn: string; v1: string; name: string }> {
   n += 1;
-  const out = await secrets.send(
-    new CreateSecretCommand({ Name: `emu/secret-${n}`, SecretString: '{"v":1}' }),
-  );
-  return { arn: out.ARN ?? '', v1: out.VersionId ?? '' };
+  const name = `emu/rotation-${n}`;
+  const out = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+  return { arn: out.ARN ?? '', v1: out.VersionId ?? '', name };
 }
+const describeSecret = (arn: string) => secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+/** The rotation function's setSecret..finishSecret, as a driver on the emulator runs them. */
+async function finish(arn: string, token: string, from: string, value = '{"apiKey":"v2"}'): Promise<void> {
+  await secrets.send(
+    new PutSecretValueCommand({
+      SecretId: arn,
+      ClientRequestToken: token,
+      SecretString: value,
+      VersionStages: ['AWSPENDING'],
+    }),
+  );
+  await secrets.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: arn,
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: token,
+      RemoveFromVersionId: from,
+    }),
+  );
+}
+const near = (actual: Date | undefined, expectedMs: number, slackMs = 120_000) => {
+  expect(actual).toBeInstanceOf(Date);
+  expect(Math.abs(actual!.getTime() - expectedMs)).toBeLessThan(slackMs);
+};
 
-describe('RotateSecret: the bookkeeping half of rotation, no Lambda run', () => {
-  it('records a value-less AWSPENDING version, turns rotation on and stores the rules', async () => {
-    const { arn, v1 } = await newSecret();
+describe('(f) RotateSecret', () => {
+  it('records a value-less AWSPENDING version with the given token, turns rotation on and stores the rules', async () => {
+    const { arn, v1, name } = await newSecret();
+    const token = randomUUID();
     const out = await secrets.send(
       new RotateSecretCommand({
         SecretId: arn,
+        ClientRequestToken: token,
         RotationLambdaARN: LAMBDA,
         RotationRules: { AutomaticallyAfterDays: 30 },
       }),
     );
-    expect(out.VersionId).toEqual(expect.any(String));
-    const described = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
-    expect(described).toMatchObject({
-      RotationEnabled: true,
-      RotationLambdaARN: LAMBDA,
-      RotationRules: { AutomaticallyAfterDays: 30 },
+    expect({ ARN: out.ARN, Name: out.Name, VersionId: out.VersionId }).toEqual({
+      ARN: arn,
+      Name: name,
+      VersionId: token,
     });
-    expect(described.VersionIdsToStages).toEqual({ [v1]: ['AWSCURRENT'], [out.VersionId!]: ['AWSPENDING'] });
-    expect(described.NextRotationDate).toBeInstanceOf(Date);
-    // The current value is untouched, and the pending version has no value yet.
-    const current = await secrets.send(
-      new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' }),
-    );
-    expect(current.SecretString).toBe('{"v":1}');
-    for (const input of [{ VersionId: out.VersionId }, { VersionStage: 'AWSPENDING' }]) {
-      const error = await errorOf(secrets.send(new GetSecretValueCommand({ SecretId: arn, ...input })));
-      expect(error?.name).toBe('ResourceNotFoundException');
-    }
+    const described = await describeSecret(arn);
+    expect(described.RotationEnabled).toBe(true);
+    expect(described.RotationLambdaARN).toBe(LAMBDA);
+    expect(described.RotationRules).toEqual({ AutomaticallyAfterDays: 30 });
+    expect(described.VersionIdsToStages).toEqual({ [v1]: ['AWSCURRENT'], [token]: ['AWSPENDING'] });
+    expect(described.LastRotatedDate).toBeUndefined();
+    near(described.NextRotationDate, Date.now() + 30 * DAY_MS);
+    // Nothing ran: the current value is untouched.
+    const current = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    expect({ VersionId: current.VersionId, SecretString: current.SecretString }).toEqual({
+      VersionId: v1,
+      SecretString: '{"apiKey":"v1"}',
+    });
   });
 
-  it('a rotation in progress: the same token resumes it, another is refused', async () => {
+  it('without a ClientRequestToken the new version gets a UUID', async () => {
     const { arn } = await newSecret();
-    const token = 'a'.repeat(8) + '-bbbb-cccc-dddd-' + 'e'.repeat(12);
+    const out = await secrets.send(new RotateSecretCommand({ SecretId: arn }));
+    expect(out.VersionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((await describeSecret(arn)).VersionIdsToStages?.[out.VersionId!]).toEqual(['AWSPENDING']);
+  });
+
+  it('a rotation in progress: the same token resumes it (no new version), any other call is InvalidRequestException', async () => {
+    const { arn } = await newSecret();
+    const token = randomUUID();
     await secrets.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: token }));
     const again = await secrets.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: token }));
     expect(again.VersionId).toBe(token);
-    const other = await errorOf(secrets.send(new RotateSecretCommand({ SecretId: arn })));
-    expect(other?.name).toBe('InvalidRequestException');
-    const described = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
-    expect(Object.keys(described.VersionIdsToStages ?? {})).toHaveLength(2);
+    for (const input of [{}, { ClientRequestToken: randomUUID() }]) {
+      const error = await caught(secrets.send(new RotateSecretCommand({ SecretId: arn, ...input })));
+      expect(error?.name).toBe('InvalidRequestException');
+      expect(error?.message).toBe("A previous rotation isn't complete. That rotation will be reattempted.");
+    }
+    expect(Object.keys((await describeSecret(arn)).VersionIdsToStages ?? {})).toHaveLength(2);
   });
 
-  it('RotateImmediately=false only sets the configuration', async () => {
+  it('after a completed rotation the next one starts a new pending version and takes AWSPENDING off the old', async () => {
+    const { arn, v1 } = await newSecret();
+    const first = randomUUID();
+    await secrets.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: first }));
+    await finish(arn, first, v1);
+    // Complete: AWSPENDING and AWSCURRENT on the same version.
+    expect((await describeSecret(arn)).VersionIdsToStages?.[first]).toEqual(['AWSPENDING', 'AWSCURRENT']);
+    const second = randomUUID();
+    await secrets.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: second }));
+    expect((await describeSecret(arn)).VersionIdsToStages).toEqual({
+      [v1]: ['AWSPREVIOUS'],
+      [first]: ['AWSCURRENT'],
+      [second]: ['AWSPENDING'],
+    });
+  });
+
+  it('RotateImmediately=false creates no version and answers no VersionId, but configures rotation', async () => {
     const { arn, v1 } = await newSecret();
     const out = await secrets.send(
       new RotateSecretCommand({
@@ -84,79 +134,125 @@ describe('RotateSecret: the bookkeeping half of rotation, no Lambda run', () => 
       }),
     );
     expect(out.VersionId).toBeUndefined();
-    const described = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+    const described = await describeSecret(arn);
     expect(described.VersionIdsToStages).toEqual({ [v1]: ['AWSCURRENT'] });
-    expect(described.RotationEnabled).toBe(true);
+    expect(described).toMatchObject({
+      RotationEnabled: true,
+      RotationLambdaARN: LAMBDA,
+      RotationRules: { AutomaticallyAfterDays: 90 },
+    });
     expect(described.LastRotatedDate).toBeUndefined();
+    near(described.NextRotationDate, Date.now() + 90 * DAY_MS);
   });
 
-  it('a secret scheduled for deletion, or unknown, is refused', async () => {
+  it('keeps the Lambda ARN and rules when a later call omits them, and takes new ones when given', async () => {
     const { arn } = await newSecret();
-    await secrets.send(new DeleteSecretCommand({ SecretId: arn, RecoveryWindowInDays: 7 }));
-    expect((await errorOf(secrets.send(new RotateSecretCommand({ SecretId: arn }))))?.name).toBe(
-      'InvalidRequestException',
-    );
-    expect((await errorOf(secrets.send(new RotateSecretCommand({ SecretId: 'emu/none' }))))?.name).toBe(
-      'ResourceNotFoundException',
-    );
-  });
-});
-
-describe('PutSecretValue with the token of an existing version', () => {
-  it('fills the placeholder, is a no-op for the same value, and refuses another value', async () => {
-    const { arn } = await newSecret();
-    const { VersionId: token } = await secrets.send(new RotateSecretCommand({ SecretId: arn }));
     await secrets.send(
-      new PutSecretValueCommand({
+      new RotateSecretCommand({
         SecretId: arn,
-        ClientRequestToken: token,
-        SecretString: 'new',
-        VersionStages: ['AWSPENDING'],
+        RotateImmediately: false,
+        RotationLambdaARN: LAMBDA,
+        RotationRules: { AutomaticallyAfterDays: 7 },
       }),
     );
+    await secrets.send(new RotateSecretCommand({ SecretId: arn, RotateImmediately: false }));
+    expect(await describeSecret(arn)).toMatchObject({
+      RotationLambdaARN: LAMBDA,
+      RotationRules: { AutomaticallyAfterDays: 7 },
+    });
     await secrets.send(
-      new PutSecretValueCommand({
+      new RotateSecretCommand({
         SecretId: arn,
-        ClientRequestToken: token,
-        SecretString: 'new',
-        VersionStages: ['AWSPENDING'],
+        RotateImmediately: false,
+        RotationLambdaARN: OTHER_LAMBDA,
+        RotationRules: { ScheduleExpression: 'rate(10 days)', Duration: '3h' },
       }),
     );
-    const other = await errorOf(
-      secrets.send(
-        new PutSecretValueCommand({
-          SecretId: arn,
-          ClientRequestToken: token,
-          SecretString: 'other',
-          VersionStages: ['AWSPENDING'],
-        }),
-      ),
-    );
-    expect(other?.name).toBe('ResourceExistsException');
-    const pending = await secrets.send(
-      new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSPENDING' }),
-    );
-    expect(pending).toMatchObject({ VersionId: token, SecretString: 'new' });
+    const described = await describeSecret(arn);
+    expect(described.RotationLambdaARN).toBe(OTHER_LAMBDA);
+    // A rate() in days is also reported as AutomaticallyAfterDays.
+    expect(described.RotationRules).toEqual({
+      ScheduleExpression: 'rate(10 days)',
+      Duration: '3h',
+      AutomaticallyAfterDays: 10,
+    });
+    near(described.NextRotationDate, Date.now() + 10 * DAY_MS);
   });
-});
 
-describe('finishing a rotation: UpdateSecretVersionStage moves AWSCURRENT onto the pending version', () => {
-  it('sets LastRotatedDate, makes the old version AWSPREVIOUS, and the default read follows AWSCURRENT', async () => {
+  it('a cron() schedule: NextRotationDate is the next time it matches', async () => {
+    const { arn } = await newSecret();
+    await secrets.send(
+      new RotateSecretCommand({
+        SecretId: arn,
+        RotateImmediately: false,
+        RotationRules: { ScheduleExpression: 'cron(0 16 1 * ? *)', Duration: '2h' },
+      }),
+    );
+    const described = await describeSecret(arn);
+    expect(described.RotationRules).toEqual({ ScheduleExpression: 'cron(0 16 1 * ? *)', Duration: '2h' });
+    const now = new Date();
+    let expected = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 16);
+    if (expected <= now.getTime()) expected = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 16);
+    expect(described.NextRotationDate?.getTime()).toBe(expected);
+  });
+
+  it.each([
+    ['AutomaticallyAfterDays 0', { AutomaticallyAfterDays: 0 }],
+    ['AutomaticallyAfterDays 1001', { AutomaticallyAfterDays: 1001 }],
+    ['both a days value and a schedule', { AutomaticallyAfterDays: 5, ScheduleExpression: 'rate(5 days)' }],
+    ['a malformed schedule', { ScheduleExpression: 'every tuesday' }],
+    ['a rate in hours under 4', { ScheduleExpression: 'rate(2 hours)' }],
+    ['a window over a day', { AutomaticallyAfterDays: 5, Duration: '25h' }],
+  ])('rules with %s are InvalidParameterException and change nothing', async (_case, RotationRules) => {
     const { arn, v1 } = await newSecret();
-    const { VersionId: token } = await secrets.send(
-      new RotateSecretCommand({ SecretId: arn, RotationRules: { AutomaticallyAfterDays: 30 } }),
+    const error = await caught(secrets.send(new RotateSecretCommand({ SecretId: arn, RotationRules })));
+    expect(error?.name).toBe('InvalidParameterException');
+    const described = await describeSecret(arn);
+    expect(described.VersionIdsToStages).toEqual({ [v1]: ['AWSCURRENT'] });
+    expect(described.RotationEnabled).toBeUndefined();
+  });
+
+  it('a ClientRequestToken outside 32-64 characters is InvalidParameterException', async () => {
+    const { arn } = await newSecret();
+    const error = await caught(
+      secrets.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: 'short' })),
+    );
+    expect(error?.name).toBe('InvalidParameterException');
+  });
+
+  it('an unknown secret is ResourceNotFoundException; one scheduled for deletion is InvalidRequestException', async () => {
+    const missing = await caught(secrets.send(new RotateSecretCommand({ SecretId: 'emu/no-such-secret' })));
+    expect(missing?.name).toBe('ResourceNotFoundException');
+    const { arn, v1 } = await newSecret();
+    await secrets.send(new DeleteSecretCommand({ SecretId: arn, RecoveryWindowInDays: 7 }));
+    const deleted = await caught(secrets.send(new RotateSecretCommand({ SecretId: arn })));
+    expect(deleted?.name).toBe('InvalidRequestException');
+    expect((await describeSecret(arn)).VersionIdsToStages).toEqual({ [v1]: ['AWSCURRENT'] });
+  });
+});
+
+describe('(i) completing a rotation', () => {
+  it('AWSCURRENT onto the pending version sets LastRotatedDate and NextRotationDate from it; both APIs show it', async () => {
+    const { arn, v1 } = await newSecret();
+    const token = randomUUID();
+    await secrets.send(
+      new RotateSecretCommand({
+        SecretId: arn,
+        ClientRequestToken: token,
+        RotationLambdaARN: LAMBDA,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      }),
     );
     await secrets.send(
       new PutSecretValueCommand({
         SecretId: arn,
         ClientRequestToken: token,
-        SecretString: 'rotated',
+        SecretString: '{"apiKey":"v2"}',
         VersionStages: ['AWSPENDING'],
       }),
     );
-    expect(
-      (await secrets.send(new DescribeSecretCommand({ SecretId: arn }))).LastRotatedDate,
-    ).toBeUndefined();
+    // setSecret and testSecret done, finishSecret not yet: not rotated.
+    expect((await describeSecret(arn)).LastRotatedDate).toBeUndefined();
     await secrets.send(
       new UpdateSecretVersionStageCommand({
         SecretId: arn,
@@ -165,24 +261,63 @@ describe('finishing a rotation: UpdateSecretVersionStage moves AWSCURRENT onto t
         RemoveFromVersionId: v1,
       }),
     );
-    const described = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
-    expect(described.LastRotatedDate).toBeInstanceOf(Date);
-    expect(described.VersionIdsToStages?.[v1]).toEqual(['AWSPREVIOUS']);
-    expect(described.VersionIdsToStages?.[token!]).toContain('AWSCURRENT');
-    expect((await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString).toBe('rotated');
+    const described = await describeSecret(arn);
+    near(described.LastRotatedDate, Date.now());
+    expect(described.NextRotationDate!.getTime() - described.LastRotatedDate!.getTime()).toBe(30 * DAY_MS);
+    expect(described.VersionIdsToStages).toEqual({
+      [v1]: ['AWSPREVIOUS'],
+      [token]: ['AWSPENDING', 'AWSCURRENT'],
+    });
+
     const listed = await secrets.send(
       new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['emu/'] }] }),
     );
     const entry = listed.SecretList?.find((s) => s.ARN === arn);
-    expect(entry).toMatchObject({ RotationEnabled: true, RotationRules: { AutomaticallyAfterDays: 30 } });
-    expect(entry?.SecretVersionsToStages?.[token!]).toContain('AWSCURRENT');
-    // A later PutSecretValue makes a new current version and the rotated one previous, as in AWS.
-    const put = await secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'by hand' }));
-    const after = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
-    const currents = Object.entries(after.VersionIdsToStages ?? {}).filter(([, s]) =>
-      s.includes('AWSCURRENT'),
+    expect(entry).toMatchObject({
+      RotationEnabled: true,
+      RotationLambdaARN: LAMBDA,
+      RotationRules: { AutomaticallyAfterDays: 30 },
+      LastRotatedDate: described.LastRotatedDate,
+      NextRotationDate: described.NextRotationDate,
+    });
+    expect(entry?.SecretVersionsToStages).toEqual(described.VersionIdsToStages);
+  });
+
+  it('moving AWSCURRENT onto a version that is not pending (a rollback) is not a rotation', async () => {
+    const { arn, v1 } = await newSecret();
+    const token = randomUUID();
+    await secrets.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: token }));
+    await finish(arn, token, v1);
+    const rotatedAt = (await describeSecret(arn)).LastRotatedDate;
+    expect(rotatedAt).toBeInstanceOf(Date);
+    await new Promise((r) => setTimeout(r, 1100)); // moto keeps whole seconds
+    await secrets.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: v1,
+        RemoveFromVersionId: token,
+      }),
     );
-    expect(currents.map(([v]) => v)).toEqual([put.VersionId]);
-    expect(after.VersionIdsToStages?.[token!]).toContain('AWSPREVIOUS');
+    const described = await describeSecret(arn);
+    expect(described.LastRotatedDate).toEqual(rotatedAt);
+    expect(described.VersionIdsToStages).toEqual({
+      [v1]: ['AWSCURRENT'],
+      [token]: ['AWSPENDING', 'AWSPREVIOUS'],
+    });
+  });
+
+  it('a secret never rotated shows no rotation fields', async () => {
+    const { arn } = await newSecret();
+    const described = await describeSecret(arn);
+    for (const field of [
+      'RotationEnabled',
+      'RotationLambdaARN',
+      'RotationRules',
+      'LastRotatedDate',
+      'NextRotationDate',
+    ] as const) {
+      expect(described[field]).toBeUndefined();
+    }
   });
 });

@@ -1,0 +1,75 @@
+/** The harness itself: startEmulator/stop, per-test-file accounts, client configuration. */
+import { APIGatewayClient, CreateApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
+import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../../../emulator/start.js';
+import {
+  accountPlugin,
+  emulatorEndpoint,
+  newAccountId,
+  testClientConfig,
+  withAccount,
+} from '../../support/emulator-account.js';
+
+describe('startEmulator', () => {
+  it('starts a second server on a free loopback port, with the extension loaded, and stop() ends it', async () => {
+    const emulator = await startEmulator();
+    try {
+      expect(emulator.endpoint).toBe(`http://127.0.0.1:${emulator.port}`);
+      expect(emulator.endpoint).not.toBe(emulatorEndpoint());
+      expect((await fetch(`${emulator.endpoint}/moto-api/data.json`)).status).toBe(200);
+      // The extension's GetUsage route answers (plain moto has none): an unknown plan is a 404 NotFoundException.
+      const usage = await fetch(
+        `${emulator.endpoint}/usageplans/nope/usage?startDate=2026-01-01&endDate=2026-01-01`,
+        {
+          headers: {
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0',
+          },
+        },
+      );
+      expect([usage.status, usage.headers.get('x-amzn-errortype')]).toEqual([404, 'NotFoundException']);
+    } finally {
+      await emulator.stop();
+    }
+    await expect(fetch(`${emulator.endpoint}/moto-api/data.json`)).rejects.toThrow();
+    await emulator.stop(); // a second stop() is harmless
+  });
+
+  it('binds loopback only', async () => {
+    await expect(startEmulator({ host: '0.0.0.0' })).rejects.toThrow(/loopback only/);
+  });
+});
+
+describe('accounts', () => {
+  it('newAccountId gives distinct 12-digit ids', () => {
+    const ids = Array.from({ length: 500 }, () => newAccountId());
+    for (const id of ids) expect(id).toMatch(/^\d{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('accountPlugin keeps each client in its own account', async () => {
+    const [a, b] = [newAccountId(), newAccountId()];
+    const inA = withAccount(new APIGatewayClient(testClientConfig(a)), a);
+    const inB = new APIGatewayClient(testClientConfig(b));
+    inB.middlewareStack.use(accountPlugin(b));
+    await inA.send(new CreateApiKeyCommand({ name: 'only-in-a', enabled: true }));
+    expect((await inA.send(new GetApiKeysCommand({}))).items?.map((k) => k.name)).toEqual(['only-in-a']);
+    expect((await inB.send(new GetApiKeysCommand({}))).items ?? []).toEqual([]);
+  });
+
+  it('testClientConfig: the emulator endpoint, dummy credentials, one attempt; path-style for S3 on request', () => {
+    const id = newAccountId();
+    expect(testClientConfig(id)).toEqual({
+      region: 'us-east-1',
+      endpoint: emulatorEndpoint(),
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    expect(testClientConfig(id, 'eu-west-1', { forcePathStyle: true })).toMatchObject({
+      region: 'eu-west-1',
+      forcePathStyle: true,
+    });
+    expect(() => testClientConfig('123')).toThrow(/12-digit/);
+    expect(process.env.KEYROT_EMULATOR_ENDPOINT).toBe(emulatorEndpoint());
+  });
+});
