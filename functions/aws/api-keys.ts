@@ -1,5 +1,6 @@
 import {
   GetApiKeyCommand,
+  GetUsagePlanCommand,
   paginateGetApiKeys,
   paginateGetUsagePlans,
   TagResourceCommand,
@@ -20,11 +21,39 @@ export async function findKeyByName(apigw: APIGatewayClient, name: string): Prom
   return undefined;
 }
 
+/**
+ * A key keyrot manages: by its derived name (one call), else by its tags, so a key renamed by hand is
+ * still found. The fallback reads every key (keys/500 calls); only a renamed key takes that path.
+ */
+export async function findManagedKey(
+  apigw: APIGatewayClient,
+  name: string,
+  tags: Record<string, string>,
+): Promise<ApiKey | undefined> {
+  const named = await findKeyByName(apigw, name);
+  if (named !== undefined) return named;
+  for await (const page of paginateGetApiKeys({ client: apigw, pageSize: 500 }, { includeValues: false })) {
+    const match = page.items?.find((k) => Object.entries(tags).every(([tag, v]) => k.tags?.[tag] === v));
+    if (match !== undefined) return match;
+  }
+  return undefined;
+}
+
 export async function getKey(apigw: APIGatewayClient, id: string): Promise<ApiKey | undefined> {
   try {
     return await apigw.send(new GetApiKeyCommand({ apiKey: id, includeValue: false }));
   } catch (error) {
     if (isAwsError(error, 'NotFoundException')) return undefined;
+    throw error;
+  }
+}
+
+export async function usagePlanExists(apigw: APIGatewayClient, usagePlanId: string): Promise<boolean> {
+  try {
+    await apigw.send(new GetUsagePlanCommand({ usagePlanId }));
+    return true;
+  } catch (error) {
+    if (isAwsError(error, 'NotFoundException')) return false;
     throw error;
   }
 }

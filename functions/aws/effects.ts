@@ -5,9 +5,10 @@ import {
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeferredError, errorMessage, isAwsError } from '../commons/errors.js';
+import { DeferredError, errorMessage, isAwsError, KeyrotError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { day } from '../core/time.js';
 import type { Effects } from '../reconcile/apply.js';
 import { rotationToken } from '../rotation/secret-value.js';
 import { configureRotation, type RotationStarter } from '../rotation/starter.js';
@@ -40,12 +41,22 @@ export function awsEffects(deps: EffectDeps): Effects {
         if (!isAwsError(error, 'InvalidRequestException')) throw error;
         // A version left without labels was abandoned (its value was refused): start afresh.
         const secret = await deps.secrets.send(new DescribeSecretCommand({ SecretId: a.secretId }));
-        const stages = secret.VersionIdsToStages?.[token];
+        if (secret.DeletedDate !== undefined) {
+          throw new KeyrotError(
+            `credential ${a.credential}: secret ${secret.Name ?? a.secretId} was scheduled for deletion (on ${day(secret.DeletedDate)}) during this run; restore it (RestoreSecret) to resume rotation`,
+            { cause: error },
+          );
+        }
+        const versions = secret.VersionIdsToStages ?? {};
+        const stages = versions[token];
         if (stages !== undefined && stages.length === 0) return deps.startRotation(request);
-        // Otherwise another run got there first: this very rotation is done, or one is in progress.
-        throw new DeferredError(
-          `${a.credential} was rotated or is rotating by another run (${errorMessage(error)}); the next run checks it`,
-        );
+        // Another run got there first: this very rotation is done, or one is in progress.
+        if (stages !== undefined || Object.values(versions).some((s) => s.includes('AWSPENDING'))) {
+          throw new DeferredError(
+            `${a.credential} was rotated or is rotating by another run (${errorMessage(error)}); the next run checks it`,
+          );
+        }
+        throw error;
       }
     },
     'resume-rotation': (a) =>

@@ -28,6 +28,11 @@ export interface ClientOptions {
   maxAttempts?: number | undefined;
   /** Paces API Gateway and Secrets Manager calls under the account's quotas. */
   pacer?: Pacer | undefined;
+  /**
+   * An attempt that has no answer after this long fails with TimeoutError and is retried (default
+   * 20 s): a stalled connection must not hold the run until the Lambda's own timeout.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** One set of SDK clients for a run; the SDK's standard retry mode backs off on throttling. */
@@ -38,6 +43,11 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     ...(options.credentials !== undefined && { credentials: options.credentials }),
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 20_000,
+      throwOnRequestTimeout: true,
+    },
   };
   const clients: AwsClients = {
     apigw: new APIGatewayClient(config),

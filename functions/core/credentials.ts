@@ -79,12 +79,26 @@ function parseManagedKey(
   };
 }
 
-export function secretCredential(secret: ObservedSecret, config: Config): string | undefined {
-  const tagged = secret.tags[tagKey(config.tagPrefix, TAG.credential)];
-  if (tagged !== undefined) return tagged;
-  return secret.name.startsWith(config.secretPrefix)
-    ? secret.name.slice(config.secretPrefix.length)
-    : undefined;
+/** The credential a secret holds: its name says it (consumers read it by name), else its tag. */
+export function secretCredential(
+  secret: Pick<ObservedSecret, 'name' | 'tags'>,
+  config: Config,
+): string | undefined {
+  if (secret.name.startsWith(config.secretPrefix)) return secret.name.slice(config.secretPrefix.length);
+  return secret.tags[tagKey(config.tagPrefix, TAG.credential)];
+}
+
+/** A credential tag on a secret that names another credential than the secret's name does. */
+function secretTagMismatch(secret: ObservedSecret, name: string, config: Config): Finding | undefined {
+  const tag = tagKey(config.tagPrefix, TAG.credential);
+  const tagged = secret.tags[tag];
+  if (tagged === undefined || tagged === name) return undefined;
+  return {
+    kind: 'malformed-tag',
+    credential: name,
+    tag,
+    message: `secret ${secret.name}: tag ${tag}=${JSON.stringify(tagged)} disagrees with its name, which makes it credential ${name}; the name is used; correct or remove the tag`,
+  };
 }
 
 /** Groups the inventory by credential. Keys without the credential tag are unmanaged. */
@@ -118,7 +132,10 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
   }
   for (const secret of inventory.secrets) {
     const name = secretCredential(secret, config);
-    if (name !== undefined) credentialOf(name).secret = secret;
+    if (name === undefined) continue;
+    credentialOf(name).secret = secret;
+    const mismatch = secretTagMismatch(secret, name, config);
+    if (mismatch !== undefined) findings.push(mismatch);
   }
   const credentials = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   return { credentials, unmanagedKeys, findings };

@@ -121,7 +121,17 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const currentVersion = versionWithStage(secret, CURRENT);
   const pendingVersion = versionWithStage(secret, PENDING);
   const rotating = pendingVersion !== undefined && pendingVersion !== currentVersion;
-  const current = c.keys.find((k) => k.version !== undefined && k.version === currentVersion);
+  const claimants = c.keys.filter((k) => k.version !== undefined && k.version === currentVersion);
+  if (claimants.length > 1) {
+    // A copy made by hand with the same tags: acting on the wrong one would cut consumers off.
+    findings.push({
+      kind: 'current-key-ambiguous',
+      credential: c.name,
+      message: `credential ${c.name}: keys ${claimants.map((k) => k.key.id).join(', ')} all carry the AWSCURRENT version ${currentVersion} of ${secret.name}; remove the ${config.tagPrefix} tags from the keys that do not hold the secret's value; nothing is rotated or retired until then`,
+    });
+    return;
+  }
+  const current = claimants[0];
   if (current === undefined) {
     const unreadable = c.unreadable.length > 0 ? ` (${c.unreadable.length} key(s) have malformed tags)` : '';
     const carried = c.keys

@@ -107,6 +107,7 @@ export type FindingKind =
   | 'secret-missing'
   | 'secret-deleted'
   | 'current-key-missing'
+  | 'current-key-ambiguous'
   | 'current-key-disabled'
   | 'credential-without-keys'
   | 'key-reenabled'

@@ -15,7 +15,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isAwsError, RotationStepError } from '../commons/errors.js';
-import { findKeyByName, getKey, plansOfKey, tagKey } from '../aws/api-keys.js';
+import {
+  findKeyByName,
+  findManagedKey,
+  getKey,
+  plansOfKey,
+  tagKey,
+  usagePlanExists,
+} from '../aws/api-keys.js';
 import type { Config } from '../core/config.js';
 import { secretCredential } from '../core/credentials.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
@@ -116,11 +123,8 @@ class StepContext {
     this.name = secret.Name ?? '';
     const credential = secretCredential(
       {
-        arn: secret.ARN ?? '',
         name: this.name,
         tags: Object.fromEntries((secret.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
-        versions: {},
-        rotationEnabled: true,
       },
       deps.config,
     );
@@ -168,7 +172,7 @@ class StepContext {
     const key =
       current.apiKeyId !== undefined
         ? await getKey(this.deps.apigw, current.apiKeyId)
-        : await findKeyByName(this.deps.apigw, keyNameFor(this.credential, this.currentVersion));
+        : await this.findKey(keyNameFor(this.credential, this.currentVersion), this.currentVersion);
     if (key?.id === undefined) {
       throw new RotationStepError(
         `credential ${this.credential}: the API key of AWSCURRENT version ${this.currentVersion} of ${this.name} does not exist`,
@@ -177,8 +181,17 @@ class StepContext {
     return key;
   }
 
+  /** A key of this credential by its derived name, or by its tags when it was renamed by hand. */
+  findKey(name: string, version: string): Promise<ApiKey | undefined> {
+    const { tagPrefix } = this.deps.config;
+    return findManagedKey(this.deps.apigw, name, {
+      [tagName(tagPrefix, TAG.credential)]: this.credential,
+      [tagName(tagPrefix, TAG.version)]: version,
+    });
+  }
+
   async newKey(): Promise<ApiKey & { id: string }> {
-    const key = await findKeyByName(this.deps.apigw, this.newKeyName);
+    const key = await this.findKey(this.newKeyName, this.token);
     if (key?.id === undefined) {
       throw new RotationStepError(
         `credential ${this.credential}: key ${this.newKeyName} does not exist; run setSecret first`,
@@ -243,8 +256,8 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         );
       } catch (error) {
         if (!isAwsError(error, 'ConflictException')) throw error;
-        // The same step running at once elsewhere created it first: that key is ours.
-        key = await findKeyByName(apigw, ctx.newKeyName);
+        // The same step running at once elsewhere (or a lost answer's retry) created it: that key is ours.
+        key = await ctx.findKey(ctx.newKeyName, ctx.token);
       }
       if (key === undefined) {
         // Another key has this value: drop the pending version so the next attempt draws a fresh one.
@@ -265,7 +278,16 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: key.id, keyType: 'API_KEY' }));
       } catch (error) {
         // Already attached (a retried step): testSecret checks the result.
-        if (!isAwsError(error, 'ConflictException')) throw error;
+        if (isAwsError(error, 'ConflictException')) continue;
+        // The plan was deleted since it was listed: nothing to attach to (testSecret lists them again).
+        if (isAwsError(error, 'NotFoundException') && !(await usagePlanExists(apigw, usagePlanId))) {
+          ctx.deps.log.warn('usage plan deleted during the rotation; skipped', {
+            credential: ctx.credential,
+            usagePlanId,
+          });
+          continue;
+        }
+        throw error;
       }
     }
   },

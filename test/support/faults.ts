@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { SdkPlugin } from '../../functions/commons/clients.js';
 
 /**
@@ -127,6 +128,80 @@ export class Throttler {
             return next(args);
           },
           { step: 'finalizeRequest', priority: 'low', name: 'keyrotThrottler' },
+        );
+      },
+    };
+  }
+}
+
+/** A TCP server that accepts connections and never answers: where a stalled attempt goes. */
+export async function startTarpit(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Times out a share of API Gateway and Secrets Manager attempts, the two ways a network does it:
+ * a stalled attempt goes to the tarpit and the SDK's requestTimeout ends it (AWS never saw it), and
+ * a lost answer reaches the emulator, which acts, and then fails as a timeout (AWS acted; the caller
+ * can't know). Deterministic by attempt number; inside the SDK's retry loop, so retries meet it too.
+ */
+export class TimeoutInjector {
+  attempts = 0;
+  stalled = 0;
+  lost = 0;
+
+  constructor(
+    private readonly tarpitPort: number,
+    private readonly stallAt: number[] = [0, 7],
+    private readonly loseAt: number[] = [4],
+  ) {}
+
+  plugin(): SdkPlugin {
+    return {
+      applyToStack: (stack) => {
+        stack.add(
+          (next, context) => async (args) => {
+            const service = String(context.clientName);
+            if (!/APIGateway|SecretsManager/.test(service)) return next(args);
+            this.attempts++;
+            const slot = this.attempts % 10;
+            if (this.stallAt.includes(slot)) {
+              this.stalled++;
+              // A copy: the retry loop sends the same request object again.
+              const request = args.request as { port?: number };
+              const stalled = Object.assign(
+                Object.create(Object.getPrototypeOf(request) as object),
+                request,
+                {
+                  port: this.tarpitPort,
+                },
+              ) as unknown;
+              return next({ ...args, request: stalled });
+            }
+            const result = await next(args);
+            if (this.loseAt.includes(slot)) {
+              this.lost++;
+              throw Object.assign(new Error('the answer was lost after the request was sent (injected)'), {
+                name: 'TimeoutError',
+              });
+            }
+            return result;
+          },
+          { step: 'finalizeRequest', priority: 'low', name: 'keyrotTimeouts' },
         );
       },
     };

@@ -25,6 +25,13 @@ export const T0 = new Date('2026-01-01T03:00:00.000Z');
 export const dayAt = (day: number) => new Date(T0.getTime() + day * 86_400_000);
 
 /** One emulator account, the product's clients for it, and everything the run printed. */
+/** Client settings a fault test turns: retries, pacing, the per-attempt timeout. */
+export interface ClientFaultOptions {
+  maxAttempts?: number;
+  pacer?: Pacer;
+  requestTimeoutMs?: number;
+}
+
 export class World {
   readonly accountId = newAccountId();
   readonly region = 'us-east-1';
@@ -38,13 +45,14 @@ export class World {
   }
 
   /** Fresh clients, as a new Lambda invocation would have; extra plugins inject faults. */
-  clients(plugins: SdkPlugin[] = [], options: { maxAttempts?: number; pacer?: Pacer } = {}): AwsClients {
+  clients(plugins: SdkPlugin[] = [], options: ClientFaultOptions = {}): AwsClients {
     return createClients({
       region: this.region,
       endpoint: emulatorEndpoint(),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: options.maxAttempts ?? 1,
       pacer: options.pacer,
+      requestTimeoutMs: options.requestTimeoutMs,
       plugins: [accountPlugin(this.accountId), this.recorder.plugin(), ...plugins],
     });
   }
@@ -71,7 +79,7 @@ export class World {
   async run(
     day: number,
     plugins: SdkPlugin[] = [],
-    options: { dryRun?: boolean; maxAttempts?: number; pacer?: Pacer } = {},
+    options: ClientFaultOptions & { dryRun?: boolean } = {},
   ): Promise<RunResult> {
     return this.runAt(dayAt(day), plugins, options);
   }
@@ -80,7 +88,7 @@ export class World {
   async runAt(
     now: Date,
     plugins: SdkPlugin[] = [],
-    options: { dryRun?: boolean; maxAttempts?: number; pacer?: Pacer } = {},
+    options: ClientFaultOptions & { dryRun?: boolean } = {},
   ): Promise<RunResult> {
     const clients = this.clients(plugins, options);
     const log = this.log();

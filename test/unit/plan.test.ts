@@ -298,6 +298,18 @@ describe('plan: what it cannot fix it reports, naming the key, tag or secret', (
       text: 'AWSCURRENT version v2',
     },
     {
+      name: 'two keys carry the current version (a copy made by hand)',
+      inv: inventory(
+        [
+          key({ id: 'k1', credential: 'c', version: 'v1' }),
+          key({ id: 'k2', credential: 'c', version: 'v1' }),
+        ],
+        [secret('c', { v1: CUR })],
+      ),
+      finding: { kind: 'current-key-ambiguous', credential: 'c' },
+      text: 'keys k1, k2 all carry the AWSCURRENT version v1',
+    },
+    {
       name: 'no AWSCURRENT at all',
       inv: inventory([key({ id: 'k1', credential: 'c', version: 'v1' })], [secret('c', { v1: [] })]),
       finding: { kind: 'current-key-missing', credential: 'c' },
@@ -379,6 +391,21 @@ describe('plan: what it cannot fix it reports, naming the key, tag or secret', (
       [tagged, foreign],
     );
     expect(kinds(plan(inv, config, at(90)).actions)).toEqual(['rotate:c']);
+  });
+
+  it('a secret tagged with another credential than its name: the name wins, and the tag is reported', () => {
+    const inv = inventory(
+      [key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 })],
+      [secret('c', { v1: CUR }, { tags: { 'rotation:credential': 'other' } })],
+    );
+    const result = plan(inv, config, at(90));
+    expect(kinds(result.actions)).toEqual(['rotate:c']);
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({ kind: 'malformed-tag', credential: 'c', tag: 'rotation:credential' }),
+    );
+    expect(result.findings.map((f) => f.message)).toContain(
+      'secret keyrot/c: tag rotation:credential="other" disagrees with its name, which makes it credential c; the name is used; correct or remove the tag',
+    );
   });
 });
 

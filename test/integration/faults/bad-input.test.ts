@@ -1,10 +1,20 @@
 import {
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
   DeleteApiKeyCommand,
+  GetApiKeyCommand,
+  UntagResourceCommand,
+  UpdateApiKeyCommand,
   DeleteUsagePlanCommand,
   DeleteUsagePlanKeyCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-api-gateway';
-import { DeleteSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  TagResourceCommand as SecretsTagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../../functions/aws/onboard.js';
 import type { SdkPlugin } from '../../../functions/commons/clients.js';
@@ -26,7 +36,7 @@ interface Case {
   name: string;
   config?: Config;
   /** Breaks credential "broken" by hand; may return plugins that break it mid-run. */
-  breakIt: (b: Broken) => Promise<SdkPlugin[] | void>;
+  breakIt: (b: Broken) => Promise<unknown> | SdkPlugin[];
   /** What the run must say about it: a finding or a failed action, naming the thing. */
   says: RegExp;
   day?: number;
@@ -34,6 +44,31 @@ interface Case {
   healthyRotates?: boolean;
   /** The plans the healthy credential is in afterwards (default: both). */
   plansAfter?: (plans: string[]) => string[];
+  /** The case itself deletes the broken credential's first key during the run. */
+  deletesKey?: true;
+  /** Days the reconciler runs on before the credential is broken. */
+  runFirst?: number[];
+}
+
+const tag = (world: World, arn: string, tags: Record<string, string>) =>
+  world.raw().apigw.send(new TagResourceCommand({ resourceArn: arn, tags }));
+
+/** Runs `act` once, before the first call of `command` whose input mentions `credential`. */
+function before(command: string, credential: string, act: () => Promise<unknown>): SdkPlugin {
+  let done = false;
+  return {
+    applyToStack: (stack) =>
+      stack.add(
+        (next, context) => async (args) => {
+          if (!done && context.commandName === command && JSON.stringify(args.input).includes(credential)) {
+            done = true;
+            await act();
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: `before${command}` },
+      ),
+  };
 }
 
 const cases: Case[] = [
@@ -98,6 +133,7 @@ const cases: Case[] = [
       return [plugin];
     },
     says: /credential broken: the API key of AWSCURRENT version .* does not exist/,
+    deletesKey: true,
   },
   {
     name: 'a generation tag edited by hand into a word',
@@ -140,6 +176,206 @@ const cases: Case[] = [
     healthyRotates: false,
   },
   {
+    name: 'a created-at tag edited by hand into a word',
+    breakIt: ({ world, arn }) => tag(world, arn, { 'rotation:created-at': 'yesterday' }),
+    says: /key \w+: tag rotation:created-at="yesterday" is malformed; expected an ISO-8601 UTC time/,
+  },
+  {
+    name: 'an activated-at tag in local time instead of UTC',
+    breakIt: ({ world, arn }) => tag(world, arn, { 'rotation:activated-at': '2026-01-01 09:00' }),
+    says: /key \w+: tag rotation:activated-at="2026-01-01 09:00" is malformed; expected an ISO-8601 UTC time/,
+  },
+  {
+    name: 'a paused-until tag that is not a time',
+    breakIt: ({ world, arn }) => tag(world, arn, { 'rotation:paused-until': 'next week' }),
+    says: /key \w+: tag rotation:paused-until="next week" is malformed/,
+  },
+  {
+    name: 'a credential tag with characters a credential cannot have',
+    breakIt: ({ world, arn }) => tag(world, arn, { 'rotation:credential': 'broken key!' }),
+    says: /key \w+: tag rotation:credential="broken key!" is malformed; expected 1-64 of A-Z a-z 0-9/,
+  },
+  {
+    name: 'an empty policy tag',
+    breakIt: ({ world, arn }) => tag(world, arn, { 'rotation:policy': '' }),
+    says: /tag rotation:policy="" names no policy; expected one of 30d, 60d, 90d/,
+  },
+  {
+    name: 'an exemption without a reason or an end date',
+    breakIt: ({ world, arn }) => tag(world, arn, { 'rotation:exempt': 'unused' }),
+    says: /key \w+: exemption ignored: tag rotation:exempt-until="" must be a date .*; tag rotation:exempt-reason must say why/,
+  },
+  {
+    name: 'the credential tag removed from the current key by hand',
+    breakIt: ({ world, arn }) =>
+      world
+        .raw()
+        .apigw.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['rotation:credential'] })),
+    says: /credential broken: secret keyrot\/broken exists but no API key is tagged with this credential/,
+  },
+  {
+    name: 'the key renamed by hand: the tags, not the name, say what it is',
+    breakIt: ({ world, keyId }) =>
+      world.raw().apigw.send(
+        new UpdateApiKeyCommand({
+          apiKey: keyId,
+          patchOperations: [{ op: 'replace', path: '/name', value: 'renamed-by-hand' }],
+        }),
+      ),
+    says: /^$/,
+  },
+  {
+    name: 'the current key disabled by hand',
+    breakIt: ({ world, keyId }) =>
+      world.raw().apigw.send(
+        new UpdateApiKeyCommand({
+          apiKey: keyId,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
+        }),
+      ),
+    says: /credential broken: current key \w+ is disabled; consumers get 403 until it is re-enabled/,
+  },
+  {
+    name: 'the secret deleted for good (no recovery window)',
+    breakIt: ({ world, secretArn }) =>
+      world
+        .raw()
+        .secrets.send(new DeleteSecretCommand({ SecretId: secretArn, ForceDeleteWithoutRecovery: true })),
+    says: /credential broken: no secret keyrot\/broken; its keys are left as they are/,
+  },
+  {
+    name: 'the secret deleted by hand mid-run, as its rotation starts',
+    breakIt: ({ world, secretArn }) => [
+      before('RotateSecretCommand', 'broken', () =>
+        world.raw().secrets.send(new DeleteSecretCommand({ SecretId: secretArn, RecoveryWindowInDays: 7 })),
+      ),
+    ],
+    says: /rotate broken: KeyrotError: credential broken: secret keyrot\/broken was scheduled for deletion \(on [\d-]+\) during this run; restore it/,
+  },
+  {
+    name: 'a stale AWSPENDING value written by hand',
+    breakIt: ({ world, secretArn }) =>
+      world.raw().secrets.send(
+        new PutSecretValueCommand({
+          SecretId: secretArn,
+          SecretString: '{"apiKey":"typed-by-hand"}',
+          VersionStages: ['AWSPENDING'],
+        }),
+      ),
+    says: /broken/,
+  },
+  {
+    name: 'the rotation schedule changed by hand: set back to the policy',
+    day: 10,
+    breakIt: ({ world, secretArn }) =>
+      world.raw().secrets.send(
+        new RotateSecretCommand({
+          SecretId: secretArn,
+          RotationRules: { AutomaticallyAfterDays: 7 },
+          RotateImmediately: false,
+        }),
+      ),
+    says: /^$/,
+    healthyRotates: false,
+  },
+  {
+    name: 'the secret re-tagged by hand to another credential: its name wins, it still rotates',
+    breakIt: ({ world, secretArn }) =>
+      world.raw().secrets.send(
+        new SecretsTagResourceCommand({
+          SecretId: secretArn,
+          Tags: [{ Key: 'rotation:credential', Value: 'other' }],
+        }),
+      ),
+    says: /secret keyrot\/broken: tag rotation:credential="other" disagrees with its name, which makes it credential broken; the name is used/,
+  },
+  {
+    name: 'the key removed from all its plans by hand',
+    breakIt: async ({ world, plans, keyId }) => {
+      for (const usagePlanId of plans)
+        await world.raw().apigw.send(new DeleteUsagePlanKeyCommand({ usagePlanId, keyId }));
+    },
+    says: /broken/,
+  },
+  {
+    name: 'a usage plan deleted by hand mid-run, as the new key is created',
+    breakIt: ({ world, plans }) => [
+      before('CreateApiKeyCommand', 'broken', () =>
+        world.raw().apigw.send(new DeleteUsagePlanCommand({ usagePlanId: plans[1] })),
+      ),
+    ],
+    says: /^$/,
+    plansAfter: (plans) => [plans[0]!],
+  },
+  {
+    name: 'the old key deleted by hand during its grace period',
+    runFirst: [30],
+    day: 37,
+    breakIt: async ({ world, keyId }) => {
+      await world.raw().apigw.send(new DeleteApiKeyCommand({ apiKey: keyId }));
+    },
+    says: /^$/,
+    healthyRotates: false,
+  },
+  {
+    name: 'the old key re-enabled by hand after it was disabled',
+    runFirst: [30, 37],
+    day: 40,
+    breakIt: ({ world, keyId }) =>
+      world.raw().apigw.send(
+        new UpdateApiKeyCommand({
+          apiKey: keyId,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
+        }),
+      ),
+    says: /key \w+ of broken was disabled on .* and re-enabled by hand/,
+    healthyRotates: false,
+  },
+  {
+    name: 'a copy of the current key made by hand with the same tags',
+    breakIt: async ({ world, plans, keyId }) => {
+      const { apigw } = world.raw();
+      const original = await apigw.send(new GetApiKeyCommand({ apiKey: keyId }));
+      const copy = await apigw.send(
+        new CreateApiKeyCommand({ name: 'copy-by-hand', enabled: true, tags: original.tags }),
+      );
+      await apigw.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: plans[0], keyId: copy.id, keyType: 'API_KEY' }),
+      );
+    },
+    says: /credential broken: keys \w+, \w+ all carry the AWSCURRENT version .*; remove the rotation: tags/,
+  },
+  {
+    name: 'API Gateway refusing new keys (account key quota reached)',
+    breakIt: () => [
+      {
+        applyToStack: (stack) =>
+          stack.add(
+            (next, context) => async (args) => {
+              if (
+                context.commandName === 'CreateApiKeyCommand' &&
+                JSON.stringify(args.input).includes('broken')
+              )
+                throw Object.assign(new Error('API key limit exceeded for this account'), {
+                  name: 'LimitExceededException',
+                  $fault: 'client',
+                  $metadata: { httpStatusCode: 429 },
+                });
+              return next(args);
+            },
+            { step: 'initialize', name: 'keyQuota' },
+          ),
+      },
+    ],
+    says: /broken.*LimitExceeded|LimitExceeded.*broken/,
+  },
+  {
+    name: 'a clock far ahead of the keys (a year late): one rotation, not many',
+    breakIt: async () => {},
+    day: 400,
+    says: /broken/,
+  },
+  {
     name: 'a clock behind the keys (skew): nothing is due, nothing breaks',
     breakIt: async () => {},
     day: -10,
@@ -153,7 +389,8 @@ function messages(result: RunResult): string[] {
     ...result.plan.findings.map((f) => f.message),
     ...result.outcomes
       .filter((o) => o.status === 'failed')
-      .map((o) => `${o.error?.name}: ${o.error?.message}`),
+      // As the CLI and the report show it: the action and its credential beside the error.
+      .map((o) => `${o.action.kind} ${o.action.credential}: ${o.error?.name}: ${o.error?.message}`),
   ];
 }
 
@@ -170,18 +407,31 @@ describe('bad input: a clear message naming what is wrong; the other keys proces
       { ...world.clients(), config, now: dayAt(0) },
       { credential: 'broken', usagePlanIds: plans },
     );
-    const plugins =
-      (await c.breakIt({
-        world,
-        plans,
-        keyId: broken.keyId,
-        secretArn: broken.secretArn,
-        arn: `arn:aws:apigateway:us-east-1::/apikeys/${broken.keyId}`,
-      })) ?? [];
+    for (const day of c.runFirst ?? []) await world.run(day);
+    const broke = await c.breakIt({
+      world,
+      plans,
+      keyId: broken.keyId,
+      secretArn: broken.secretArn,
+      arn: `arn:aws:apigateway:us-east-1::/apikeys/${broken.keyId}`,
+    });
+    const plugins = Array.isArray(broke) ? (broke as SdkPlugin[]) : [];
+    const brokenBefore = (await readAwsState(world)).keys.filter(
+      (k) => k.tags['rotation:credential'] === 'broken' || k.id === broken.keyId,
+    );
     const result = await world.run(c.day ?? 30, plugins);
     const said = messages(result);
+    console.log(
+      c.name,
+      JSON.stringify(said),
+      JSON.stringify(result.outcomes.map((o) => [o.action.kind, o.action.credential, o.status, o.error])),
+    );
     if (c.says.source === '^$') expect(said).toEqual([]);
-    else expect(said.some((m) => c.says.test(m))).toBe(true);
+    else
+      expect(
+        said.some((m) => c.says.test(m)),
+        said.join('\n'),
+      ).toBe(true);
     // Never a key value in what it says.
     const state = await readAwsState(world);
     for (const k of state.keys) expect(said.join('\n')).not.toContain(k.value);
@@ -198,12 +448,15 @@ describe('bad input: a clear message naming what is wrong; the other keys proces
         config,
       ),
     ).toEqual([]);
-    // Nothing lost: the broken credential's keys were not disabled or deleted by this run.
+    // Nothing lost: every key of the broken credential is still there, as enabled as it was.
     expect(
       result.outcomes.filter(
         (o) => o.action.credential === 'broken' && ['disable-key', 'delete-key'].includes(o.action.kind),
       ),
     ).toEqual([]);
+    for (const key of brokenBefore.filter((k) => !(c.deletesKey && k.id === broken.keyId))) {
+      expect(state.keys.find((k) => k.id === key.id)?.enabled, `key ${key.name}`).toBe(key.enabled);
+    }
     expect(healthy.keyId).not.toBe(broken.keyId);
   });
 });
