@@ -7,6 +7,7 @@ import {
   type APIGatewayClient,
   type ApiKey,
 } from '@aws-sdk/client-api-gateway';
+import { partition } from '@aws-sdk/core/client';
 import { isAwsError } from '../commons/errors.js';
 
 /** Finds a key by its exact name (nameQuery is a prefix match). */
@@ -67,9 +68,10 @@ export async function plansOfKey(apigw: APIGatewayClient, keyId: string): Promis
   return ids.sort();
 }
 
-export async function apiKeyArn(apigw: APIGatewayClient, keyId: string, partition = 'aws'): Promise<string> {
+/** The key's ARN, in its region's partition (aws, aws-cn, aws-us-gov, ...), for TagResource. */
+export async function apiKeyArn(apigw: APIGatewayClient, keyId: string): Promise<string> {
   const region = await apigw.config.region();
-  return `arn:${partition}:apigateway:${region}::/apikeys/${keyId}`;
+  return `arn:${partition(region).name}:apigateway:${region}::/apikeys/${keyId}`;
 }
 
 export async function tagKey(

@@ -5,10 +5,11 @@ import {
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 import { paginateListSecrets, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import pLimit from 'p-limit';
 import { errorMessage } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { readApis } from './apis.js';
-import { readUsage } from './usage.js';
+import { READ_CONCURRENCY, readUsage } from './usage.js';
 import type { Inventory, ObservedKey, ObservedPlan, ObservedSecret } from '../core/types.js';
 
 const PAGE = 500;
@@ -98,15 +99,18 @@ async function readPlans(apigw: APIGatewayClient): Promise<{ plan: ObservedPlan;
       });
     }
   }
+  const limit = pLimit(READ_CONCURRENCY);
   return Promise.all(
-    plans.map(async (plan) => {
-      const keyIds: string[] = [];
-      const pages = paginateGetUsagePlanKeys({ client: apigw, pageSize: PAGE }, { usagePlanId: plan.id });
-      for await (const page of pages) {
-        for (const item of page.items ?? []) if (item.id !== undefined) keyIds.push(item.id);
-      }
-      return { plan, keyIds };
-    }),
+    plans.map(async (plan) =>
+      limit(async () => {
+        const keyIds: string[] = [];
+        const pages = paginateGetUsagePlanKeys({ client: apigw, pageSize: PAGE }, { usagePlanId: plan.id });
+        for await (const page of pages) {
+          for (const item of page.items ?? []) if (item.id !== undefined) keyIds.push(item.id);
+        }
+        return { plan, keyIds };
+      }),
+    ),
   );
 }
 

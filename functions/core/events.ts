@@ -12,7 +12,15 @@ export const DETAIL_TYPE = {
   revoked: 'API Key Revoked',
   rolledBack: 'API Key Rolled Back',
   finding: 'API Key Hygiene Finding',
+  findingsSummary: 'API Key Hygiene Summary',
 } as const;
+
+/**
+ * Finding events one run sends at most. Findings stand from run to run (an account with 9,000
+ * unmanaged keys has 9,000 every day): past this, the run's summary event counts them and the run
+ * report lists every one.
+ */
+export const MAX_FINDING_EVENTS = 100;
 
 export interface KeyrotEvent {
   detailType: (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
@@ -27,7 +35,11 @@ interface OutcomeLike {
   error?: { name: string; message: string } | undefined;
 }
 
-/** One event per rotation, retirement step and finding of a run. */
+/**
+ * One event per rotation and retirement step of a run; one per finding up to MAX_FINDING_EVENTS, those
+ * about a managed credential first (a broken credential needs someone); and one summary of the run's
+ * findings by kind.
+ */
 export function runEvents(
   run: { runId: string; trigger: Trigger; now: Date },
   outcomes: OutcomeLike[],
@@ -65,8 +77,19 @@ export function runEvents(
     if (action.kind === 'adopt-key')
       events.push({ detailType: DETAIL_TYPE.adopted, detail: { ...common, keyId: action.keyId } });
   }
-  for (const finding of findings) {
+  if (findings.length === 0) return events;
+  const first = [
+    ...findings.filter((f) => f.credential !== undefined),
+    ...findings.filter((f) => f.credential === undefined),
+  ].slice(0, MAX_FINDING_EVENTS);
+  for (const finding of first) {
     events.push({ detailType: DETAIL_TYPE.finding, detail: { ...base, ...finding } });
   }
+  const byKind: Record<string, number> = {};
+  for (const f of findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
+  events.push({
+    detailType: DETAIL_TYPE.findingsSummary,
+    detail: { ...base, findings: findings.length, byKind, sentAsEvents: first.length },
+  });
   return events;
 }
