@@ -42,13 +42,17 @@ class Calls {
 }
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const cpuS = () => {
+  const { user, system } = process.cpuUsage();
+  return ((user + system) / 1e6).toFixed(1);
+};
 const print = (phase: string, ms: number, calls: Calls) => {
   const ops = Object.entries(calls.byOperation)
     .sort((a, b) => b[1] - a[1])
     .map(([op, n]) => `${op}=${n}`)
     .join(' ');
   console.log(
-    `${phase.padEnd(9)} ${String(Math.round(ms)).padStart(7)} ms  calls ${calls.total()}  peak RSS ${rssMb()} MB\n          ${ops}`,
+    `${phase.padEnd(9)} ${String(Math.round(ms)).padStart(7)} ms  calls ${calls.total()}  peak RSS ${rssMb()} MB  CPU ${cpuS()} s (total)\n          ${ops}`,
   );
 };
 

@@ -4,14 +4,16 @@
  * takes minutes instead of half an hour, and is still bound by the quotas, not by the emulator).
  *
  * Three processes, so each figure is the measured code's own: seeding runs in a child (seed.ts), and
- * the run itself (measure.ts) is bundled by esbuild and run by plain node, as the Lambda runs it; the
- * TypeScript loader that `tsx` adds (some 35 MB) is not in its peak RSS.
+ * the run itself (measure.ts) is bundled by esbuild and run by plain node with the reconciler's
+ * NODE_OPTIONS (infra/reconciler-runtime.ts), as the Lambda runs it; the TypeScript loader that `tsx`
+ * adds (some 35 MB) is not in its peak RSS.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { startEmulator } from '../emulator/start.js';
+import { RECONCILER_NODE_OPTIONS } from '../infra/reconciler-runtime.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
     await run('seeding', ['--import', 'tsx', join(HERE, 'seed.ts'), emulator.endpoint]);
     console.log(`seed      ${String(Math.round(performance.now() - t)).padStart(7)} ms  (child process)`);
     await bundling;
-    await run('the measured run', [BUNDLE, emulator.endpoint]);
+    // With the reconciler's own heap cap, as deployed.
+    await run('the measured run', [RECONCILER_NODE_OPTIONS, BUNDLE, emulator.endpoint]);
   } finally {
     await emulator.stop();
   }

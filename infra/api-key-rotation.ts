@@ -48,6 +48,7 @@ export type {
   ReconcilerScheduleOptions,
   ReportBucketOptions,
 } from './props.js';
+import { RECONCILER_NODE_OPTIONS } from './reconciler-runtime.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -149,6 +150,7 @@ export class ApiKeyRotation extends Construct {
           secretKmsKeyId: this.secretsKey.keyArn,
         }),
         REPORT_BUCKET: this.reportBucket.bucketName,
+        NODE_OPTIONS: `--enable-source-maps ${RECONCILER_NODE_OPTIONS}`,
       },
     });
     this.reconciler = reconciler.fn;

@@ -98,6 +98,31 @@ export class Crasher {
   }
 }
 
+type Handler = Parameters<Parameters<Parameters<SdkPlugin['applyToStack']>[0]['add']>[0]>[0];
+type Args = Parameters<Handler>[0];
+
+/**
+ * A plugin that sees every API Gateway and Secrets Manager attempt inside the SDK's retry loop, so
+ * retries meet the fault too; `attempt` counts them from 1.
+ */
+function perAttempt(
+  name: string,
+  fault: (attempt: number, next: Handler, args: Args) => Promise<unknown>,
+): SdkPlugin {
+  let attempts = 0;
+  return {
+    applyToStack: (stack) => {
+      stack.add(
+        (next, context) => async (args) => {
+          if (!/APIGateway|SecretsManager/.test(String(context.clientName))) return next(args);
+          return fault(++attempts, next as Handler, args) as ReturnType<typeof next>;
+        },
+        { step: 'finalizeRequest', priority: 'low', name },
+      );
+    },
+  };
+}
+
 /**
  * Answers a share of API Gateway and Secrets Manager attempts with 429 TooManyRequestsException, as
  * AWS does under load. Deterministic (every attempt whose number falls in the pattern), so a test
@@ -110,27 +135,16 @@ export class Throttler {
   constructor(private readonly pattern: number[] = [0, 3, 6]) {}
 
   plugin(): SdkPlugin {
-    return {
-      applyToStack: (stack) => {
-        stack.add(
-          (next, context) => async (args) => {
-            const service = String(context.clientName);
-            if (!/APIGateway|SecretsManager/.test(service)) return next(args);
-            this.attempts++;
-            if (this.pattern.includes(this.attempts % 10)) {
-              this.throttled++;
-              throw Object.assign(new Error('Too Many Requests (injected)'), {
-                name: 'TooManyRequestsException',
-                $fault: 'client',
-                $metadata: { httpStatusCode: 429 },
-              });
-            }
-            return next(args);
-          },
-          { step: 'finalizeRequest', priority: 'low', name: 'keyrotThrottler' },
-        );
-      },
-    };
+    return perAttempt('keyrotThrottler', async (attempt, next, args) => {
+      this.attempts = attempt;
+      if (!this.pattern.includes(attempt % 10)) return next(args);
+      this.throttled++;
+      throw Object.assign(new Error('Too Many Requests (injected)'), {
+        name: 'TooManyRequestsException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 429 },
+      });
+    });
   }
 }
 
@@ -171,39 +185,30 @@ export class TimeoutInjector {
   ) {}
 
   plugin(): SdkPlugin {
-    return {
-      applyToStack: (stack) => {
-        stack.add(
-          (next, context) => async (args) => {
-            const service = String(context.clientName);
-            if (!/APIGateway|SecretsManager/.test(service)) return next(args);
-            this.attempts++;
-            const slot = this.attempts % 10;
-            if (this.stallAt.includes(slot)) {
-              this.stalled++;
-              // A copy: the retry loop sends the same request object again.
-              const request = args.request as { port?: number };
-              const stalled = Object.assign(
-                Object.create(Object.getPrototypeOf(request) as object),
-                request,
-                {
-                  port: this.tarpitPort,
-                },
-              ) as unknown;
-              return next({ ...args, request: stalled });
-            }
-            const result = await next(args);
-            if (this.loseAt.includes(slot)) {
-              this.lost++;
-              throw Object.assign(new Error('the answer was lost after the request was sent (injected)'), {
-                name: 'TimeoutError',
-              });
-            }
-            return result;
+    return perAttempt('keyrotTimeouts', async (attempt, next, args) => {
+      this.attempts = attempt;
+      const slot = attempt % 10;
+      if (this.stallAt.includes(slot)) {
+        this.stalled++;
+        // A copy: the retry loop sends the same request object again.
+        const request = args.request as object;
+        const stalled: unknown = Object.assign(
+          Object.create(Object.getPrototypeOf(request) as object),
+          request,
+          {
+            port: this.tarpitPort,
           },
-          { step: 'finalizeRequest', priority: 'low', name: 'keyrotTimeouts' },
         );
-      },
-    };
+        return next({ ...args, request: stalled });
+      }
+      const result = await next(args);
+      if (this.loseAt.includes(slot)) {
+        this.lost++;
+        throw Object.assign(new Error('the answer was lost after the request was sent (injected)'), {
+          name: 'TimeoutError',
+        });
+      }
+      return result;
+    });
   }
 }
