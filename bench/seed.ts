@@ -4,6 +4,7 @@ import {
   CreateUsagePlanCommand,
   CreateUsagePlanKeyCommand,
 } from '@aws-sdk/client-api-gateway';
+import pLimit from 'p-limit';
 import { onboardCredential } from '../functions/aws/onboard.js';
 import { createClients } from '../functions/commons/clients.js';
 import { benchConfig, T0 } from './bench-account.js';
@@ -13,15 +14,6 @@ const [endpoint] = process.argv.slice(2);
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const PLANS = Number(process.env.BENCH_PLANS ?? 300);
 const WAVE = Number(process.env.BENCH_WAVE ?? 1_000);
-
-async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 const config = benchConfig();
 const clients = createClients({
@@ -43,26 +35,28 @@ for (let p = 0; p < PLANS; p++) {
 // Keys in 1 to 3 plans, spread over all of them.
 const plansFor = (i: number) =>
   Array.from({ length: 1 + (i % 3) }, (_, j) => plans[(i * 7 + j * 101) % PLANS]!);
-await pool(
-  Array.from({ length: WAVE }, (_, i) => i),
-  8,
-  async (i) =>
-    void (await onboardCredential(
-      { ...clients, config, now: T0 },
-      { credential: `consumer-${i}`, usagePlanIds: plansFor(i) },
-    )),
+const limit = pLimit(8);
+await Promise.all(
+  Array.from({ length: WAVE }, (_, i) =>
+    limit(() =>
+      onboardCredential(
+        { ...clients, config, now: T0 },
+        { credential: `consumer-${i}`, usagePlanIds: plansFor(i) },
+      ),
+    ),
+  ),
 );
-await pool(
-  Array.from({ length: KEYS - WAVE }, (_, i) => i),
-  8,
-  async (i) => {
-    const key = await clients.apigw.send(new CreateApiKeyCommand({ name: `legacy-${i}`, enabled: true }));
-    for (const usagePlanId of plansFor(i + WAVE)) {
-      await clients.apigw.send(
-        new CreateUsagePlanKeyCommand({ usagePlanId, keyId: key.id, keyType: 'API_KEY' }),
-      );
-    }
-  },
+await Promise.all(
+  Array.from({ length: KEYS - WAVE }, (_, i) =>
+    limit(async () => {
+      const key = await clients.apigw.send(new CreateApiKeyCommand({ name: `legacy-${i}`, enabled: true }));
+      for (const usagePlanId of plansFor(i + WAVE)) {
+        await clients.apigw.send(
+          new CreateUsagePlanKeyCommand({ usagePlanId, keyId: key.id, keyType: 'API_KEY' }),
+        );
+      }
+    }),
+  ),
 );
 
 // The SDK's keep-alive sockets would hold the process open.

@@ -39,6 +39,7 @@ import {
   type ConsumerAccess,
   type ResolvedOptions,
 } from './props.js';
+import { RECONCILER_NODE_OPTIONS } from './reconciler-runtime.js';
 
 export type {
   AlarmOptions,
@@ -48,7 +49,6 @@ export type {
   ReconcilerScheduleOptions,
   ReportBucketOptions,
 } from './props.js';
-import { RECONCILER_NODE_OPTIONS } from './reconciler-runtime.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -101,7 +101,7 @@ async function readPlans(apigw: APIGatewayClient): Promise<{ plan: ObservedPlan;
   }
   const limit = pLimit(READ_CONCURRENCY);
   return Promise.all(
-    plans.map(async (plan) =>
+    plans.map((plan) =>
       limit(async () => {
         const keyIds: string[] = [];
         const pages = paginateGetUsagePlanKeys({ client: apigw, pageSize: PAGE }, { usagePlanId: plan.id });

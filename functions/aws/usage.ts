@@ -33,7 +33,7 @@ export async function readUsage(
   const limit = pLimit(READ_CONCURRENCY);
   await Promise.all(
     planIds.flatMap((usagePlanId) =>
-      chunks.map(async ({ start, end }) =>
+      chunks.map(({ start, end }) =>
         limit(async () => {
           const pages = paginateGetUsage(
             { client: apigw, pageSize: 500 },

@@ -24,7 +24,6 @@ export { createPlans } from '../../emulator/seed-account.js';
 export const T0 = new Date('2026-01-01T03:00:00.000Z');
 export const dayAt = (day: number) => new Date(T0.getTime() + day * 86_400_000);
 
-/** One emulator account, the product's clients for it, and everything the run printed. */
 /** Client settings a fault test turns: retries, pacing, the per-attempt timeout. */
 export interface ClientFaultOptions {
   maxAttempts?: number;
@@ -32,6 +31,7 @@ export interface ClientFaultOptions {
   requestTimeoutMs?: number;
 }
 
+/** One emulator account, the product's clients for it, and everything the run printed. */
 export class World {
   readonly accountId = newAccountId();
   readonly region = 'us-east-1';
