@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'coverage', 'cdk.out', '.cache', 'reports', 'bin'] },
+  { ignores: ['node_modules', 'coverage', 'cdk.out', '.cache', 'reports', 'bin', 'scratch'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,4 +11,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The emulator's Lambda container runs under plain node.
+  { files: ['emulator/**/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
 );

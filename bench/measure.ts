@@ -12,7 +12,7 @@ import { benchConfig, T0 } from './bench-account.js';
 import { plan } from '../functions/core/plan.js';
 import { addDays } from '../functions/core/time.js';
 import { reconcile } from '../functions/reconcile/run.js';
-import { inProcessStarter } from '../functions/rotation/starter.js';
+import { callerDrivesRotationPlugin, inProcessDriver } from '../functions/rotation/starter.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const PLANS = Number(process.env.BENCH_PLANS ?? 300);
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       region: 'us-east-1',
       endpoint,
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      plugins: [calls.plugin()],
+      plugins: [calls.plugin(), callerDrivesRotationPlugin],
       pacer,
     });
   const log = createLogger({ sink: () => {}, level: 'SILENT' });
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     log,
     pacer,
     concurrency: 16,
-    startRotation: inProcessStarter({ ...clients, config, now: () => now, log }),
+    rotation: inProcessDriver({ ...clients, config, now: () => now, log }),
   });
   const waveMs = performance.now() - t;
   print('wave', waveMs, calls);

@@ -9,11 +9,13 @@ import { createLogger } from '../functions/commons/logger.js';
 import { onboardCredential } from '../functions/aws/onboard.js';
 import { reconcile, type RunResult } from '../functions/reconcile/run.js';
 import { writeReportFiles } from '../functions/report/files.js';
+import { emulatorClock } from '../emulator/clock-client.js';
 import { httpCanary } from '../functions/rotation/canary.js';
 import {
-  inProcessStarter,
-  secretsManagerStarter,
-  type RotationStarter,
+  callerDrivesRotationPlugin,
+  inProcessDriver,
+  secretsManagerDriver,
+  type RotationDriver,
 } from '../functions/rotation/starter.js';
 import { periodText, runToJson, runToText, statusText } from './output.js';
 import { parseDay, parseDuration } from './parse.js';
@@ -69,16 +71,40 @@ interface Session {
   clients: AwsClients;
   config: Config;
   now: Date;
-  startRotation: RotationStarter;
+  rotation: RotationDriver;
   log: ReturnType<typeof createLogger>;
   pacer: Pacer;
 }
 
+/**
+ * Against the local emulator with a simulated clock (npm run emulator), the CLI and the emulator agree
+ * on the time: --now moves the emulator's clock there (so the rotation function it runs reads the same
+ * time), and without --now the CLI takes the emulator's time.
+ */
+async function agreeWithEmulatorClock(endpoint: string, now: Date | undefined): Promise<Date | undefined> {
+  let clock: { now: Date; simulated: boolean };
+  try {
+    clock = await emulatorClock(endpoint, undefined);
+  } catch {
+    return now; // not keyrot's emulator, or no clock route: nothing to agree with
+  }
+  if (!clock.simulated) return now;
+  if (now === undefined) return clock.now;
+  await emulatorClock(endpoint, now);
+  return now;
+}
+
 async function session(options: CommonOptions, io: CliIo): Promise<Session> {
   const config = await loadConfig(options.config);
-  const now = parseNow(options.now);
   const local = options.endpointUrl !== undefined && isLoopback(options.endpointUrl);
+  const requested = options.now === undefined || options.now === true ? undefined : parseNow(options.now);
+  const now =
+    (local ? await agreeWithEmulatorClock(options.endpointUrl!, requested) : requested) ??
+    parseNow(options.now);
   const pacer = new Pacer();
+  // On the emulator without a deployed rotation function, this process runs the rotation steps itself.
+  const mode =
+    options.rotation ?? (local && config.rotationLambdaArn === undefined ? 'in-process' : 'secrets-manager');
   const hasCredentials = process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined;
   const clients = createClients({
     region:
@@ -90,14 +116,13 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
     // The emulator takes any credentials; don't make a user configure some for it.
     credentials:
       local && !hasCredentials ? { accessKeyId: 'keyrot-local', secretAccessKey: 'keyrot-local' } : undefined,
-    plugins: io.plugins,
+    plugins: [...(io.plugins ?? []), ...(mode === 'in-process' ? [callerDrivesRotationPlugin] : [])],
     pacer,
   });
   const log = createLogger({ sink: (line) => io.stderr(`${line}\n`), level: options.logLevel });
-  const mode = options.rotation ?? (local ? 'in-process' : 'secrets-manager');
-  const startRotation =
+  const rotation =
     mode === 'in-process'
-      ? inProcessStarter({
+      ? inProcessDriver({
           apigw: clients.apigw,
           secrets: clients.secrets,
           config,
@@ -105,8 +130,8 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
           log,
           canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
         })
-      : secretsManagerStarter(clients.secrets);
-  return { clients, config, now, startRotation, log, pacer };
+      : secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn);
+  return { clients, config, now, rotation, log, pacer };
 }
 
 function withCommonOptions(command: Command, nowFlag = false): Command {

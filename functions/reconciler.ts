@@ -5,7 +5,7 @@ import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
 import { putRunReport } from './aws/report-bucket.js';
 import { reconcile } from './reconcile/run.js';
-import { secretsManagerStarter } from './rotation/starter.js';
+import { secretsManagerDriver } from './rotation/starter.js';
 
 const log = createLogger();
 // One pacer per container: the quotas are per account, whatever the client.
@@ -22,7 +22,7 @@ export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolea
     config,
     now: new Date(),
     log,
-    startRotation: secretsManagerStarter(clients.secrets),
+    rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
     dryRun: event.dryRun === true,
     pacer,
     remainingMs: context === undefined ? undefined : () => context.getRemainingTimeInMillis(),
@@ -34,12 +34,14 @@ export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolea
     const stored = await putRunReport(clients.s3, bucket, result.report);
     log.info('report stored', { objects: stored });
   }
-  const failed = result.outcomes.filter((o) => o.status === 'failed').length;
+  const count = (status: string) => result.outcomes.filter((o) => o.status === status).length;
   return {
     runId: result.runId,
     actions: result.plan.actions.length,
-    done: result.outcomes.length - failed,
-    failed,
+    done: count('done'),
+    started: count('started'),
+    deferred: count('deferred'),
+    failed: count('failed'),
     findings: result.plan.findings.length,
   };
 }

@@ -81,12 +81,15 @@ export function reconcilerStatements(grants: ReconcilerGrants): iam.PolicyStatem
         'secretsmanager:GetSecretValue',
         'secretsmanager:RotateSecret',
         'secretsmanager:CreateSecret',
-        // CreateSecret with tags.
+        // CreateSecret with tags; the record of the last rotation counted (rotation:recorded-version).
         'secretsmanager:TagResource',
+        // How long a pending rotation has waited, before the run resumes it as stuck.
+        'secretsmanager:ListSecretVersionIds',
       ],
       [grants.secretArns],
     ),
-    // RotateSecret requires its caller to be allowed to invoke the rotation function.
+    // RotateSecret requires its caller to be allowed to invoke the rotation function; a stuck rotation is
+    // resumed by invoking it with the pending version.
     statement('InvokeRotationFunction', ['lambda:InvokeFunction'], [grants.rotationFunctionArn]),
     secretsKey(grants),
     statement('PutMetricsInNamespace', ['cloudwatch:PutMetricData'], ['*'], {

@@ -1,6 +1,8 @@
 /**
- * The quick-start demo: starts the emulator, seeds a realistic account, runs the reconciler once a
- * day for a simulated year, and prints what happened. Nothing here touches a real AWS account.
+ * The quick-start demo: starts the emulator on a simulated clock, deploys the CDK app's rotation
+ * function bundle into it, seeds a realistic account, runs the reconciler once a day for a simulated
+ * year, and prints what happened. Rotations go as on AWS: RotateSecret returns at once and the
+ * emulator runs the deployed function out of process. Nothing here touches a real AWS account.
  */
 import {
   APIGatewayClient,
@@ -8,7 +10,8 @@ import {
   CreateUsagePlanKeyCommand,
   UpdateApiKeyCommand,
 } from '@aws-sdk/client-api-gateway';
-import { startEmulator } from '../emulator/start.js';
+import { emulatorClock, startEmulator } from '../emulator/start.js';
+import { deployFunctions } from '../emulator/deploy.js';
 import { runCli } from '../cli/main.js';
 import { createClients } from '../functions/commons/clients.js';
 import { createLogger } from '../functions/commons/logger.js';
@@ -16,7 +19,8 @@ import { onboardCredential } from '../functions/aws/onboard.js';
 import { defaultConfig } from '../functions/core/config.js';
 import { reconcile, type RunResult } from '../functions/reconcile/run.js';
 import { generateKeyValue } from '../functions/rotation/secret-value.js';
-import { inProcessStarter } from '../functions/rotation/starter.js';
+import { secretsManagerDriver } from '../functions/rotation/starter.js';
+import { ROTATION_KINDS } from '../functions/core/types.js';
 import { createPlans } from '../emulator/seed-account.js';
 import { seedUsage, type UsageRecord } from '../emulator/seed-usage.js';
 import { writeReportFiles } from '../functions/report/files.js';
@@ -45,10 +49,14 @@ const CONSUMERS = [
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const emulator = await startEmulator();
-  console.log(`emulator: moto server on ${emulator.endpoint} (account 123456789012, us-east-1)\n`);
+  const emulator = await startEmulator({ clock: START });
+  console.log(
+    `emulator: moto server on ${emulator.endpoint} (account 123456789012, us-east-1), clock at ${START.toISOString()}`,
+  );
   try {
-    const config = defaultConfig();
+    const deployment = await deployFunctions({ endpoint: emulator.endpoint, accountId: '123456789012' });
+    console.log(`deployed: the rotation function bundle (${deployment.rotationFunction.arn})\n`);
+    const config = { ...defaultConfig(), rotationLambdaArn: deployment.rotationFunction.arn };
     const clients = createClients({
       region: 'us-east-1',
       endpoint: emulator.endpoint,
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
 
     const plans = await createPlans(clients.apigw, ['gold', 'silver', 'partners']);
     for (const [i, [credential, policy]] of CONSUMERS.entries()) {
+      await emulatorClock(emulator.endpoint, at(i % 10));
       const usagePlanIds = i % 4 === 0 ? [plans[i % 3]!, plans[(i + 1) % 3]!] : [plans[i % 3]!];
       await onboardCredential({ ...clients, config, now: at(i % 10) }, { credential, usagePlanIds, policy });
     }
@@ -70,12 +79,13 @@ async function main(): Promise<void> {
     const runs: RunResult[] = [];
     for (let day = 1; day <= DAYS; day++) {
       const now = at(day);
+      await emulatorClock(emulator.endpoint, now);
       const result = await reconcile({
         clients,
         config,
         now,
         log,
-        startRotation: inProcessStarter({ ...clients, config, now: () => now, log }),
+        rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
       });
       runs.push(result);
       await seedTraffic(emulator.endpoint, result, now);
@@ -83,7 +93,8 @@ async function main(): Promise<void> {
       const row = months.get(month) ?? { rotated: 0, disabled: 0, deleted: 0, failed: 0 };
       for (const o of result.outcomes) {
         if (o.status === 'failed') row.failed++;
-        else if (o.action.kind === 'rotate' || o.action.kind === 'resume-rotation') row.rotated++;
+        else if (o.status !== 'done') continue;
+        else if (ROTATION_KINDS.includes(o.action.kind)) row.rotated++;
         else if (o.action.kind === 'disable-key') row.disabled++;
         else if (o.action.kind === 'delete-key') row.deleted++;
       }

@@ -9,16 +9,33 @@ API Gateway
 - usage:            GetUsage, and the test-only seeding route POST /_keyrot/usage
 - paging:           limit/position on GetApiKeys, GetUsagePlans, GetUsagePlanKeys (and GetUsage)
 - usage_plan_keys:  DeleteApiKey/DeleteUsagePlan clean-up, CreateUsagePlanKey conflicts, not-found plans
+Lambda
+- lambda_runtime:   Node.js functions run out of process (their deployed zip, their environment and role)
 Secrets Manager
-- secrets_rotation: RotateSecret's bookkeeping (no Lambda run), rotation completion (LastRotatedDate)
+- secrets_rotation: RotateSecret starts an asynchronous rotation that invokes the rotation function per
+                    step, with retries; Secrets Manager's own schedule; completion (LastRotatedDate)
 - secrets_versions: value-less versions, PutSecretValue on an existing version, staging-label moves,
                     GetSecretValue's default version
 - secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
+Emulator
+- clock:            one simulated clock for the server and the Lambda containers (libfaketime)
 """
 
 
 def install() -> None:
-    from . import apikey_tags, paging, secrets_rotation, secrets_schedule, usage, usage_plan_keys
+    from . import (
+        apikey_tags,
+        clock,
+        lambda_runtime,
+        paging,
+        secrets_rotation,
+        secrets_schedule,
+        usage,
+        usage_plan_keys,
+    )
+
+    clock.install()
+    lambda_runtime.install()
 
     apikey_tags.install()
     usage.install()

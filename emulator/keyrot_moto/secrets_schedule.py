@@ -177,6 +177,10 @@ def _interval_seconds(secret: Any) -> int | None:
     return None
 
 
+def interval_seconds(secret: Any) -> int | None:
+    return _interval_seconds(secret)
+
+
 def interval_days(secret: Any) -> int | None:
     seconds = _interval_seconds(secret)
     return seconds // DAY if seconds is not None and seconds % DAY == 0 else None
@@ -207,6 +211,9 @@ def describe(original: Callable[[FakeSecret], dict[str, Any]]) -> Callable[[Fake
                 dct.pop("RotationRules", None)
             if not self.rotation_lambda_arn:
                 dct.pop("RotationLambdaARN", None)
+        # DescribeSecret lists only versions that carry a staging label.
+        if isinstance(dct.get("VersionIdsToStages"), dict):
+            dct["VersionIdsToStages"] = {v: s for v, s in dct["VersionIdsToStages"].items() if s}
         for optional in ("LastRotatedDate", "NextRotationDate", "LastAccessedDate", "DeletedDate"):
             if dct.get(optional) is None:
                 dct.pop(optional, None)

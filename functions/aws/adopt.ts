@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { KeyrotError, isAwsError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
+import { scheduleDays } from '../core/credentials.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
 import { formatSecretValue, parseSecretValue } from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
@@ -48,7 +49,11 @@ export async function adoptKey(
           apiKey: key.value,
           apiKeyId: input.keyId,
         }),
-        Tags: [{ Key: tagName(config.tagPrefix, TAG.credential), Value: input.credential }],
+        Tags: [
+          { Key: tagName(config.tagPrefix, TAG.credential), Value: input.credential },
+          // Adoption is no rotation: the first one recorded is the one after this version.
+          { Key: tagName(config.tagPrefix, TAG.recordedVersion), Value: version },
+        ],
       }),
     );
     secretArn = created.ARN ?? name;
@@ -79,7 +84,7 @@ export async function adoptKey(
   });
   await configureRotation(secrets, {
     secretId: secretArn,
-    periodDays: policy.periodDays,
+    scheduleDays: scheduleDays(policy),
     rotationLambdaArn: config.rotationLambdaArn,
   });
   return `adopted as ${input.credential}`;

@@ -1,46 +1,86 @@
 import {
   CreateUsagePlanKeyCommand,
   DeleteApiKeyCommand,
+  UntagResourceCommand,
   UpdateApiKeyCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeferredError, errorMessage, isAwsError, KeyrotError } from '../commons/errors.js';
+import {
+  DeferredError,
+  errorMessage,
+  isAwsError,
+  KeyrotError,
+  RotationStartedError,
+} from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
 import { day } from '../core/time.js';
 import type { Effects } from '../reconcile/apply.js';
-import { rotationToken } from '../rotation/secret-value.js';
-import { configureRotation, type RotationStarter } from '../rotation/starter.js';
+import { configureRotation, type RotationDriver } from '../rotation/starter.js';
+import { versionStages, waitForRotation } from '../rotation/watch.js';
 import { adoptKey } from './adopt.js';
-import { tagKey } from './api-keys.js';
+import { apiKeyArn, tagKey } from './api-keys.js';
+import { markRecorded, versionCreated } from './rotation-record.js';
 
 export interface EffectDeps {
   apigw: APIGatewayClient;
   secrets: SecretsManagerClient;
   config: Config;
   now: Date;
-  startRotation: RotationStarter;
+  rotation: RotationDriver;
+  /** How long a rotation may still be watched now (Secrets Manager runs it asynchronously). */
+  rotationWaitMs: () => number;
+  /** A rotation pending longer than this is taken as stuck and resumed; younger, Secrets Manager has it. */
+  resumeStuckAfterMs: number;
+  /** Wall clock for watching rotations (the simulated `now` does not move). */
+  clock?: () => number;
 }
+
+const CURRENT = 'AWSCURRENT';
+const PENDING = 'AWSPENDING';
 
 /** The writes the reconciler makes, one per action kind. */
 export function awsEffects(deps: EffectDeps): Effects {
-  const { apigw, config } = deps;
+  const { apigw, secrets, config } = deps;
   const disabledAt = { [tagName(config.tagPrefix, TAG.disabledAt)]: formatInstant(deps.now) };
+  const watch = (secretId: string, token: string) =>
+    waitForRotation(secrets, secretId, token, {
+      timeoutMs: Math.max(0, deps.rotationWaitMs()),
+      ...(deps.clock !== undefined && { clock: deps.clock }),
+    });
+
+  /** Watches a started rotation: done once finishSecret moved AWSCURRENT (then recorded), else why not. */
+  const settle = async (credential: string, secretId: string, token: string): Promise<string> => {
+    const progress = await watch(secretId, token);
+    if (progress === 'done') {
+      await markRecorded(secrets, secretId, token, config.tagPrefix);
+      return token;
+    }
+    if (progress === 'abandoned') {
+      throw new KeyrotError(
+        `credential ${credential}: the rotation to version ${token} was abandoned (its new value was refused, see the rotation function's log); the next run starts another`,
+      );
+    }
+    throw new RotationStartedError(
+      `rotation of ${credential} to version ${token} started; Secrets Manager had not finished it when this run stopped watching; the run that sees it finished records it`,
+      token,
+    );
+  };
+
   return {
     rotate: async (a) => {
-      const token = rotationToken(a.secretId, a.fromVersion);
       const request = {
         secretId: a.secretId,
-        periodDays: a.periodDays,
+        scheduleDays: a.scheduleDays,
         rotationLambdaArn: config.rotationLambdaArn,
       };
+      let token = a.token;
       try {
-        return await deps.startRotation({ ...request, token });
+        token = await deps.rotation.start({ ...request, token });
       } catch (error) {
         if (!isAwsError(error, 'InvalidRequestException')) throw error;
-        // A version left without labels was abandoned (its value was refused): start afresh.
-        const secret = await deps.secrets.send(new DescribeSecretCommand({ SecretId: a.secretId }));
+        const secret = await secrets.send(new DescribeSecretCommand({ SecretId: a.secretId }));
         if (secret.DeletedDate !== undefined) {
           throw new KeyrotError(
             `credential ${a.credential}: secret ${secret.Name ?? a.secretId} was scheduled for deletion (on ${day(secret.DeletedDate)}) during this run; restore it (RestoreSecret) to resume rotation`,
@@ -48,28 +88,43 @@ export function awsEffects(deps: EffectDeps): Effects {
           );
         }
         const versions = secret.VersionIdsToStages ?? {};
-        const stages = versions[token];
-        if (stages !== undefined && stages.length === 0) return deps.startRotation(request);
-        // Another run got there first: this very rotation is done, or one is in progress.
-        if (stages !== undefined || Object.values(versions).some((s) => s.includes('AWSPENDING'))) {
+        const current = Object.keys(versions).find((v) => versions[v]?.includes(CURRENT));
+        const pending = Object.keys(versions).find((v) => versions[v]?.includes(PENDING) && v !== current);
+        // Another run started this very rotation, or one is in progress (Secrets Manager's schedule).
+        if (versions[a.token] !== undefined || pending !== undefined) {
           throw new DeferredError(
             `${a.credential} was rotated or is rotating by another run (${errorMessage(error)}); the next run checks it`,
           );
         }
-        throw error;
+        // The token names a version that carries no label (DescribeSecret hides those): a rotation
+        // to it was abandoned after its value was refused. Start afresh under a new version id.
+        if (/already in use/i.test(errorMessage(error))) {
+          token = await deps.rotation.start(request);
+        } else throw error;
       }
+      return settle(a.credential, a.secretId, token);
     },
-    'resume-rotation': (a) =>
-      deps.startRotation({
-        secretId: a.secretId,
-        periodDays: a.periodDays,
-        token: a.token,
-        rotationLambdaArn: config.rotationLambdaArn,
-      }),
+    'resume-rotation': async (a) => {
+      const stages = await versionStages(secrets, a.secretId, a.token);
+      if (stages.includes(CURRENT) || !stages.includes(PENDING))
+        return settle(a.credential, a.secretId, a.token);
+      if (deps.resumeStuckAfterMs > 0) {
+        const created = await versionCreated(secrets, a.secretId, a.token);
+        const age = created === undefined ? Infinity : deps.now.getTime() - created.getTime();
+        // Younger: Secrets Manager is still running or retrying it; carrying it on now would only race.
+        if (age < deps.resumeStuckAfterMs) return settle(a.credential, a.secretId, a.token);
+      }
+      await deps.rotation.resume({ secretId: a.secretId, token: a.token });
+      return settle(a.credential, a.secretId, a.token);
+    },
+    'record-rotation': async (a) => {
+      await markRecorded(secrets, a.secretId, a.version, config.tagPrefix);
+      return a.version;
+    },
     'configure-rotation': (a) =>
       configureRotation(deps.secrets, {
         secretId: a.secretId,
-        periodDays: a.periodDays,
+        scheduleDays: a.scheduleDays,
         rotationLambdaArn: config.rotationLambdaArn,
       }),
     'attach-key': async (a) => {
@@ -93,6 +148,15 @@ export function awsEffects(deps: EffectDeps): Effects {
         }),
       );
       await tagKey(apigw, a.keyId, disabledAt);
+    },
+    // Re-enabled by hand: the old disable record goes, so a later disable starts a fresh window (I3).
+    'forget-disabled': async (a) => {
+      await apigw.send(
+        new UntagResourceCommand({
+          resourceArn: await apiKeyArn(apigw, a.keyId),
+          tagKeys: [tagName(config.tagPrefix, TAG.disabledAt), tagName(config.tagPrefix, TAG.graceUntil)],
+        }),
+      );
     },
     'adopt-key': (a) =>
       adoptKey(

@@ -133,6 +133,7 @@ async function readSecrets(secrets: SecretsManagerClient, config: Config): Promi
         rotationEnabled: item.RotationEnabled ?? false,
         rotationPeriodDays: item.RotationRules?.AutomaticallyAfterDays,
         rotationLambdaArn: item.RotationLambdaARN,
+        lastRotatedDate: item.LastRotatedDate,
         deletedDate: item.DeletedDate,
       });
     }

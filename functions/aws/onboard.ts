@@ -7,6 +7,7 @@ import {
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InputError, isAwsError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
+import { scheduleDays } from '../core/credentials.js';
 import { CREDENTIAL_PATTERN, TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
 import { formatSecretValue, generateKeyValue, keyNameFor } from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
@@ -55,7 +56,11 @@ export async function onboardCredential(
         ClientRequestToken: version,
         KmsKeyId: config.secretKmsKeyId,
         SecretString: formatSecretValue({ credential: input.credential, apiKey }),
-        Tags: [{ Key: credentialTag, Value: input.credential }],
+        Tags: [
+          { Key: credentialTag, Value: input.credential },
+          // Onboarding is no rotation: the first one recorded is the one after this version.
+          { Key: tagName(config.tagPrefix, TAG.recordedVersion), Value: version },
+        ],
       }),
     );
     secretArn = secret.ARN ?? '';
@@ -90,7 +95,7 @@ export async function onboardCredential(
   }
   await configureRotation(deps.secrets, {
     secretId: secretArn,
-    periodDays: policy.periodDays,
+    scheduleDays: scheduleDays(policy),
     rotationLambdaArn: config.rotationLambdaArn,
   });
   return { credential: input.credential, secretArn, keyId, version };

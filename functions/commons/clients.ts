@@ -1,6 +1,7 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentity, Pluggable } from '@aws-sdk/types';
@@ -16,6 +17,8 @@ export interface AwsClients {
   cloudwatch: CloudWatchClient;
   eventbridge: EventBridgeClient;
   s3: S3Client;
+  /** Invokes the rotation function to resume a stuck rotation. */
+  lambda: LambdaClient;
 }
 
 export interface ClientOptions {
@@ -54,6 +57,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     secrets: new SecretsManagerClient(config),
     cloudwatch: new CloudWatchClient(config),
     eventbridge: new EventBridgeClient(config),
+    lambda: new LambdaClient(config),
     // Path-style addressing works with every endpoint, the emulator's included.
     s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
   };

@@ -15,6 +15,19 @@ export class SecretFormatError extends KeyrotError {}
 /** The action can't go now but nothing is wrong: the next run does it (another run holds it). */
 export class DeferredError extends KeyrotError {}
 
+/**
+ * A rotation was started and Secrets Manager is still running it when the run stopped watching: not a
+ * failure. Whichever run first sees it finished records it (record-rotation).
+ */
+export class RotationStartedError extends KeyrotError {
+  constructor(
+    message: string,
+    readonly version: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Bad input from a person: a flag, a file, a name. The CLI exits 2 on it. */
 export class InputError extends KeyrotError {}
 

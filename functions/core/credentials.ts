@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Config, Policy } from './config.js';
 import {
   TAG,
@@ -8,6 +9,7 @@ import {
   type Parsed,
   type TagName,
 } from './tags.js';
+import { addDays, staggerDays } from './time.js';
 import type { Finding, Inventory, ObservedKey, ObservedSecret } from './types.js';
 
 /** A managed key with its creation and lifecycle tags parsed. */
@@ -162,4 +164,74 @@ export function resolvePolicy(key: ManagedKey, config: Config): PolicyChoice {
 
 export function versionWithStage(secret: ObservedSecret, stage: string): string | undefined {
   return Object.entries(secret.versions).find(([, stages]) => stages.includes(stage))?.[0];
+}
+
+/**
+ * When the policy makes the next rotation of a credential due: a full period after its current key
+ * became current. A credential that was never rotated comes due a fixed, per-credential number of
+ * days early (staggering), so keys onboarded or adopted on one day come due over several. Never
+ * rotated: generation 1 on a secret without a LastRotatedDate; a rollback makes generation 1 current
+ * again, but its secret remembers the rotation. Undefined when the key's times are unknown (the
+ * planner then rotates it at once). The planner acts on this date and `keyrot status` shows it.
+ */
+export function nextRotationAt(
+  current: ManagedKey,
+  secret: Pick<ObservedSecret, 'lastRotatedDate'>,
+  policy: Policy,
+  config: Pick<Config, 'staggerPercent'>,
+): Date | undefined {
+  const since = current.activatedAt ?? current.createdAt;
+  if (since === undefined) return undefined;
+  const neverRotated = current.generation === 1 && secret.lastRotatedDate === undefined;
+  const early = neverRotated
+    ? staggerDays(current.credential, Math.floor((policy.periodDays * config.staggerPercent) / 100))
+    : 0;
+  return addDays(since, policy.periodDays - early);
+}
+
+/** Secrets Manager's AutomaticallyAfterDays: 1 to 1000. */
+const MAX_SCHEDULE_DAYS = 1000;
+
+/**
+ * The rotation schedule Secrets Manager keeps on the secret, in days. Secrets Manager rotates on its
+ * own at LastRotatedDate plus these days, ignoring keyrot's pause, quota headroom and staggering: so
+ * it is a backstop, set to when the key would be overdue (period plus grace); the reconciler rotates
+ * first whenever it runs. While rotation is paused, the backstop moves past the pause's end.
+ * Compliance rules see rotation enabled with a schedule either way.
+ */
+export function scheduleDays(
+  policy: Policy,
+  pause?: { until: Date | undefined; since: Date | undefined; now: Date },
+): number {
+  const backstop = policy.periodDays + policy.graceDays;
+  if (pause?.until === undefined || pause.since === undefined || pause.until <= pause.now) return backstop;
+  const pausedDays = Math.ceil((pause.until.getTime() - pause.since.getTime()) / 86_400_000);
+  return Math.min(MAX_SCHEDULE_DAYS, Math.max(backstop, pausedDays + policy.graceDays));
+}
+
+/**
+ * The version id of the rotation that replaces `fromVersion`: derived, not random, so every run that
+ * plans this rotation names the same one and Secrets Manager keeps it to one rotation. `attempt`
+ * salts it when that id is taken; attempt 0 is the id every release has derived.
+ */
+export function rotationToken(secretArn: string, fromVersion: string, attempt = 0): string {
+  const salt = attempt === 0 ? '' : `|${attempt}`;
+  const hex = createHash('sha256').update(`keyrot-rotation|${secretArn}|${fromVersion}${salt}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The token of the next rotation from `fromVersion`: the first derived id that names no version the
+ * secret has and none a key carries. After a rollback `fromVersion` is current again while the version
+ * it was first rotated to is still there (AWSPREVIOUS), and RotateSecret refuses a token in use.
+ */
+export function nextRotationToken(
+  secret: Pick<ObservedSecret, 'arn' | 'versions'>,
+  fromVersion: string,
+  keyVersions: Iterable<string | undefined>,
+): string {
+  const taken = new Set<string | undefined>([...Object.keys(secret.versions), ...keyVersions]);
+  let attempt = 0;
+  while (taken.has(rotationToken(secret.arn, fromVersion, attempt))) attempt++;
+  return rotationToken(secret.arn, fromVersion, attempt);
 }

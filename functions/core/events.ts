@@ -30,7 +30,7 @@ export interface KeyrotEvent {
 
 interface OutcomeLike {
   action: Action;
-  status: 'done' | 'failed' | 'deferred';
+  status: 'done' | 'failed' | 'deferred' | 'started';
   detail?: string | undefined;
   error?: { name: string; message: string } | undefined;
 }
@@ -48,8 +48,25 @@ export function runEvents(
   const base = { runId: run.runId, trigger: run.trigger, time: run.now.toISOString() };
   const events: KeyrotEvent[] = [];
   for (const { action, status, detail, error } of outcomes) {
-    if (status === 'deferred') continue;
+    // A started rotation is announced when it is seen finished (record-rotation), never before.
+    if (status === 'deferred' || status === 'started') continue;
     const common = { ...base, credential: action.credential ?? null, reason: action.reason };
+    if (action.kind === 'record-rotation') {
+      if (status === 'done') {
+        events.push({
+          detailType: DETAIL_TYPE.rotated,
+          detail: {
+            ...common,
+            secretId: action.secretId,
+            version: action.version,
+            previousVersion: action.previousVersion,
+            keyId: action.keyId,
+            previousKeyId: null,
+          },
+        });
+      }
+      continue;
+    }
     if (action.kind === 'rotate' || action.kind === 'resume-rotation') {
       events.push(
         status === 'done'

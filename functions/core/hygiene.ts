@@ -136,6 +136,16 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
       }
       continue;
     }
+    const disabledAt = parseTime(key.tags[tagKey(config.tagPrefix, TAG.disabledAt)]);
+    if (disabledAt !== undefined) {
+      // Re-enabled by hand: disabled again later, it must get a fresh window (I3).
+      sink.actions.push({
+        kind: 'forget-disabled',
+        credential: undefined,
+        keyId: key.id,
+        reason: `unmanaged key ${key.id} was disabled by keyrot on ${day(disabledAt)} and re-enabled by hand; its disable record is removed, so a later disable starts a fresh ${window}-day window`,
+      });
+    }
     let disabled = false;
     const disable = (name: 'unused' | 'orphaned', reason: string) => {
       if (hygiene[name].action !== 'disable' || disabled) return 'report' as const;

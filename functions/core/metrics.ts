@@ -1,5 +1,4 @@
-import type { Outcome } from '../reconcile/apply.js';
-import type { Plan } from './types.js';
+import { ROTATION_KINDS, type Outcome, type Plan } from './types.js';
 
 /** Metric names, shared with the alarms in infra/. Never one metric per key (cost). */
 export const METRIC = {
@@ -20,6 +19,7 @@ export const METRIC = {
   totalKeys: 'TotalKeys',
   quotaUsedPercent: 'KeyQuotaUsedPercent',
   deferredActions: 'DeferredActions',
+  rotationsInProgress: 'RotationsInProgress',
   pacingWait: 'PacingWait',
   throttledCalls: 'ThrottledCalls',
   heartbeat: 'RunCompleted',
@@ -46,7 +46,7 @@ export function runMetrics(
   durationMs: number,
   pacing: { waitedMs: number; throttled: number } = { waitedMs: 0, throttled: 0 },
 ): MetricPoint[] {
-  const rotations = ['rotate', 'resume-rotation'];
+  const rotations = [...ROTATION_KINDS];
   const points: [string, number, MetricPoint['unit']][] = [
     [METRIC.keysRotated, count(outcomes, rotations, 'done'), 'Count'],
     [METRIC.rotationFailures, count(outcomes, rotations, 'failed'), 'Count'],
@@ -65,6 +65,7 @@ export function runMetrics(
     [METRIC.totalKeys, plan.stats.totalKeys, 'Count'],
     [METRIC.quotaUsedPercent, Math.round((plan.stats.totalKeys / API_KEY_QUOTA) * 10_000) / 100, 'Percent'],
     [METRIC.deferredActions, outcomes.filter((o) => o.status === 'deferred').length, 'Count'],
+    [METRIC.rotationsInProgress, count(outcomes, rotations, 'started'), 'Count'],
     [METRIC.pacingWait, Math.round(pacing.waitedMs), 'Milliseconds'],
     [METRIC.throttledCalls, pacing.throttled, 'Count'],
     [METRIC.heartbeat, 1, 'Count'],

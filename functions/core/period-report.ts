@@ -1,4 +1,5 @@
 import type { RunReport } from './report.js';
+import { ROTATION_KINDS } from './types.js';
 
 export const PERIOD_REPORT_SCHEMA = 'keyrot/period-report@1';
 
@@ -49,8 +50,8 @@ export interface PeriodReport {
   accountExceptions: PeriodException[];
 }
 
-const ROTATIONS = new Set(['rotate', 'resume-rotation']);
-const RETIREMENTS = new Set(['disable-key', 'delete-key', 'record-disabled']);
+const ROTATIONS = new Set<string>(ROTATION_KINDS);
+const RETIREMENTS = new Set(['disable-key', 'delete-key', 'record-disabled', 'forget-disabled']);
 
 export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): PeriodReport {
   const inPeriod = reports

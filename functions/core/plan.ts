@@ -1,12 +1,16 @@
 import type { Config, Policy } from './config.js';
 import {
   indexCredentials,
+  nextRotationAt,
+  nextRotationToken,
   resolvePolicy,
+  scheduleDays,
   versionWithStage,
   type Credential,
   type ManagedKey,
 } from './credentials.js';
-import { addDays, day, staggerDays } from './time.js';
+import { TAG, tagKey } from './tags.js';
+import { addDays, day } from './time.js';
 import { planHygiene, type HygieneInput } from './hygiene.js';
 import { postureFindings } from './posture.js';
 import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
@@ -148,6 +152,20 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
     });
     return;
   }
+  // A rotation that finished after the run that started it (or one Secrets Manager's schedule ran) is
+  // recorded once: counted, announced and reported by the first run that sees it.
+  const recorded = secret.tags[tagKey(config.tagPrefix, TAG.recordedVersion)];
+  if (recorded !== undefined && current.version !== undefined && recorded !== current.version) {
+    actions.push({
+      kind: 'record-rotation',
+      credential: c.name,
+      secretId: secret.arn,
+      version: current.version,
+      previousVersion: recorded,
+      keyId: current.key.id,
+      reason: `AWSCURRENT of ${secret.name} moved from version ${recorded} to ${current.version} (key ${current.key.id}) after the last recorded rotation`,
+    });
+  }
   if (!current.key.enabled) {
     findings.push({
       kind: 'current-key-disabled',
@@ -170,24 +188,27 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   if (overdue) sink.stats.overdueKeys++;
   sink.current.push({ key: current, overdueSince: overdue ? activeSince : undefined });
 
+  const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
+  // Secrets Manager's own schedule is a backstop that counts from its LastRotatedDate.
+  const schedule = scheduleDays(policy, {
+    until: current.pausedUntil,
+    since: secret.lastRotatedDate ?? activeSince,
+    now,
+  });
   if (rotating) {
     actions.push({
       kind: 'resume-rotation',
       credential: c.name,
       secretId: secret.arn,
       token: pendingVersion,
-      periodDays: policy.periodDays,
+      scheduleDays: schedule,
       reason: `rotation to version ${pendingVersion} was started and did not finish`,
     });
   } else {
-    // Only the first rotation is staggered: after it, each rotation is a full period after the last.
-    const early =
-      current.generation === 1
-        ? staggerDays(c.name, Math.floor((policy.periodDays * config.staggerPercent) / 100))
-        : 0;
-    const dueAt = activeSince === undefined ? now : addDays(activeSince, policy.periodDays - early);
-    const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
-    if (now.getTime() >= dueAt.getTime() && paused) {
+    // Only a first rotation is staggered: after it, each rotation is a full period after the last.
+    const dueAt = nextRotationAt(current, secret, policy, config) ?? now;
+    const due = now.getTime() >= dueAt.getTime();
+    if (due && paused) {
       findings.push({
         kind: 'rotation-paused',
         credential: c.name,
@@ -195,29 +216,34 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
         action: 'wait',
         message: `credential ${c.name}: rotation was due ${day(dueAt)} but is paused until ${day(current.pausedUntil!)} (${current.key.tags[`${config.tagPrefix}pause-reason`] ?? 'no reason given'})`,
       });
-    } else if (now.getTime() >= dueAt.getTime()) {
+    }
+    if (due && !paused) {
       const action: Action = {
         kind: 'rotate',
         credential: c.name,
         secretId: secret.arn,
         currentKeyId: current.key.id,
         fromVersion: current.version!,
-        periodDays: policy.periodDays,
+        token: nextRotationToken(secret, current.version!, [
+          ...c.keys.map((k) => k.version),
+          ...c.unreadable.map((k) => k.tags[tagKey(config.tagPrefix, TAG.version)]),
+        ]),
+        scheduleDays: schedule,
         reason: `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
       };
       actions.push(action);
       sink.dueAt.set(action, dueAt);
     } else if (
       !secret.rotationEnabled ||
-      secret.rotationPeriodDays !== policy.periodDays ||
+      secret.rotationPeriodDays !== schedule ||
       (config.rotationLambdaArn !== undefined && secret.rotationLambdaArn !== config.rotationLambdaArn)
     ) {
       actions.push({
         kind: 'configure-rotation',
         credential: c.name,
         secretId: secret.arn,
-        periodDays: policy.periodDays,
-        reason: `secret ${secret.name} rotation is ${secret.rotationEnabled ? `every ${secret.rotationPeriodDays ?? '?'} days` : 'off'}; policy ${choice.name} wants every ${policy.periodDays} days`,
+        scheduleDays: schedule,
+        reason: `secret ${secret.name} rotation is ${secret.rotationEnabled ? `every ${secret.rotationPeriodDays ?? '?'} days` : 'off'}; Secrets Manager's own schedule should be ${schedule} days (${paused ? `past the pause until ${day(current.pausedUntil!)}` : `policy ${choice.name}: ${policy.periodDays} days plus ${policy.graceDays} of grace`}), a backstop behind the reconciler`,
       });
     }
   }
@@ -285,10 +311,16 @@ function planRetirement(
     return;
   }
   if (key.disabledAt !== undefined) {
+    // Its old disable record must go: disabled again later, it gets a fresh window (I3).
     findings.push({
       ...base,
       kind: 'key-reenabled',
-      message: `key ${id} of ${key.credential} was disabled on ${day(key.disabledAt)} and re-enabled by hand; it is left enabled until it is made current (keyrot rollback) or disabled again`,
+      message: `key ${id} of ${key.credential} was disabled on ${day(key.disabledAt)} and re-enabled by hand; its disable record is removed and from the next run it retires like any superseded key (disabled unless it still takes requests, deleted a full ${policy.disableWindowDays}-day window later), unless it is made current again (keyrot rollback)`,
+    });
+    actions.push({
+      ...base,
+      kind: 'forget-disabled',
+      reason: `key ${id} was disabled on ${day(key.disabledAt)} and re-enabled by hand; its disable record is removed, so a later disable starts a fresh ${policy.disableWindowDays}-day window`,
     });
     return;
   }

@@ -1,7 +1,20 @@
 import type { Config } from './config.js';
-import { indexCredentials, resolvePolicy, versionWithStage, type ManagedKey } from './credentials.js';
+import {
+  indexCredentials,
+  nextRotationAt,
+  resolvePolicy,
+  versionWithStage,
+  type ManagedKey,
+} from './credentials.js';
 import { addDays } from './time.js';
-import type { Action, Finding, Inventory, Plan, Trigger } from './types.js';
+import {
+  ROTATION_KINDS,
+  type Action,
+  type Finding,
+  type Inventory,
+  type Plan,
+  type Trigger,
+} from './types.js';
 
 export const REPORT_SCHEMA = 'keyrot/run-report@1';
 
@@ -33,7 +46,7 @@ export interface KeyRow {
   trigger: Trigger | null;
   action: string | null;
   reason: string | null;
-  outcome: 'done' | 'failed' | 'deferred' | 'planned' | null;
+  outcome: 'done' | 'failed' | 'deferred' | 'started' | 'planned' | null;
   error: string | null;
 }
 
@@ -42,7 +55,7 @@ export interface ActionRow {
   credential: string | null;
   keyId: string | null;
   reason: string;
-  outcome: 'done' | 'failed' | 'deferred' | 'planned';
+  outcome: 'done' | 'failed' | 'deferred' | 'started' | 'planned';
   detail: string | null;
   error: string | null;
 }
@@ -77,7 +90,7 @@ export interface RunReport {
 
 export interface OutcomeLike {
   action: Action;
-  status: 'done' | 'failed' | 'deferred';
+  status: 'done' | 'failed' | 'deferred' | 'started';
   detail?: string | undefined;
   error?: { name: string; message: string } | undefined;
 }
@@ -202,7 +215,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       unused: s.unusedKeys,
       orphaned: s.orphanedKeys,
       inGrace: rows.filter((r) => r.state === 'retiring').length,
-      rotated: done(['rotate', 'resume-rotation']),
+      rotated: done([...ROTATION_KINDS]),
       disabled: done(['disable-key']),
       deleted: done(['delete-key']),
       findings: input.plan.findings.length,
@@ -256,9 +269,10 @@ export function buildRunReport(input: ReportInput): RunReport {
       disabledAt: iso(m.disabledAt),
       deletedAt: null,
       daysSinceRotation: state === 'active' ? age : null,
+      // The date the planner rotates on (staggering included), so status and plan agree.
       nextRotationAt:
-        state === 'active' && since !== undefined && policy !== undefined
-          ? iso(addDays(since, policy.periodDays))
+        state === 'active' && secret !== undefined && policy !== undefined
+          ? iso(nextRotationAt(m, secret, policy, config))
           : null,
       compliant,
       trigger: null,

@@ -17,6 +17,8 @@ export const TAG = {
   exempt: 'exempt',
   exemptUntil: 'exempt-until',
   exemptReason: 'exempt-reason',
+  /** On the secret: the AWSCURRENT version the last recorded rotation (or onboarding) left. */
+  recordedVersion: 'recorded-version',
 } as const;
 export type TagName = (typeof TAG)[keyof typeof TAG];
 

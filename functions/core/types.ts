@@ -48,6 +48,8 @@ export interface ObservedSecret {
   rotationEnabled: boolean;
   rotationPeriodDays?: number | undefined;
   rotationLambdaArn?: string | undefined;
+  /** When a rotation last completed (LastRotatedDate); absent: the secret was never rotated. */
+  lastRotatedDate?: Date | undefined;
   deletedDate?: Date | undefined;
 }
 
@@ -72,9 +74,15 @@ export type Action =
       credential: string;
       secretId: string;
       currentKeyId: string;
-      /** The AWSCURRENT version this rotation replaces: it names the rotation, so two runs can't do it twice. */
+      /** The AWSCURRENT version this rotation replaces. */
       fromVersion: string;
-      periodDays: number;
+      /**
+       * The new version's id (RotateSecret's ClientRequestToken), derived from the secret and
+       * `fromVersion` so two runs can't do it twice, and never a version the secret already has.
+       */
+      token: string;
+      /** Days Secrets Manager's own schedule waits: a backstop behind the reconciler (scheduleDays). */
+      scheduleDays: number;
       reason: string;
     }
   | {
@@ -82,14 +90,16 @@ export type Action =
       credential: string;
       secretId: string;
       token: string;
-      periodDays: number;
+      /** Days Secrets Manager's own schedule waits: a backstop behind the reconciler (scheduleDays). */
+      scheduleDays: number;
       reason: string;
     }
   | {
       kind: 'configure-rotation';
       credential: string;
       secretId: string;
-      periodDays: number;
+      /** Days Secrets Manager's own schedule waits: a backstop behind the reconciler (scheduleDays). */
+      scheduleDays: number;
       reason: string;
     }
   | { kind: 'attach-key'; credential: string; keyId: string; usagePlanId: string; reason: string }
@@ -97,9 +107,42 @@ export type Action =
   | { kind: 'record-disabled'; credential: string | undefined; keyId: string; reason: string }
   | { kind: 'disable-key'; credential: string | undefined; keyId: string; reason: string }
   | { kind: 'delete-key'; credential: string | undefined; keyId: string; reason: string }
+  /** A key re-enabled by hand: its disabled-at (and grace-until) tags go, so a later disable starts afresh. */
+  | { kind: 'forget-disabled'; credential: string | undefined; keyId: string; reason: string }
+  | {
+      /**
+       * A rotation finished that no run has recorded yet (it ended after the run that started it, or
+       * Secrets Manager's own schedule started it): counted, announced and reported now, once.
+       */
+      kind: 'record-rotation';
+      credential: string;
+      secretId: string;
+      /** The version now AWSCURRENT, and the one the secret's record names. */
+      version: string;
+      previousVersion: string;
+      keyId: string;
+      reason: string;
+    }
   | { kind: 'adopt-key'; credential: string; keyId: string; policy: string; reason: string };
 
 export type ActionKind = Action['kind'];
+
+/** What applying one action did. */
+export interface Outcome {
+  action: Action;
+  /**
+   * deferred: not started (the run stopped in time for its deadline, or another run has it); the next
+   * run does it. started: a rotation Secrets Manager is still running when the run stopped watching;
+   * the run that sees it finished records it (record-rotation).
+   */
+  status: 'done' | 'failed' | 'deferred' | 'started';
+  /** What the effect reported, such as the version a rotation moved to. */
+  detail?: string | undefined;
+  error?: { name: string; message: string } | undefined;
+}
+
+/** The action kinds that complete a rotation when done. */
+export const ROTATION_KINDS: readonly ActionKind[] = ['rotate', 'resume-rotation', 'record-rotation'];
 
 export type FindingKind =
   | 'malformed-tag'

@@ -8,6 +8,7 @@ import { isAwsError, KeyrotError } from '../commons/errors.js';
 import { apiKeyArn, tagKey } from '../aws/api-keys.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { readInventory } from '../aws/inventory.js';
+import { markRecorded } from '../aws/rotation-record.js';
 import { DETAIL_TYPE } from '../core/events.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
 import { findCredential } from './find-credential.js';
@@ -25,7 +26,7 @@ export interface RollbackResult {
  * then AWSCURRENT moved to its version. The key rolled back from retires by its policy's grace.
  */
 export async function rollback(
-  deps: Omit<OnCallDeps, 'startRotation'>,
+  deps: Omit<OnCallDeps, 'rotation'>,
   credentialName: string,
 ): Promise<RollbackResult> {
   const { clients, config, now } = deps;
@@ -81,6 +82,8 @@ export async function rollback(
       }),
     );
   }
+  // A rollback is no rotation: the next one recorded starts from the restored version.
+  await markRecorded(clients.secrets, state.secret.arn, previous.version, prefix);
   const result = {
     credential: credentialName,
     restoredKeyId: keyId,

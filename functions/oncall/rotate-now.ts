@@ -1,4 +1,3 @@
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../commons/clients.js';
@@ -7,9 +6,12 @@ import { tagKey } from '../aws/api-keys.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { readInventory } from '../aws/inventory.js';
 import type { Config } from '../core/config.js';
+import { scheduleDays } from '../core/credentials.js';
 import { DETAIL_TYPE, type KeyrotEvent } from '../core/events.js';
 import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
-import type { RotationStarter } from '../rotation/starter.js';
+import { markRecorded } from '../aws/rotation-record.js';
+import type { RotationDriver } from '../rotation/starter.js';
+import { waitForRotation } from '../rotation/watch.js';
 import { findCredential } from './find-credential.js';
 
 export interface OnCallDeps {
@@ -17,7 +19,7 @@ export interface OnCallDeps {
   config: Config;
   now: Date;
   log: Logger;
-  startRotation: RotationStarter;
+  rotation: RotationDriver;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -27,27 +29,6 @@ export interface RotateNowResult {
   version: string;
   revoked: boolean;
   graceUntil: string | null;
-}
-
-/** In AWS the rotation function runs after RotateSecret returns: wait until AWSCURRENT moves. */
-async function waitUntilCurrent(
-  secrets: SecretsManagerClient,
-  secretId: string,
-  version: string,
-  timeoutMs: number,
-  sleep: (ms: number) => Promise<void>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
-    if (out.VersionIdsToStages?.[version]?.includes('AWSCURRENT')) return;
-    if (Date.now() >= deadline) {
-      throw new KeyrotError(
-        `rotation to version ${version} of ${secretId} did not finish within ${Math.round(timeoutMs / 1000)} s; the old key was left as it is. Check the rotation function's logs, then run keyrot rotate again: it resumes the same version`,
-      );
-    }
-    await sleep(5_000);
-  }
 }
 
 /**
@@ -62,19 +43,29 @@ export async function rotateNow(
   const inventory = await readInventory(clients, config, now, { hygiene: false });
   const state = findCredential(inventory, config, input.credential);
   const previousKeyId = state.current.key.id;
-  const version = await deps.startRotation({
-    secretId: state.secret.arn,
-    periodDays: state.policy.periodDays,
-    token: state.pendingVersion,
-    rotationLambdaArn: config.rotationLambdaArn,
+  const request = { secretId: state.secret.arn, scheduleDays: scheduleDays(state.policy) };
+  // RotateSecret refuses while a rotation is pending: that one is carried on by invoking its steps.
+  let version: string;
+  if (state.pendingVersion !== undefined) {
+    version = state.pendingVersion;
+    await deps.rotation.resume({ secretId: request.secretId, token: version });
+  } else {
+    version = await deps.rotation.start({ ...request, rotationLambdaArn: config.rotationLambdaArn });
+  }
+  const waitMs = input.waitMs ?? 10 * 60_000;
+  const progress = await waitForRotation(clients.secrets, request.secretId, version, {
+    timeoutMs: waitMs,
+    intervalMs: 2_000,
+    ...(deps.sleep !== undefined && { sleep: deps.sleep }),
   });
-  await waitUntilCurrent(
-    clients.secrets,
-    state.secret.arn,
-    version,
-    input.waitMs ?? 10 * 60_000,
-    deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-  );
+  if (progress !== 'done') {
+    throw new KeyrotError(
+      progress === 'abandoned'
+        ? `rotation to version ${version} of ${state.secret.name} was abandoned (its new value was refused); the old key was left as it is. Run keyrot rotate again: it starts from a fresh value`
+        : `rotation to version ${version} of ${state.secret.name} did not finish within ${Math.round(waitMs / 1000)} s; the old key was left as it is. Check the rotation function's logs, then run keyrot rotate again: it resumes the same version`,
+    );
+  }
+  await markRecorded(clients.secrets, request.secretId, version, config.tagPrefix);
   const base = {
     credential: input.credential,
     secretId: state.secret.arn,

@@ -1,25 +1,21 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DeferredError, errorMessage, errorName } from '../commons/errors.js';
-import type { Action, ActionKind } from '../core/types.js';
+import { DeferredError, errorMessage, errorName, RotationStartedError } from '../commons/errors.js';
+import type { Action, ActionKind, Outcome } from '../core/types.js';
+
+export type { Outcome };
 
 export type Effects = { [K in ActionKind]: (action: Extract<Action, { kind: K }>) => Promise<string | void> };
 
-export interface Outcome {
-  action: Action;
-  /** deferred: not started, the run stopped in time for its deadline; the next run does it. */
-  status: 'done' | 'failed' | 'deferred';
-  /** What the effect reported, such as the version a rotation moved to. */
-  detail?: string | undefined;
-  error?: { name: string; message: string } | undefined;
-}
-
 /** Creations first, so consumers have a new key before any old one is switched off. */
 const ORDER: ActionKind[] = [
+  'record-rotation',
   'resume-rotation',
   'rotate',
   'configure-rotation',
   'adopt-key',
   'attach-key',
+  // Before disable-key: a re-enabled key may be both forgotten and disabled again in one run.
+  'forget-disabled',
   'record-disabled',
   'disable-key',
   'delete-key',
@@ -58,6 +54,14 @@ export async function apply(
       outcomes[index] = { action, status: 'done', detail: detail ?? undefined };
       log.info('action done', { kind: action.kind, credential: action.credential, reason: action.reason });
     } catch (error) {
+      if (error instanceof RotationStartedError) {
+        outcomes[index] = { action, status: 'started', detail: error.message };
+        log.info('rotation started, not finished yet', {
+          credential: action.credential,
+          reason: error.message,
+        });
+        return;
+      }
       if (error instanceof DeferredError) {
         outcomes[index] = { action, status: 'deferred', detail: error.message };
         log.info('action deferred', {

@@ -11,7 +11,7 @@ import { runMetrics, type MetricPoint } from '../core/metrics.js';
 import { buildRunReport, type RunReport } from '../core/report.js';
 import { plan as makePlan } from '../core/plan.js';
 import type { Action, Inventory, Plan, Trigger } from '../core/types.js';
-import type { RotationStarter } from '../rotation/starter.js';
+import type { RotationDriver } from '../rotation/starter.js';
 import type { Pacer } from '../commons/pacing.js';
 import { apply, orderActions, type Outcome } from './apply.js';
 
@@ -20,7 +20,12 @@ export interface RunOptions {
   config: Config;
   now: Date;
   log: Logger;
-  startRotation: RotationStarter;
+  /** How rotations run: RotateSecret and the deployed rotation function, or in-process (tests). */
+  rotation: RotationDriver;
+  /** How long a run watches a rotation it started before leaving it to Secrets Manager (default 5 min). */
+  rotationWaitMs?: number;
+  /** A rotation pending longer than this is resumed by invoking the rotation function (default 30 min). */
+  resumeStuckAfterMs?: number;
   /** Plan only: no write call and no metrics. */
   dryRun?: boolean;
   trigger?: Trigger;
@@ -49,6 +54,9 @@ export interface RunResult {
   metrics: MetricPoint[];
   report: RunReport;
 }
+
+export const DEFAULT_ROTATION_WAIT_MS = 5 * 60_000;
+export const DEFAULT_RESUME_STUCK_AFTER_MS = 30 * 60_000;
 
 /** One reconcile run: observe, plan, apply, report. The same for the schedule, the CLI and tests. */
 export async function reconcile(options: RunOptions): Promise<RunResult> {
@@ -94,15 +102,20 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   });
   if (dryRun) return result([], [], inventory);
 
+  const reserve = options.reserveMs ?? 120_000;
+  const remaining = options.remainingMs;
+  const waitMs = options.rotationWaitMs ?? DEFAULT_ROTATION_WAIT_MS;
   const effects = awsEffects({
     apigw: options.clients.apigw,
     secrets: options.clients.secrets,
     config: options.config,
     now: options.now,
-    startRotation: options.startRotation,
+    rotation: options.rotation,
+    // Never watch past the run's own deadline: what is unfinished then is recorded by a later run.
+    rotationWaitMs: () => (remaining === undefined ? waitMs : Math.min(waitMs, remaining() - reserve)),
+    resumeStuckAfterMs: options.resumeStuckAfterMs ?? DEFAULT_RESUME_STUCK_AFTER_MS,
+    clock,
   });
-  const reserve = options.reserveMs ?? 120_000;
-  const remaining = options.remainingMs;
   const outcomes = await apply(
     plan.actions,
     effects,

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { SecretFormatError } from '../commons/errors.js';
 
@@ -53,11 +53,5 @@ export function keyNameFor(credential: string, versionId: string): string {
   return `keyrot-${credential}-${versionId}`;
 }
 
-/**
- * The version id of the rotation that replaces `fromVersion`: derived, not random, so every run that
- * plans this rotation names the same one and Secrets Manager keeps it to one rotation.
- */
-export function rotationToken(secretArn: string, fromVersion: string): string {
-  const hex = createHash('sha256').update(`keyrot-rotation|${secretArn}|${fromVersion}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+/** The rotation's version id: derived in functions/core (pure), where the planner names each rotation. */
+export { rotationToken } from '../core/credentials.js';

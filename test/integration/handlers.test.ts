@@ -1,55 +1,74 @@
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../functions/aws/onboard.js';
-import { createClients } from '../../functions/commons/clients.js';
-import { defaultConfig } from '../../functions/core/config.js';
-import { emulatorEndpoint } from '../support/emulator-account.js';
-import { createPlans } from '../support/world.js';
+import { waitForRotation } from '../../functions/rotation/watch.js';
+import { createPlans, leakedKeyValues, World } from '../support/world.js';
 
-// The handlers build their clients from the Lambda environment: here, the emulator's default account.
-describe('Lambda handlers, as AWS invokes them', () => {
-  const config = defaultConfig();
-  let clients: ReturnType<typeof createClients>;
+/**
+ * The Lambda handlers as they are deployed: the esbuild bundles `cdk synth` ships, with the environment
+ * the template gives them, run by the emulator out of process (on the run's shared emulator, whose
+ * clock is the real one, so the functions' own `new Date()` agrees with moto's dates).
+ */
+describe('Lambda handlers, as AWS invokes them (the deployed bundles)', () => {
+  const world = new World();
 
-  beforeAll(() => {
-    vi.stubEnv('AWS_ENDPOINT_URL', emulatorEndpoint());
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-    vi.stubEnv('KEYROT_CONFIG', JSON.stringify({ metricNamespace: 'KeyRotationHandlerTest' }));
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    clients = createClients({ region: 'us-east-1', endpoint: emulatorEndpoint() });
-  });
+  beforeAll(async () => {
+    await world.deploy();
+  }, 120_000);
 
-  it('the rotation function runs the four steps Secrets Manager sends it', async () => {
+  it('Secrets Manager runs the rotation function asynchronously: RotateSecret returns, then AWSCURRENT moves', async () => {
+    const clients = world.clients();
     const [plan] = await createPlans(clients.apigw, ['handler-gold'], 'handler-api');
-    const credential = `handler-${Date.now()}`;
     const onboarded = await onboardCredential(
-      { ...clients, config, now: new Date() },
-      { credential, usagePlanIds: [plan!] },
+      { ...clients, config: world.config, now: new Date() },
+      { credential: 'handler', usagePlanIds: [plan!] },
     );
-    const { handler } = await import('../../functions/rotation.js');
-    const rotation = await clients.secrets.send(new RotateSecretCommand({ SecretId: onboarded.secretArn }));
-    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
-      await handler({ Step, SecretId: onboarded.secretArn, ClientRequestToken: rotation.VersionId ?? '' });
+    // Onboarding's RotateImmediately=false runs testSecret on a temporary AWSPENDING version: wait it out.
+    await expect
+      .poll(async () => Object.keys((await describe()).VersionIdsToStages ?? {}).length, { timeout: 30_000 })
+      .toBe(1);
+    const started = Date.now();
+    const rotation = await clients.secrets.send(
+      new RotateSecretCommand({
+        SecretId: onboarded.secretArn,
+        RotationLambdaARN: world.config.rotationLambdaArn,
+      }),
+    );
+    const token = rotation.VersionId ?? '';
+    // RotateSecret only starts the rotation: nothing has run yet when it answers.
+    expect((await describe()).VersionIdsToStages?.[token]).toEqual(['AWSPENDING']);
+    expect(await waitForRotation(clients.secrets, onboarded.secretArn, token, { timeoutMs: 60_000 })).toBe(
+      'done',
+    );
+    const described = await describe();
+    expect(described.VersionIdsToStages?.[onboarded.version]).toEqual(['AWSPREVIOUS']);
+    expect(described.LastRotatedDate?.getTime()).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
+    // I4: the function's own log lines (CloudWatch Logs) name versions and keys, never a value.
+    const logs = await world.functionLogs();
+    expect(logs.join('\n')).toContain('rotation finished');
+    expect(await leakedKeyValues(world, logs)).toEqual([]);
+
+    async function describe() {
+      return clients.secrets.send(new DescribeSecretCommand({ SecretId: onboarded.secretArn }));
     }
-    const described = await clients.secrets.send(
-      new DescribeSecretCommand({ SecretId: onboarded.secretArn }),
-    );
-    expect(described.VersionIdsToStages?.[rotation.VersionId ?? '']).toContain('AWSCURRENT');
-    expect(described.VersionIdsToStages?.[onboarded.version]).toContain('AWSPREVIOUS');
-    const { handler: reconcile } = await import('../../functions/reconciler.js');
-    const result = await reconcile({ 'detail-type': 'Scheduled Event', dryRun: true });
-    expect(result).toMatchObject({ actions: 0, failed: 0 });
   });
 
-  it('the scheduled reconciler runs and answers with counts', async () => {
-    const { handler } = await import('../../functions/reconciler.js');
-    const result = await handler({ source: 'aws.scheduler' });
+  it('the scheduled reconciler bundle runs with its template environment and answers with counts', async () => {
+    const out = await world.clients().lambda.send(
+      new InvokeCommand({
+        FunctionName: world.deployment!.reconciler.arn,
+        Payload: new TextEncoder().encode(JSON.stringify({ source: 'aws.scheduler', dryRun: true })),
+      }),
+    );
+    expect(out.FunctionError).toBeUndefined();
+    const result = JSON.parse(new TextDecoder().decode(out.Payload)) as Record<string, unknown>;
     expect(result).toEqual({
       runId: expect.any(String),
-      actions: 0,
+      actions: expect.any(Number),
       done: 0,
+      started: 0,
+      deferred: 0,
       failed: 0,
       findings: expect.any(Number),
     });

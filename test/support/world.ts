@@ -14,7 +14,13 @@ import { createClients, type AwsClients, type SdkPlugin } from '../../functions/
 import { createLogger } from '../../functions/commons/logger.js';
 import { parseConfig, type Config } from '../../functions/core/config.js';
 import { reconcile, type RunResult } from '../../functions/reconcile/run.js';
-import { inProcessStarter } from '../../functions/rotation/starter.js';
+import {
+  callerDrivesRotationPlugin,
+  inProcessDriver,
+  secretsManagerDriver,
+} from '../../functions/rotation/starter.js';
+import { emulatorClock } from '../../emulator/clock-client.js';
+import { deployFunctions, type Deployment } from '../../emulator/deploy.js';
 import { accountPlugin, emulatorEndpoint, newAccountId } from './emulator-account.js';
 import { CallRecorder } from './faults.js';
 import type { Pacer } from '../../functions/commons/pacing.js';
@@ -31,29 +37,67 @@ export interface ClientFaultOptions {
   requestTimeoutMs?: number;
 }
 
-/** One emulator account, the product's clients for it, and everything the run printed. */
+export interface WorldOptions {
+  /** An emulator of the test's own (one with a simulated clock); default: the run's shared one. */
+  endpoint?: string;
+}
+
+/**
+ * One emulator account, the product's clients for it, and everything the run printed.
+ *
+ * Two ways rotations run. By default (unit-speed tests on the shared emulator) the run drives the
+ * four steps in-process. After `deploy()` (lifecycle tests, on an emulator with a simulated clock) the
+ * CDK app's rotation function bundle is deployed into the account and rotations go as on AWS:
+ * RotateSecret returns at once, the emulator invokes the bundle out of process, retries, and the run
+ * watches for the end; each run first moves the emulator's clock to its simulated day.
+ */
 export class World {
   readonly accountId = newAccountId();
   readonly region = 'us-east-1';
   readonly recorder = new CallRecorder();
   readonly logs: string[] = [];
-  readonly config: Config;
+  readonly endpoint: string;
+  config: Config;
+  deployment: Deployment | undefined;
 
   // Exact due days by default; the year-long test runs the default (staggered) configuration.
-  constructor(config: Config = parseConfig({ staggerPercent: 0 })) {
+  constructor(config: Config = parseConfig({ staggerPercent: 0 }), options: WorldOptions = {}) {
     this.config = config;
+    this.endpoint = options.endpoint ?? emulatorEndpoint();
+  }
+
+  /** Deploys the app's functions (the bundles `cdk synth` ships) into this account; rotations use them. */
+  async deploy(): Promise<Deployment> {
+    const { rotationLambdaArn: _, secretKmsKeyId: __, ...config } = this.config;
+    this.deployment = await deployFunctions({
+      endpoint: this.endpoint,
+      accountId: this.accountId,
+      region: this.region,
+      context: { 'keyrot:config': config },
+    });
+    this.config = { ...this.config, rotationLambdaArn: this.deployment.rotationFunction.arn };
+    return this.deployment;
+  }
+
+  get deployed(): boolean {
+    return this.deployment !== undefined;
   }
 
   /** Fresh clients, as a new Lambda invocation would have; extra plugins inject faults. */
   clients(plugins: SdkPlugin[] = [], options: ClientFaultOptions = {}): AwsClients {
     return createClients({
       region: this.region,
-      endpoint: emulatorEndpoint(),
+      endpoint: this.endpoint,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: options.maxAttempts ?? 1,
       pacer: options.pacer,
       requestTimeoutMs: options.requestTimeoutMs,
-      plugins: [accountPlugin(this.accountId), this.recorder.plugin(), ...plugins],
+      plugins: [
+        accountPlugin(this.accountId),
+        this.recorder.plugin(),
+        ...(this.deployed ? [] : [callerDrivesRotationPlugin]),
+        ...plugins,
+      ],
     });
   }
 
@@ -61,13 +105,15 @@ export class World {
   raw(): { apigw: APIGatewayClient; secrets: SecretsManagerClient } {
     const config = {
       region: this.region,
-      endpoint: emulatorEndpoint(),
+      endpoint: this.endpoint,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     };
     const apigw = new APIGatewayClient(config);
     const secrets = new SecretsManagerClient(config);
     apigw.middlewareStack.use(accountPlugin(this.accountId));
     secrets.middlewareStack.use(accountPlugin(this.accountId));
+    // Without a deployed function, whatever starts a rotation here drives its steps itself.
+    if (!this.deployed) secrets.middlewareStack.use(callerDrivesRotationPlugin);
     return { apigw, secrets };
   }
 
@@ -75,7 +121,7 @@ export class World {
     return createLogger({ sink: (line) => this.logs.push(line), level: 'DEBUG' });
   }
 
-  /** One reconciler run on simulated day `day`, rotations driven in-process as on the emulator. */
+  /** One reconciler run on simulated day `day`. */
   async run(
     day: number,
     plugins: SdkPlugin[] = [],
@@ -84,12 +130,18 @@ export class World {
     return this.runAt(dayAt(day), plugins, options);
   }
 
+  /** Moves the emulator's clock (deployed worlds: moto and the rotation function read it). */
+  async setClock(now: Date): Promise<void> {
+    if (this.deployed) await emulatorClock(this.endpoint, now);
+  }
+
   /** One run at any time: for checks that compare with dates moto sets from the real clock. */
   async runAt(
     now: Date,
     plugins: SdkPlugin[] = [],
     options: ClientFaultOptions & { dryRun?: boolean } = {},
   ): Promise<RunResult> {
+    await this.setClock(now);
     const clients = this.clients(plugins, options);
     const log = this.log();
     return reconcile({
@@ -99,8 +151,41 @@ export class World {
       log,
       dryRun: options.dryRun,
       pacer: options.pacer,
-      startRotation: inProcessStarter({ ...clients, config: this.config, now: () => now, log }),
+      rotation: this.deployed
+        ? secretsManagerDriver(clients.secrets, clients.lambda, this.config.rotationLambdaArn)
+        : inProcessDriver({ ...clients, config: this.config, now: () => now, log }),
+      rotationWaitMs: 60_000,
+      // In-process, nothing runs a rotation between runs: a pending one is stuck at once.
+      resumeStuckAfterMs: this.deployed ? undefined : 0,
     });
+  }
+
+  /** Lines the deployed rotation function logged (its CloudWatch Logs), for I4 checks. */
+  async functionLogs(): Promise<string[]> {
+    if (this.deployment === undefined) return [];
+    const { CloudWatchLogsClient, FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const logs = new CloudWatchLogsClient({
+      region: this.region,
+      endpoint: this.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    logs.middlewareStack.use(accountPlugin(this.accountId));
+    const lines: string[] = [];
+    for (const fn of [this.deployment.rotationFunction, this.deployment.reconciler]) {
+      let nextToken: string | undefined;
+      do {
+        try {
+          const page = await logs.send(
+            new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${fn.name}`, nextToken }),
+          );
+          lines.push(...(page.events ?? []).map((e) => e.message ?? ''));
+          nextToken = page.nextToken;
+        } catch {
+          nextToken = undefined; // no log group: the function never ran
+        }
+      } while (nextToken !== undefined);
+    }
+    return lines;
   }
 }
 

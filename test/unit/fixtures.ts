@@ -52,7 +52,7 @@ export function secret(
     tags: { 'rotation:credential': credential },
     versions,
     rotationEnabled: true,
-    rotationPeriodDays: 90,
+    rotationPeriodDays: 104, // the 90d policy's backstop: period plus grace
     ...extra,
   };
 }

@@ -75,6 +75,27 @@ describe('hygiene: unused keys', () => {
     ]);
   });
 
+  it('re-enabled by hand after keyrot disabled it: the disable record is forgotten, a later disable starts afresh', () => {
+    const cfg = parseConfig({ hygiene: { unused: { action: 'disable' } } });
+    const reenabled = key({ id: 'u1', createdDay: 0, disabledDay: 300 });
+    const result = kindsOf(withUsage(inventory([reenabled], []), usage({ u1: 5 })), cfg);
+    expect(result.actions).toEqual([
+      {
+        kind: 'forget-disabled',
+        credential: undefined,
+        keyId: 'u1',
+        reason:
+          'unmanaged key u1 was disabled by keyrot on 2026-10-28 and re-enabled by hand; its disable record is removed, so a later disable starts a fresh 30-day window',
+      },
+    ]);
+    // Still unused: disabled again in the same run, after the old record is gone (a fresh window).
+    const unused = kindsOf(withUsage(inventory([reenabled], []), usage({})), cfg);
+    expect(unused.actions.map((a) => a.kind)).toEqual(['forget-disabled', 'disable-key']);
+    // A disabled-at that is not ours (malformed) is left as it is.
+    const foreign = key({ id: 'u1', createdDay: 0, tags: { 'rotation:disabled-at': 'last week' } });
+    expect(kindsOf(withUsage(inventory([foreign], []), usage({ u1: 5 })), cfg).actions).toEqual([]);
+  });
+
   it('a managed current key that is unused is reported, never disabled by hygiene', () => {
     const cfg = parseConfig({ hygiene: { unused: { action: 'disable' } } });
     const inv = withUsage(

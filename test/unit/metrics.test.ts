@@ -13,7 +13,7 @@ const action = (kind: Action['kind']): Action =>
     currentKeyId: 'k',
     fromVersion: 'v',
     usagePlanId: 'p',
-    periodDays: 30,
+    scheduleDays: 30,
     reason: 'r',
   }) as Action;
 const outcome = (kind: Action['kind'], status: Outcome['status']): Outcome => ({
@@ -48,12 +48,15 @@ describe('run metrics', () => {
       outcome('delete-key', 'failed'),
       outcome('adopt-key', 'done'),
       outcome('rotate', 'deferred'),
+      // Started, not yet finished: in progress, not rotated (it counts once seen finished).
+      outcome('rotate', 'started'),
+      outcome('record-rotation', 'done'),
     ];
     const byName = Object.fromEntries(
       runMetrics(plan, outcomes, 1234.4, { waitedMs: 250.4, throttled: 3 }).map((m) => [m.name, m.value]),
     );
     expect(byName).toEqual({
-      [METRIC.keysRotated]: 2,
+      [METRIC.keysRotated]: 3,
       [METRIC.rotationFailures]: 1,
       [METRIC.keysDisabled]: 1,
       [METRIC.keysDeleted]: 1,
@@ -70,6 +73,7 @@ describe('run metrics', () => {
       [METRIC.totalKeys]: 2500,
       [METRIC.quotaUsedPercent]: 25,
       [METRIC.deferredActions]: 1,
+      [METRIC.rotationsInProgress]: 1,
       [METRIC.pacingWait]: 250,
       [METRIC.throttledCalls]: 3,
       [METRIC.heartbeat]: 1,

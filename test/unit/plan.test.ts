@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { plan } from '../../functions/core/plan.js';
 import type { Action, Inventory } from '../../functions/core/types.js';
+import { rotationToken } from '../../functions/rotation/secret-value.js';
 import { at, config, inventory, key, secret } from './fixtures.js';
 
 const CUR = ['AWSCURRENT'];
@@ -93,7 +94,7 @@ describe('plan: rotation is due after the policy period', () => {
 
   it('says why, and carries the policy period for the secret rotation rules', () => {
     const [action] = plan(fresh({ policy: '30d' }), config, at(31)).actions;
-    expect(action).toMatchObject({ kind: 'rotate', credential: 'c', currentKeyId: 'k1', periodDays: 30 });
+    expect(action).toMatchObject({ kind: 'rotate', credential: 'c', currentKeyId: 'k1', scheduleDays: 37 });
     expect(action?.reason).toContain('policy 30d rotates every 30 days (due 2026-01-31)');
   });
 
@@ -108,6 +109,53 @@ describe('plan: rotation is due after the policy period', () => {
   });
 });
 
+describe('plan: the rotation token names a version the secret does not have', () => {
+  const arn = secret('c', {}).arn;
+  // rotationToken(arn, 'v1') as every release so far derived it: existing secrets keep their names.
+  const first = 'f97c3ffe-7d6c-52d6-a5ef-4d693173eec7';
+  const rotateOf = (inv: Inventory, day: number) => {
+    const action = plan(inv, config, at(day)).actions.find((a) => a.kind === 'rotate');
+    return action?.kind === 'rotate' ? action : undefined;
+  };
+  /** c rolled back on day 100 from generation 2 (version `first`) to generation 1 (v1). */
+  const rolledBack = (versions: Record<string, string[]>, k2Version = first) =>
+    inventory(
+      [
+        key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', createdDay: 0, activatedDay: 100 }),
+        key({ id: 'k2', credential: 'c', generation: 2, version: k2Version, activatedDay: 90 }),
+      ],
+      [secret('c', versions, { lastRotatedDate: at(90) })],
+    );
+
+  it('a first rotation is named by the secret and the version it replaces, as before', () => {
+    expect(rotationToken(arn, 'v1')).toBe(first);
+    expect(rotationToken(arn, 'v1', 0)).toBe(first);
+    expect(rotateOf(fresh(), 90)).toMatchObject({ fromVersion: 'v1', token: first });
+  });
+
+  it('after a rollback the version it first rotated to is still there (AWSPREVIOUS): another token', () => {
+    const action = rotateOf(rolledBack({ v1: CUR, [first]: PREV }), 190);
+    expect(action).toMatchObject({ fromVersion: 'v1', token: rotationToken(arn, 'v1', 1) });
+    expect(action?.token).not.toBe(first);
+    expect([first, 'v1']).not.toContain(action?.token);
+  });
+
+  it('rolled back twice: the next token free of every observed version', () => {
+    const second = rotationToken(arn, 'v1', 1);
+    const inv = rolledBack({ v1: CUR, [first]: [], [second]: PREV }, second);
+    expect(rotateOf(inv, 190)?.token).toBe(rotationToken(arn, 'v1', 2));
+  });
+
+  it('a version the secret no longer lists but a key still carries is not reused either', () => {
+    expect(rotateOf(rolledBack({ v1: CUR }), 190)?.token).toBe(rotationToken(arn, 'v1', 1));
+  });
+
+  it('every run plans the same token from the same observation', () => {
+    const inv = rolledBack({ v1: CUR, [first]: PREV });
+    expect(rotateOf(inv, 190)?.token).toBe(rotateOf(inv, 250)?.token);
+  });
+});
+
 describe('plan: an unfinished rotation is resumed with its token, never started twice', () => {
   it('AWSPENDING on another version than AWSCURRENT: resume', () => {
     const inv = inventory(
@@ -115,7 +163,7 @@ describe('plan: an unfinished rotation is resumed with its token, never started 
       [secret('c', { v1: CUR, v2: ['AWSPENDING'] })],
     );
     expect(plan(inv, config, at(200)).actions).toEqual([
-      expect.objectContaining({ kind: 'resume-rotation', token: 'v2', periodDays: 90 }),
+      expect.objectContaining({ kind: 'resume-rotation', token: 'v2', scheduleDays: 104 }),
     ]);
   });
 
@@ -160,11 +208,57 @@ describe('plan: retirement in two phases', () => {
     expect(kinds(plan(inv, config, at(120)).actions)).toEqual(['record-disabled:k1']);
   });
 
-  it('a key re-enabled by hand after its disable is reported and left alone', () => {
+  it('a key re-enabled by hand after its disable is reported, and its disable record is forgotten', () => {
     const inv = rotatedOnce(90, { enabled: true, disabledDay: 104 });
     const result = plan(inv, config, at(110));
-    expect(result.actions).toEqual([]);
+    expect(result.actions).toEqual([
+      {
+        kind: 'forget-disabled',
+        credential: 'c',
+        keyId: 'k1',
+        reason:
+          'key k1 was disabled on 2026-04-15 and re-enabled by hand; its disable record is removed, so a later disable starts a fresh 30-day window',
+      },
+    ]);
     expect(result.findings).toEqual([expect.objectContaining({ kind: 'key-reenabled', keyId: 'k1' })]);
+    expect(result.findings[0]?.message).toContain('was disabled on 2026-04-15 and re-enabled by hand');
+  });
+
+  it('re-enabled, then disabled again: a fresh disable window, not deleted at once', () => {
+    const ofK1 = (inv: Inventory, day: number) =>
+      kinds(plan(inv, config, at(day)).actions).filter((k) => k.endsWith(':k1'));
+    // k1 was disabled on day 104 (its window ended on day 134), re-enabled by hand, then disabled
+    // again on day 150: with the old record it would be deleted at once.
+    const stale = rotatedOnce(90, { enabled: false, disabledDay: 104 });
+    expect(ofK1(stale, 150)).toEqual(['delete-key:k1']);
+    // While it was enabled the run forgot its disable record (an emergency grace-until with it) ...
+    const reenabled = rotatedOnce(90, {
+      enabled: true,
+      disabledDay: 104,
+      tags: { 'rotation:grace-until': at(95).toISOString() },
+    });
+    expect(ofK1(reenabled, 140)).toEqual(['forget-disabled:k1']);
+    // ... so disabled again it gets a window of its own before it is deleted.
+    const disabledAgain = rotatedOnce(90, { enabled: false });
+    expect(ofK1(disabledAgain, 150)).toEqual(['record-disabled:k1']);
+    const recorded = rotatedOnce(90, { enabled: false, disabledDay: 150 });
+    expect(ofK1(recorded, 179)).toEqual([]);
+    expect(ofK1(recorded, 180)).toEqual(['delete-key:k1']);
+  });
+
+  it('once its record is forgotten, a re-enabled key retires like any superseded key', () => {
+    // The run after forget-disabled: k1 enabled, superseded on day 90, no disabled-at any more.
+    const forgotten = rotatedOnce(90);
+    const inUse: Inventory = {
+      ...forgotten,
+      usage: { from: '2026-03-02', to: '2026-05-30', requests: { k1: 3 }, lastUsed: { k1: '2026-05-29' } },
+    };
+    const waiting = plan(inUse, config, at(150));
+    expect(waiting.actions).toEqual([]);
+    expect(waiting.findings).toEqual([
+      expect.objectContaining({ kind: 'retiring-key-in-use', keyId: 'k1', action: 'wait' }),
+    ]);
+    expect(kinds(plan(forgotten, config, at(150)).actions)).toEqual(['disable-key:k1']);
   });
 
   it('grace runs from the activation of the next generation, not the current one', () => {
@@ -256,7 +350,7 @@ describe('plan: the secret carries the rotation schedule', () => {
       [secret('c', { v1: CUR }, extra)],
     );
     const [action] = plan(inv, cfg, at(1)).actions;
-    expect(action).toMatchObject({ kind: 'configure-rotation', periodDays: 90 });
+    expect(action).toMatchObject({ kind: 'configure-rotation', scheduleDays: 104 });
   });
 
   it('the reason names an unknown current period', () => {
@@ -463,7 +557,11 @@ describe('plan: emergency grace and paused rotation', () => {
       'rotation:pause-reason': 'partner migration',
     };
     const result = plan(fresh({ tags }), config, at(100));
-    expect(result.actions).toEqual([]);
+    // Secrets Manager's own schedule (a backstop) is pushed past the pause, so it does not rotate either.
+    expect(result.actions).toEqual([
+      expect.objectContaining({ kind: 'configure-rotation', credential: 'c', scheduleDays: 120 + 14 }),
+    ]);
+    expect(result.actions[0]?.reason).toContain('past the pause until 2026-05-01');
     expect(result.findings[0]).toMatchObject({ kind: 'rotation-paused', action: 'wait' });
     expect(result.findings[0]?.message).toContain('paused until 2026-05-01 (partner migration)');
     expect(kinds(plan(fresh({ tags }), config, at(120)).actions)).toEqual(['rotate:c']);
@@ -515,5 +613,33 @@ describe('plan: first rotations are staggered', () => {
     const inv = rotatedOnce(90);
     expect(kinds(plan(inv, staggered, at(179)).actions)).not.toContain('rotate:c');
     expect(kinds(plan(inv, staggered, at(180)).actions)).toContain('rotate:c');
+  });
+});
+
+describe('plan: a rotation counts once, when it is seen finished', () => {
+  const recordedAt = (version: string | undefined) => {
+    const inv = rotatedOnce(90);
+    const s = inv.secrets[0]!;
+    if (version !== undefined) s.tags['rotation:recorded-version'] = version;
+    return inv;
+  };
+
+  it('AWSCURRENT moved past the recorded version (finished after its run, or by Secrets Manager): recorded now', () => {
+    const actions = plan(recordedAt('v1'), config, at(91)).actions;
+    expect(actions).toContainEqual(
+      expect.objectContaining({
+        kind: 'record-rotation',
+        credential: 'c',
+        version: 'v2',
+        previousVersion: 'v1',
+        keyId: 'k2',
+      }),
+    );
+    expect(actions.find((a) => a.kind === 'record-rotation')?.reason).toContain('from version v1 to v2');
+  });
+
+  it('already recorded, or a secret from before records were kept: nothing to record', () => {
+    expect(kinds(plan(recordedAt('v2'), config, at(91)).actions)).not.toContain('record-rotation:c');
+    expect(kinds(plan(recordedAt(undefined), config, at(91)).actions)).not.toContain('record-rotation:c');
   });
 });

@@ -35,7 +35,7 @@ function before(): Inventory {
     ],
     [
       secret('c', { v0: [], v1: ['AWSPREVIOUS'], v2: CUR }),
-      secret('d', { w1: CUR, w2: ['AWSPENDING'] }, { rotationPeriodDays: 30 }),
+      secret('d', { w1: CUR, w2: ['AWSPENDING'] }, { rotationPeriodDays: 37 }),
     ],
   );
 }

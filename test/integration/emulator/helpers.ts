@@ -1,5 +1,6 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { callerDrivesRotationPlugin } from '../../../functions/rotation/starter.js';
 import { newAccountId, testClientConfig, withAccount } from '../../support/emulator-account.js';
 
 /** What a call threw (undefined when it succeeded), for asserting AWS error names and statuses. */
@@ -24,9 +25,14 @@ export function apigatewayAccount(region = 'us-east-1') {
   };
 }
 
-/** A fresh emulator account with a Secrets Manager client in it. */
+/**
+ * A fresh emulator account with a Secrets Manager client in it. Its RotateSecret calls carry the
+ * emulator's test-only header that makes RotateSecret do the call's bookkeeping and invoke nothing
+ * (the caller drives the steps); secrets-rotation-async.test.ts covers rotations as AWS runs them.
+ */
 export function secretsAccount(region = 'us-east-1') {
   const accountId = newAccountId();
   const secrets = withAccount(new SecretsManagerClient(testClientConfig(accountId, region)), accountId);
+  secrets.middlewareStack.use(callerDrivesRotationPlugin);
   return { accountId, region, secrets };
 }

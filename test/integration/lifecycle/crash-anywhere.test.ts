@@ -62,6 +62,8 @@ describe('a crash just before or just after any write call of a rotation or a re
           'TagResourceCommand',
           'UpdateSecretVersionStageCommand',
           'UpdateSecretVersionStageCommand',
+          // The run records the rotation it saw finished (a tag on the secret).
+          'TagResourceCommand',
         ],
       },
       { day: 37, writes: ['UpdateApiKeyCommand', 'TagResourceCommand'] },

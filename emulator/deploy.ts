@@ -1,0 +1,296 @@
+/**
+ * Deploys the CDK app's Lambda functions into an emulator account, as CloudFormation would: the esbuild
+ * bundle the app ships (`cdk synth` output, cached under .cache/bundles by the sources' hash), with the
+ * template's handler, runtime, timeout, memory, concurrency and environment (intrinsics resolved against
+ * what this deployment created), an execution role, and the template's invoke permissions. The emulator
+ * then runs that bundle out of process when Secrets Manager (or anyone) invokes the function.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  LambdaClient,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  type Runtime,
+} from '@aws-sdk/client-lambda';
+import { zipSync } from 'fflate';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BUNDLES = join(ROOT, '.cache', 'bundles');
+
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+interface Template {
+  Resources: Record<string, CfnResource>;
+}
+
+/** The construct path's last parts, e.g. "RotationFunction" for .../ApiKeyRotation/RotationFunction/Resource. */
+function constructName(resource: CfnResource): string {
+  const path = String(resource.Metadata?.['aws:cdk:path'] ?? '');
+  const parts = path.split('/');
+  return parts.at(-1) === 'Resource' ? (parts.at(-2) ?? '') : (parts.at(-1) ?? '');
+}
+
+function sourcesHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(ts|json)$/.test(name)) hash.update(relative(ROOT, path)).update(readFileSync(path));
+    }
+  };
+  walk(join(ROOT, 'functions'));
+  walk(join(ROOT, 'infra'));
+  for (const file of ['package-lock.json', 'cdk.json', 'tsconfig.json'])
+    hash.update(readFileSync(join(ROOT, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function synthesize(
+  context: Record<string, unknown>,
+  bundle: boolean,
+  outdir?: string,
+): Promise<Template> {
+  const { createApp } = await import('../infra/keyrot-app.js');
+  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const { app, stack } = createApp({
+    context: {
+      ...cdkJson.context,
+      ...context,
+      'aws:cdk:enable-path-metadata': true,
+      ...(!bundle && { 'aws:cdk:bundling-stacks': [] }),
+    },
+    nag: false,
+    ...(outdir !== undefined && { outdir }),
+  });
+  const assembly = app.synth();
+  return assembly.getStackByName(stack.stackName).template as Template;
+}
+
+/**
+ * The functions' bundles, by construct name (RotationFunction, Reconciler): directories holding
+ * index.mjs, built once per version of the sources by a real synth with esbuild bundling.
+ */
+export async function functionBundles(): Promise<Record<string, string>> {
+  const dir = join(BUNDLES, sourcesHash());
+  const index = join(dir, 'bundles.json');
+  if (!existsSync(index)) {
+    rmSync(BUNDLES, { recursive: true, force: true });
+    const staging = `${dir}.staging-${process.pid}`;
+    const template = await synthesize({}, true, staging);
+    const found: Record<string, string> = {};
+    for (const resource of Object.values(template.Resources)) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const key = String((resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key ?? '');
+      if (key !== '') found[constructName(resource)] = `asset.${key.replace(/\.zip$/, '')}`;
+    }
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(staging, 'bundles.json'), JSON.stringify(found));
+    mkdirSync(BUNDLES, { recursive: true });
+    try {
+      renameSync(staging, dir);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // built at once by another process: theirs stands
+    }
+  }
+  const names = JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>;
+  return Object.fromEntries(Object.entries(names).map(([name, asset]) => [name, join(dir, asset)]));
+}
+
+export interface DeployTarget {
+  endpoint: string;
+  accountId: string;
+  region?: string;
+  /** Extra cdk.json context, such as `keyrot:config` (the configuration the functions get). */
+  context?: Record<string, unknown>;
+}
+
+export interface DeployedFunction {
+  name: string;
+  arn: string;
+  environment: Record<string, string>;
+}
+
+export interface Deployment {
+  rotationFunction: DeployedFunction;
+  reconciler: DeployedFunction;
+}
+
+/** x-moto-account-id on every request: the emulator account to deploy into. */
+function inAccount<T extends { middlewareStack: { add: (...args: never[]) => void } }>(
+  client: T,
+  accountId: string,
+): T {
+  (client.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
+    (next: (args: { request: { headers: Record<string, string> } }) => unknown) =>
+      (args: { request: { headers: Record<string, string> } }) => {
+        args.request.headers['x-moto-account-id'] = accountId;
+        return next(args);
+      },
+    { step: 'build', name: 'emulatorAccount' },
+  );
+  return client;
+}
+
+/** Deploys the app's functions (and what their environment names) into one emulator account. */
+export async function deployFunctions(target: DeployTarget): Promise<Deployment> {
+  const region = target.region ?? 'us-east-1';
+  const { accountId } = target;
+  const config = {
+    region,
+    endpoint: target.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  const lambda = inAccount(new LambdaClient(config), accountId);
+  const iam = inAccount(new IAMClient(config), accountId);
+  const kms = inAccount(new KMSClient(config), accountId);
+  const s3 = inAccount(new S3Client({ ...config, forcePathStyle: true }), accountId);
+  const [bundles, template] = await Promise.all([functionBundles(), synthesize(target.context ?? {}, false)]);
+  const resources = template.Resources;
+
+  // What the functions' environment refers to, created here as CloudFormation would.
+  const physical = new Map<string, { ref: string; arn: string }>();
+  const functionName = (logicalId: string) => `keyrot-${constructName(resources[logicalId]!)}`.slice(0, 64);
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type === 'AWS::KMS::Key') {
+      const key = await kms.send(new CreateKeyCommand({ Description: `keyrot ${id}` }));
+      physical.set(id, { ref: key.KeyMetadata!.KeyId!, arn: key.KeyMetadata!.Arn! });
+    } else if (r.Type === 'AWS::Lambda::Function') {
+      const name = functionName(id);
+      physical.set(id, { ref: name, arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` });
+    } else if (r.Type === 'AWS::S3::Bucket') {
+      const name = `keyrot-${constructName(r).toLowerCase()}-${accountId}`;
+      await s3
+        .send(
+          new CreateBucketCommand({
+            Bucket: name,
+            ObjectLockEnabledForBucket: r.Properties?.ObjectLockEnabled === true,
+          }),
+        )
+        .catch((error: { name?: string }) => {
+          if (!/BucketAlready(Exists|OwnedByYou)/.test(error.name ?? '')) throw error;
+        });
+      physical.set(id, { ref: name, arn: `arn:aws:s3:::${name}` });
+    } else if (r.Type === 'AWS::Events::EventBus') {
+      const name = `keyrot-${accountId}`;
+      physical.set(id, { ref: name, arn: `arn:aws:events:${region}:${accountId}:event-bus/${name}` });
+    }
+  }
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const v = value as Record<string, unknown>;
+    if ('Ref' in v) {
+      const ref = String(v.Ref);
+      const pseudo: Record<string, string> = {
+        'AWS::Region': region,
+        'AWS::AccountId': accountId,
+        'AWS::Partition': 'aws',
+        'AWS::URLSuffix': 'amazonaws.com',
+      };
+      const found = pseudo[ref] ?? physical.get(ref)?.ref;
+      if (found === undefined) throw new Error(`the emulator deployment can't resolve Ref ${ref}`);
+      return found;
+    }
+    if ('Fn::GetAtt' in v) {
+      const [id, attribute] = v['Fn::GetAtt'] as [string, string];
+      const found = attribute === 'Arn' ? physical.get(id)?.arn : undefined;
+      if (found === undefined)
+        throw new Error(`the emulator deployment can't resolve Fn::GetAtt ${id}.${attribute}`);
+      return found;
+    }
+    if ('Fn::Join' in v) {
+      const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.map(resolve).join(separator);
+    }
+    throw new Error(`the emulator deployment can't resolve ${JSON.stringify(value).slice(0, 200)}`);
+  };
+
+  const deployed: Record<string, DeployedFunction> = {};
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const construct = constructName(r);
+    const bundle = bundles[construct];
+    if (bundle === undefined) throw new Error(`no bundle for function ${construct}`);
+    const p = r.Properties ?? {};
+    const name = functionName(id);
+    const roleName = `${name}-role`.slice(0, 64);
+    const role = await iam
+      .send(
+        new CreateRoleCommand({
+          RoleName: roleName,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          }),
+        }),
+      )
+      .then((out) => out.Role!.Arn!)
+      .catch((error: { name?: string }) => {
+        if (error.name !== 'EntityAlreadyExists') throw error;
+        return `arn:aws:iam::${accountId}:role/${roleName}`;
+      });
+    const variables = (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolve(v)]));
+    const files = Object.fromEntries(readdirSync(bundle).map((f) => [f, readFileSync(join(bundle, f))]));
+    const zip = zipSync(files);
+    const settings = {
+      FunctionName: name,
+      Role: role,
+      Handler: String(p.Handler),
+      Runtime: String(p.Runtime) as Runtime,
+      Timeout: Number(p.Timeout ?? 3),
+      MemorySize: Number(p.MemorySize ?? 128),
+      Environment: { Variables: environment },
+    };
+    try {
+      await lambda.send(new CreateFunctionCommand({ ...settings, Code: { ZipFile: zip } }));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ResourceConflictException') throw error;
+      await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip }));
+      await lambda.send(new UpdateFunctionConfigurationCommand(settings));
+    }
+    deployed[construct] = { name, arn: physical.get(id)!.arn, environment };
+  }
+  // The template's invoke permissions (Secrets Manager's on the rotation function).
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Lambda::Permission') continue;
+    const p = r.Properties ?? {};
+    await lambda
+      .send(
+        new AddPermissionCommand({
+          FunctionName: resolve(p.FunctionName),
+          StatementId: id,
+          Action: String(p.Action),
+          Principal: String(p.Principal),
+          ...(p.SourceAccount !== undefined && { SourceAccount: resolve(p.SourceAccount) }),
+          ...(p.SourceArn !== undefined && { SourceArn: resolve(p.SourceArn) }),
+        }),
+      )
+      .catch((error: { name?: string }) => {
+        if (error.name !== 'ResourceConflictException') throw error;
+      });
+  }
+  const rotationFunction = deployed.RotationFunction;
+  const reconciler = deployed.Reconciler;
+  if (rotationFunction === undefined || reconciler === undefined) {
+    throw new Error(
+      `the app has no RotationFunction or Reconciler (found ${Object.keys(deployed).join(', ')})`,
+    );
+  }
+  return { rotationFunction, reconciler };
+}

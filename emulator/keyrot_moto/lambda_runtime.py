@@ -1,0 +1,340 @@
+"""Lambda: Node.js functions run out of process, as Lambda runs them, instead of in Docker.
+
+moto runs a function's code only in Docker, which these machines lack. Here a function whose runtime
+is nodejs* runs its deployment package (the zip given to CreateFunction: for keyrot, the esbuild
+bundle the CDK app ships) in "containers": long-lived `node emulator/lambda-container.mjs` processes,
+each running one invocation at a time and reused across invocations, like Lambda's execution
+environments. What a function sees, as on Lambda:
+
+- its configured Environment variables, AWS_REGION, AWS_LAMBDA_FUNCTION_NAME/VERSION/MEMORY_SIZE,
+  _HANDLER, LAMBDA_TASK_ROOT, and credentials of its execution role (an STS session in the function's
+  account, so its SDK calls land in that account); AWS_ENDPOINT_URL points the SDK at this server;
+- a timeout (the function's Timeout): the invocation fails with "Task timed out" and the container is
+  discarded; a container that dies fails its invocation the same way;
+- concurrency: at most ReservedConcurrentExecutions containers when set, else at most
+  KEYROT_LAMBDA_MAX_CONTAINERS (default 8, a limit of this machine, not of Lambda: beyond it an
+  invocation waits for a free container instead of starting another process);
+- logs: each container writes its stdout/stderr to CloudWatch Logs, group /aws/lambda/NAME (or the
+  LoggingConfig group), one stream per container.
+
+invoke(function, event) is the in-server entry point (Secrets Manager's rotation uses it); the Lambda
+Invoke API reaches the same path through LambdaFunction._invoke_lambda. Containers inherit this
+server's environment, so a faked clock (libfaketime, see clock.py) is theirs too.
+"""
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.logs.models import logs_backends
+from moto.sts.models import sts_backends
+from moto.utilities.utils import get_partition
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONTAINER_SCRIPT = os.path.join(os.path.dirname(HERE), "lambda-container.mjs")
+CODE_ROOT = tempfile.mkdtemp(prefix="keyrot-lambda-")
+INIT_TIMEOUT_S = 30
+
+
+def _max_containers() -> int:
+    try:
+        return max(1, int(os.environ.get("KEYROT_LAMBDA_MAX_CONTAINERS", "8")))
+    except ValueError:
+        return 8
+
+
+@dataclass
+class Result:
+    ok: bool
+    payload: Any
+    """The handler's return value when ok; else {errorType, errorMessage}."""
+
+    def error_message(self) -> str:
+        if self.ok or not isinstance(self.payload, dict):
+            return ""
+        return f"{self.payload.get('errorType', 'Error')}: {self.payload.get('errorMessage', '')}"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Container:
+    """One execution environment: a node process that has loaded the handler once."""
+
+    def __init__(self, pool: "Pool") -> None:
+        self.pool = pool
+        self.stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
+        read_fd, write_fd = os.pipe()
+        env = pool.environment(self.stream)
+        self.process = subprocess.Popen(
+            ["node", CONTAINER_SCRIPT, pool.code_dir, pool.handler, str(write_fd)],
+            cwd=pool.code_dir,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_fd,),
+            text=True,
+            bufsize=1,
+        )
+        os.close(write_fd)
+        self.answers = os.fdopen(read_fd, "r", buffering=1)
+        self.alive = True
+        threading.Thread(target=self._forward_logs, daemon=True, name="lambda-logs").start()
+        first = self._read_answer(INIT_TIMEOUT_S)
+        if first is None or not first.get("init"):
+            self.kill()
+            message = (first or {}).get("errorMessage", "the runtime did not start")
+            raise RuntimeError(f"Runtime.InitError: {message}")
+
+    def _forward_logs(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.pool.write_logs(self.stream, [line.rstrip("\n")])
+
+    def _read_answer(self, timeout_s: float) -> dict[str, Any] | None:
+        box: list[str] = []
+        done = threading.Event()
+
+        def read() -> None:
+            try:
+                box.append(self.answers.readline())
+            except (OSError, ValueError):
+                pass
+            done.set()
+
+        threading.Thread(target=read, daemon=True, name="lambda-answer").start()
+        if not done.wait(timeout_s) or not box or box[0] == "":
+            return None
+        return json.loads(box[0])
+
+    def run(self, event: Any, timeout_s: float) -> Result:
+        request_id = str(uuid.uuid4())
+        message = {"id": request_id, "requestId": request_id, "event": event, "timeoutMs": int(timeout_s * 1000)}
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.kill()
+            return Result(False, {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"})
+        answer = self._read_answer(timeout_s)
+        if answer is None:
+            exited = self.process.poll() is not None
+            self.kill()
+            if exited:
+                return Result(False, {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"})
+            return Result(
+                False,
+                {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout_s:.2f} seconds"},
+            )
+        if answer.get("ok"):
+            return Result(True, answer.get("result"))
+        return Result(False, {"errorType": answer.get("errorType"), "errorMessage": answer.get("errorMessage")})
+
+    def kill(self) -> None:
+        self.alive = False
+        if self.process.poll() is None:
+            self.process.kill()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class Pool:
+    """The containers of one function version (its code and configuration)."""
+
+    def __init__(self, fn: LambdaFunction, code_dir: str) -> None:
+        self.fn = fn
+        self.code_dir = code_dir
+        self.handler = fn.handler
+        self.idle: list[Container] = []
+        self.busy = 0
+        reserved = fn.reserved_concurrency
+        self.limit = int(reserved) if reserved else _max_containers()
+        self.lock = threading.Condition()
+        self.credentials = self._assume_role()
+        self.log_group = (getattr(fn, "logging_config", None) or {}).get("LogGroup") or fn.logs_group_name
+
+    def _assume_role(self) -> dict[str, str]:
+        partition = get_partition(self.fn.region)
+        sts = sts_backends[self.fn.account_id][partition]
+        role = sts.assume_role(
+            region_name=self.fn.region,
+            role_session_name=self.fn.function_name[:64],
+            role_arn=self.fn.role,
+            policy="",
+            duration=43200,
+            external_id="",
+        )
+        return {
+            "AWS_ACCESS_KEY_ID": role.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": role.secret_access_key,
+            "AWS_SESSION_TOKEN": role.session_token,
+        }
+
+    def environment(self, stream: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KEYROT_", "MOTO_", "NODE_"))}
+        for keep in ("KEYROT_PARENT_PID",):
+            env.pop(keep, None)
+        port = os.environ.get("MOTO_PORT", "5000")
+        env.update(
+            {
+                "AWS_REGION": self.fn.region,
+                "AWS_DEFAULT_REGION": self.fn.region,
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                "AWS_LAMBDA_FUNCTION_NAME": self.fn.function_name,
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.fn.memory_size),
+                "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
+                "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.fn.run_time}",
+                "KEYROT_FUNCTION_ARN": self.fn.function_arn,
+                "LAMBDA_TASK_ROOT": self.code_dir,
+                "_HANDLER": self.handler,
+                **self.credentials,
+            }
+        )
+        env.update({k: str(v) for k, v in (self.fn.environment_vars or {}).items()})
+        return env
+
+    def write_logs(self, stream: str, lines: list[str]) -> None:
+        if not lines:
+            return
+        try:
+            logs = logs_backends[self.fn.account_id][self.fn.region]
+            logs.ensure_log_group(self.log_group)
+            group = logs.groups[self.log_group]
+            if stream not in group.streams:
+                logs.create_log_stream(self.log_group, stream)
+            now = _now_ms()
+            logs.put_log_events(self.log_group, stream, [{"timestamp": now, "message": m} for m in lines])
+        except Exception:  # noqa: BLE001 - logs are best effort, as Lambda's are
+            pass
+
+    def acquire(self) -> Container:
+        with self.lock:
+            while not self.idle and self.busy >= self.limit:
+                self.lock.wait()
+            self.busy += 1
+            container = self.idle.pop() if self.idle else None
+        if container is not None:
+            return container
+        try:
+            return Container(self)
+        except Exception:
+            with self.lock:
+                self.busy -= 1
+                self.lock.notify()
+            raise
+
+    def release(self, container: Container) -> None:
+        with self.lock:
+            self.busy -= 1
+            if container.alive:
+                self.idle.append(container)
+            self.lock.notify()
+
+    def invoke(self, event: Any) -> Result:
+        try:
+            container = self.acquire()
+        except RuntimeError as error:
+            return Result(False, {"errorType": "Runtime.InitError", "errorMessage": str(error)})
+        try:
+            return container.run(event, float(self.fn.timeout))
+        finally:
+            self.release(container)
+
+    def close(self) -> None:
+        with self.lock:
+            for container in self.idle:
+                container.kill()
+            self.idle.clear()
+
+
+_pools: dict[str, Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def _code_dir(fn: LambdaFunction) -> str:
+    digest = hashlib.sha256(fn.code_bytes).hexdigest()
+    target = os.path.join(CODE_ROOT, digest[:24])
+    if not os.path.isdir(target):
+        staging = tempfile.mkdtemp(dir=CODE_ROOT)
+        with zipfile.ZipFile(io.BytesIO(fn.code_bytes)) as archive:
+            archive.extractall(staging)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _pool_for(fn: LambdaFunction) -> Pool:
+    config = json.dumps(
+        [fn.function_arn, fn.code_sha_256, fn.handler, fn.environment_vars, fn.timeout, fn.reserved_concurrency, fn.role],
+        sort_keys=True,
+        default=str,
+    )
+    with _pools_lock:
+        pool = _pools.get(config)
+        if pool is None:
+            # A new configuration is a new function version: the old containers are not reused.
+            for key in [k for k, p in _pools.items() if p.fn.function_arn == fn.function_arn]:
+                _pools.pop(key).close()
+            pool = _pools[config] = Pool(fn, _code_dir(fn))
+        return pool
+
+
+def find_function(account_id: str, region: str, function: str) -> LambdaFunction | None:
+    """A function by name or ARN, or None when it does not exist."""
+    try:
+        return lambda_backends[account_id][region].get_function(function, None)
+    except Exception:  # noqa: BLE001 - moto raises several not-found types
+        return None
+
+
+def is_runnable(fn: LambdaFunction) -> bool:
+    return str(fn.run_time or "").startswith("nodejs") and bool(fn.code_bytes)
+
+
+def invoke(fn: LambdaFunction, event: Any) -> Result:
+    """Runs one invocation synchronously in one of the function's containers."""
+    if not is_runnable(fn):
+        return Result(
+            False,
+            {"errorType": "Runtime.Unsupported", "errorMessage": f"the emulator runs nodejs zip functions only, not {fn.run_time}"},
+        )
+    return _pool_for(fn).invoke(event)
+
+
+def reset() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+        _pools.clear()
+
+
+def install() -> None:
+    original = LambdaFunction._invoke_lambda
+
+    def _invoke_lambda(self: LambdaFunction, event: str | None = None) -> tuple[str, bool, str]:
+        if not is_runnable(self):
+            return original(self, event)
+        payload = json.loads(event) if isinstance(event, str) and event else (event or {})
+        result = invoke(self, payload)
+        return json.dumps(result.payload), not result.ok, ""
+
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]

@@ -1,0 +1,42 @@
+import {
+  ListSecretVersionIdsCommand,
+  TagResourceCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { TAG, tagKey } from '../core/tags.js';
+
+/**
+ * Marks `version` as the AWSCURRENT version whose rotation has been recorded (counted, announced,
+ * reported). A tag on the secret: Secrets Manager's tagging quota is far from API Gateway's shared one.
+ */
+export async function markRecorded(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  version: string,
+  prefix: string,
+): Promise<void> {
+  await secrets.send(
+    new TagResourceCommand({
+      SecretId: secretId,
+      Tags: [{ Key: tagKey(prefix, TAG.recordedVersion), Value: version }],
+    }),
+  );
+}
+
+/** When a version was created (RotateSecret records the pending one), or undefined when it is unknown. */
+export async function versionCreated(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  version: string,
+): Promise<Date | undefined> {
+  let token: string | undefined;
+  do {
+    const page = await secrets.send(
+      new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, NextToken: token }),
+    );
+    const found = page.Versions?.find((v) => v.VersionId === version);
+    if (found !== undefined) return found.CreatedDate;
+    token = page.NextToken;
+  } while (token !== undefined);
+  return undefined;
+}
