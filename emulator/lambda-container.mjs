@@ -32,6 +32,21 @@ async function loadHandler() {
   return handler;
 }
 
+// The emulator's simulated clock (keyrot_moto/clock.py): each invocation says how far it is from the
+// real one, and Date follows, so the function reads the time moto runs on. No product code changes.
+const RealDate = Date;
+let clockOffsetMs = 0;
+class EmulatorDate extends RealDate {
+  constructor(...args) {
+    if (args.length === 0) super(RealDate.now() + clockOffsetMs);
+    else super(...args);
+  }
+  static now() {
+    return RealDate.now() + clockOffsetMs;
+  }
+}
+globalThis.Date = EmulatorDate;
+
 let handler;
 try {
   handler = await loadHandler();
@@ -44,7 +59,8 @@ answer({ id: null, init: true });
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
   if (line.trim() === '') continue;
-  const { id, event, timeoutMs, requestId } = JSON.parse(line);
+  const { id, event, timeoutMs, requestId, clockOffsetMs: offset } = JSON.parse(line);
+  clockOffsetMs = offset ?? 0;
   const deadlineMs = Date.now() + timeoutMs;
   const context = {
     awsRequestId: requestId,

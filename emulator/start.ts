@@ -3,8 +3,7 @@
  * loopback. Used by the integration tests' global setup, `npm run emulator`, the demo and the bench.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +23,7 @@ export interface Emulator {
   /** http://HOST:PORT, for the SDK's `endpoint` or AWS_ENDPOINT_URL. */
   endpoint: string;
   port: number;
-  /** Whether the server and the Lambda containers it runs share a simulated clock (see setClock). */
+  /** Whether the server and the Lambda containers it runs share a simulated clock (see emulatorClock). */
   simulatedClock: boolean;
   /** Ends the server (and its process group) and resolves once it has exited. */
   stop(): Promise<void>;
@@ -40,37 +39,12 @@ export interface EmulatorOptions {
   /** How long to wait for the server to answer (default 30 s). */
   startTimeoutMs?: number;
   /**
-   * Run the server (and every Lambda container it starts) on a simulated clock that `setClock` moves:
-   * libfaketime (Debian's libfaketime package) preloaded with an offset file. A date starts it there.
+   * Run the server (and every Lambda container it starts) on a simulated clock that emulatorClock()
+   * moves (POST /_keyrot/clock); a date starts it there. Without it the clock is the real one.
    */
   clock?: boolean | Date;
   /** Extra environment for the server (KEYROT_ROTATION_ATTEMPTS and the like, see emulator/README.md). */
   env?: Record<string, string>;
-}
-
-const FAKETIME_LIBS = [
-  '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
-  '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1',
-  '/usr/lib/faketime/libfaketimeMT.so.1',
-  '/usr/local/lib/faketime/libfaketimeMT.so.1',
-];
-
-/** The libfaketime library to preload: $KEYROT_FAKETIME_LIB or Debian's path; undefined when absent. */
-export function findFaketime(): string | undefined {
-  const candidates = [process.env.KEYROT_FAKETIME_LIB, ...FAKETIME_LIBS];
-  return candidates.find((c) => c !== undefined && c !== '' && existsSync(c));
-}
-
-/** The environment that puts a process on the clock kept in `file` (an offset in seconds). */
-function clockEnv(file: string, library: string): Record<string, string> {
-  return {
-    LD_PRELOAD: library,
-    FAKETIME_TIMESTAMP_FILE: file,
-    // Timers and timeouts keep real time; only the wall clock moves.
-    FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    // Re-read the offset at every time read, so a move is seen at once by every process.
-    FAKETIME_NO_CACHE: '1',
-  };
 }
 
 function canImportMoto(python: string): boolean {
@@ -168,21 +142,13 @@ async function launch(
   options: EmulatorOptions,
 ): Promise<Emulator> {
   const log = options.log ?? (() => {});
-  let clock: Record<string, string> = {};
-  let clockDir: string | undefined;
-  if (options.clock !== undefined && options.clock !== false) {
-    const library = findFaketime();
-    if (library === undefined) {
-      throw new Error(
-        "a simulated clock needs libfaketime: install Debian's libfaketime package (apt-get install libfaketime), or set KEYROT_FAKETIME_LIB to libfaketimeMT.so.1",
-      );
-    }
-    clockDir = mkdtempSync(join(tmpdir(), 'keyrot-clock-'));
-    const file = join(clockDir, 'offset');
-    const offset = options.clock instanceof Date ? (options.clock.getTime() - Date.now()) / 1000 : 0;
-    writeFileSync(file, `${offset >= 0 ? '+' : ''}${offset.toFixed(3)}\n`);
-    clock = clockEnv(file, library);
-  }
+  const simulated = options.clock !== undefined && options.clock !== false;
+  const clock: Record<string, string> = simulated
+    ? {
+        KEYROT_SIMULATED_CLOCK: '1',
+        ...(options.clock instanceof Date && { KEYROT_CLOCK_START: options.clock.toISOString() }),
+      }
+    : {};
   let stderr = '';
   const child = spawn(python, [LAUNCHER, '-H', host, '-p', String(port)], {
     cwd: ROOT,
@@ -227,7 +193,6 @@ async function launch(
       }
       child.stdout?.destroy();
       child.stderr?.destroy();
-      if (clockDir !== undefined) rmSync(clockDir, { recursive: true, force: true });
     })();
     return stopping;
   };
@@ -239,7 +204,7 @@ async function launch(
     throw error;
   }
   log(`emulator listening on ${endpoint} (pid ${child.pid})`);
-  return { endpoint, port, stop, simulatedClock: clockDir !== undefined };
+  return { endpoint, port, stop, simulatedClock: simulated };
 }
 
 /** Starts moto server with keyrot's extension on a loopback port; stop() ends it. */

@@ -29,7 +29,7 @@ import { day as dayOf } from '../functions/core/time.js';
 const START = new Date('2026-01-01T03:00:00Z');
 /** A consumer that stopped calling the API: the hygiene checks report its key as unused. */
 const DORMANT = 'initech-reports';
-const DAYS = 365;
+const DAYS = Number(process.env.DEMO_DAYS ?? 365);
 const at = (day: number) => new Date(START.getTime() + day * 86_400_000);
 
 const CONSUMERS = [

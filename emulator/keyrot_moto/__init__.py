@@ -18,7 +18,7 @@ Secrets Manager
                     GetSecretValue's default version
 - secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
 Emulator
-- clock:            one simulated clock for the server and the Lambda containers (libfaketime)
+- clock:            one simulated clock for the server and the Lambda containers it runs
 """
 
 
@@ -34,6 +34,7 @@ def install() -> None:
         usage_plan_keys,
     )
 
+    clock.install_time_sources()
     clock.install()
     lambda_runtime.install()
 

@@ -17,9 +17,13 @@ environments. What a function sees, as on Lambda:
 - logs: each container writes its stdout/stderr to CloudWatch Logs, group /aws/lambda/NAME (or the
   LoggingConfig group), one stream per container.
 
+Test-only: POST /_keyrot/lambda-faults {function, step, when: before|after, count} makes the next
+invocations of that step fail, before the handler runs or after it ran (its writes done, the answer
+lost): the faults Lambda has and SDK middleware can't reach inside a deployed bundle.
+
 invoke(function, event) is the in-server entry point (Secrets Manager's rotation uses it); the Lambda
-Invoke API reaches the same path through LambdaFunction._invoke_lambda. Containers inherit this
-server's environment, so a faked clock (libfaketime, see clock.py) is theirs too.
+Invoke API reaches the same path through LambdaFunction._invoke_lambda. Each invocation carries the
+emulator's clock (clock.py), so the function's Date agrees with moto's dates on a simulated day.
 """
 import hashlib
 import io
@@ -39,6 +43,8 @@ from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.logs.models import logs_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
+
+from . import clock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTAINER_SCRIPT = os.path.join(os.path.dirname(HERE), "lambda-container.mjs")
@@ -121,7 +127,14 @@ class Container:
 
     def run(self, event: Any, timeout_s: float) -> Result:
         request_id = str(uuid.uuid4())
-        message = {"id": request_id, "requestId": request_id, "event": event, "timeoutMs": int(timeout_s * 1000)}
+        message = {
+            "id": request_id,
+            "requestId": request_id,
+            "event": event,
+            "timeoutMs": int(timeout_s * 1000),
+            # The emulator's simulated clock (clock.py): the function reads the time moto runs on.
+            "clockOffsetMs": clock.offset_ms(),
+        }
         try:
             assert self.process.stdin is not None
             self.process.stdin.write(json.dumps(message) + "\n")
@@ -310,6 +323,22 @@ def is_runnable(fn: LambdaFunction) -> bool:
     return str(fn.run_time or "").startswith("nodejs") and bool(fn.code_bytes)
 
 
+# Test-only faults: (account, function name) -> list of {step, when, left}.
+_faults: dict[tuple[str, str], list[dict[str, Any]]] = {}
+_faults_lock = threading.Lock()
+FAULTS_ROUTE = "{0}/_keyrot/lambda-faults$"
+
+
+def _take_fault(fn: LambdaFunction, event: Any) -> str | None:
+    step = event.get("Step") if isinstance(event, dict) else None
+    with _faults_lock:
+        for fault in _faults.get((fn.account_id, fn.function_name), []):
+            if fault["left"] > 0 and fault.get("step") in (None, step):
+                fault["left"] -= 1
+                return str(fault.get("when", "before"))
+    return None
+
+
 def invoke(fn: LambdaFunction, event: Any) -> Result:
     """Runs one invocation synchronously in one of the function's containers."""
     if not is_runnable(fn):
@@ -317,7 +346,35 @@ def invoke(fn: LambdaFunction, event: Any) -> Result:
             False,
             {"errorType": "Runtime.Unsupported", "errorMessage": f"the emulator runs nodejs zip functions only, not {fn.run_time}"},
         )
-    return _pool_for(fn).invoke(event)
+    fault = _take_fault(fn, event)
+    if fault == "before":
+        # The invocation failed before the handler ran (a throttle, an init failure, a crash at start).
+        return Result(False, {"errorType": "Sandbox.Injected", "errorMessage": "injected failure before the handler ran"})
+    result = _pool_for(fn).invoke(event)
+    if fault == "after":
+        # The handler ran (its writes are done) and then the invocation failed: a crash before answering.
+        return Result(False, {"errorType": "Sandbox.Injected", "errorMessage": "injected failure after the handler ran"})
+    return result
+
+
+def faults_route(request: Any, full_url: str, headers: Any) -> Any:
+    """Test-only: POST {function, step?, when: before|after, count} fails the next `count` matching invocations."""
+    from moto.apigateway.exceptions import BadRequestException
+
+    from .common import apigateway_request, json_response
+
+    response = apigateway_request(request, full_url, headers)
+    try:
+        body = json.loads(response.body or "{}")
+        key = (response.current_account, str(body["function"]).split(":")[-1])
+        fault = {"step": body.get("step"), "when": body.get("when", "before"), "left": int(body.get("count", 1))}
+    except (ValueError, KeyError, TypeError):
+        raise BadRequestException('POST /_keyrot/lambda-faults takes {"function", "step", "when", "count"}') from None
+    if fault["when"] not in ("before", "after"):
+        raise BadRequestException("when is before or after")
+    with _faults_lock:
+        _faults.setdefault(key, []).append(fault)
+    return json_response({"armed": fault})
 
 
 def reset() -> None:
@@ -328,6 +385,9 @@ def reset() -> None:
 
 
 def install() -> None:
+    from moto.apigateway import urls
+
+    urls.url_paths[FAULTS_ROUTE] = faults_route
     original = LambdaFunction._invoke_lambda
 
     def _invoke_lambda(self: LambdaFunction, event: str | None = None) -> tuple[str, bool, str]:

@@ -51,11 +51,23 @@ export function awsEffects(deps: EffectDeps): Effects {
     });
 
   /** Watches a started rotation: done once finishSecret moved AWSCURRENT (then recorded), else why not. */
-  const settle = async (credential: string, secretId: string, token: string): Promise<string> => {
+  const settle = async (
+    credential: string,
+    secretId: string,
+    token: string,
+    resuming = false,
+  ): Promise<string> => {
     const progress = await watch(secretId, token);
     if (progress === 'done') {
       await markRecorded(secrets, secretId, token, config.tagPrefix);
       return token;
+    }
+    if (progress === 'abandoned' && resuming) {
+      // What looked pending is gone: a configuration test's temporary version (RotateImmediately=false),
+      // or a rotation another run abandoned. Nothing to carry on; the next run plans afresh.
+      throw new DeferredError(
+        `the pending version ${token} of ${credential}'s secret went away (a rotation configuration test, or abandoned); the next run plans afresh`,
+      );
     }
     if (progress === 'abandoned') {
       throw new KeyrotError(
@@ -107,15 +119,15 @@ export function awsEffects(deps: EffectDeps): Effects {
     'resume-rotation': async (a) => {
       const stages = await versionStages(secrets, a.secretId, a.token);
       if (stages.includes(CURRENT) || !stages.includes(PENDING))
-        return settle(a.credential, a.secretId, a.token);
+        return settle(a.credential, a.secretId, a.token, true);
       if (deps.resumeStuckAfterMs > 0) {
         const created = await versionCreated(secrets, a.secretId, a.token);
         const age = created === undefined ? Infinity : deps.now.getTime() - created.getTime();
         // Younger: Secrets Manager is still running or retrying it; carrying it on now would only race.
-        if (age < deps.resumeStuckAfterMs) return settle(a.credential, a.secretId, a.token);
+        if (age < deps.resumeStuckAfterMs) return settle(a.credential, a.secretId, a.token, true);
       }
       await deps.rotation.resume({ secretId: a.secretId, token: a.token });
-      return settle(a.credential, a.secretId, a.token);
+      return settle(a.credential, a.secretId, a.token, true);
     },
     'record-rotation': async (a) => {
       await markRecorded(secrets, a.secretId, a.version, config.tagPrefix);

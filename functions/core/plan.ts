@@ -15,6 +15,14 @@ import { planHygiene, type HygieneInput } from './hygiene.js';
 import { postureFindings } from './posture.js';
 import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
 
+/**
+ * A rotation due within this much of the run counts as due now. The daily run starts at about the same
+ * hour each day (inside its flexible window), and the last rotation finished a few seconds after that
+ * run began: without slack each rotation would slip to the next day's run. Rotating up to an hour early
+ * is harmless; grace and disable windows get no slack (a key retires at the first run after they end).
+ */
+export const DUE_SLACK_MS = 60 * 60_000;
+
 const CURRENT = 'AWSCURRENT';
 const PENDING = 'AWSPENDING';
 
@@ -207,7 +215,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   } else {
     // Only a first rotation is staggered: after it, each rotation is a full period after the last.
     const dueAt = nextRotationAt(current, secret, policy, config) ?? now;
-    const due = now.getTime() >= dueAt.getTime();
+    const due = now.getTime() + DUE_SLACK_MS >= dueAt.getTime();
     if (due && paused) {
       findings.push({
         kind: 'rotation-paused',

@@ -12,7 +12,7 @@ export type RotationProgress =
 export interface WatchOptions {
   /** Stop watching after this long; the rotation goes on without us. */
   timeoutMs: number;
-  /** Between two looks (default 1 s; Secrets Manager reads are cheap). */
+  /** The longest pause between two looks (default 2 s); the first looks come sooner. */
   intervalMs?: number;
   /** Wall-clock milliseconds (tests pass a fake); default Date.now. */
   clock?: () => number;
@@ -45,11 +45,14 @@ export async function waitForRotation(
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? pause;
   const deadline = clock() + options.timeoutMs;
+  // A rotation takes about a second when nothing is wrong: look soon, then less and less often.
+  let pauseMs = 200;
   for (;;) {
     const stages = await versionStages(secrets, secretId, token);
     if (stages.includes('AWSCURRENT')) return 'done';
     if (!stages.includes('AWSPENDING')) return 'abandoned';
     if (clock() >= deadline) return 'in-progress';
-    await sleep(Math.min(options.intervalMs ?? 1000, Math.max(0, deadline - clock())));
+    await sleep(Math.min(pauseMs, Math.max(0, deadline - clock())));
+    pauseMs = Math.min(options.intervalMs ?? 2000, pauseMs * 1.5);
   }
 }

@@ -643,3 +643,14 @@ describe('plan: a rotation counts once, when it is seen finished', () => {
     expect(kinds(plan(recordedAt(undefined), config, at(91)).actions)).not.toContain('record-rotation:c');
   });
 });
+
+describe('plan: a daily run at about the same hour does not slip a day', () => {
+  it('a rotation due a few seconds (up to an hour) after the run starts is due now; further ahead it is not', () => {
+    const inv = fresh();
+    const key = inv.keys[0]!;
+    // The last rotation finished a few seconds after its run began, on day 0.
+    key.tags['rotation:activated-at'] = new Date(at(0).getTime() + 5_000).toISOString();
+    expect(kinds(plan(inv, config, at(90)).actions)).toEqual(['rotate:c']);
+    expect(kinds(plan(inv, config, new Date(at(90).getTime() - 2 * 60 * 60_000)).actions)).toEqual([]);
+  });
+});

@@ -1,0 +1,269 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TagResourceCommand as TagApiKeyCommand, UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/main.js';
+import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { parseConfig } from '../../../functions/core/config.js';
+import { DETAIL_TYPE, runEvents } from '../../../functions/core/events.js';
+import { METRIC } from '../../../functions/core/metrics.js';
+import { rollback } from '../../../functions/oncall/rollback.js';
+import { accountPlugin } from '../../support/emulator-account.js';
+import {
+  emulatedRotations,
+  failInvocations,
+  rotationsSettled,
+  useTimedEmulator,
+} from '../../support/deployed.js';
+import {
+  checkKeyInvariants,
+  createPlans,
+  dayAt,
+  DeletionWatch,
+  leakedKeyValues,
+  readAwsState,
+  World,
+} from '../../support/world.js';
+
+/**
+ * Rotations as AWS runs them: RotateSecret returns at once, Secrets Manager (the emulator) invokes the
+ * deployed rotation function bundle out of process, once per step, retries the whole rotation after a
+ * failed step, and rotates on its own schedule. Each case works in its own account.
+ */
+const config = parseConfig({
+  staggerPercent: 0,
+  defaultPolicy: '30d',
+  hygiene: { posture: { action: 'ignore' }, unused: { action: 'ignore' } },
+});
+const emulator = useTimedEmulator();
+
+async function deployedWorld(credentials: string[] = ['acme']) {
+  const world = new World(config, { endpoint: emulator.endpoint() });
+  await world.deploy();
+  await world.setClock(dayAt(0));
+  const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
+  const onboarded = [];
+  for (const credential of credentials) {
+    onboarded.push(
+      await onboardCredential(
+        { ...world.clients(), config: world.config, now: dayAt(0) },
+        { credential, usagePlanIds: plans },
+      ),
+    );
+  }
+  // Onboarding's RotateImmediately=false runs testSecret on a temporary version: let it finish.
+  await rotationsSettled(world.endpoint);
+  const plansOf = new Map(credentials.map((c) => [c, [...plans].sort()]));
+  return { world, plans, plansOf, onboarded };
+}
+
+const rotatedEvents = (result: Awaited<ReturnType<World['run']>>) =>
+  runEvents({ runId: result.runId, trigger: result.trigger, now: result.now }, result.outcomes, []).filter(
+    (e) => e.detailType === DETAIL_TYPE.rotated,
+  );
+const metric = (result: Awaited<ReturnType<World['run']>>, name: string) =>
+  result.metrics.find((m) => m.name === name)?.value;
+
+describe('rotation through the deployed function, as Secrets Manager runs it', () => {
+  beforeAll(() => {
+    expect(emulator.endpoint()).toMatch(/^http:\/\/127\.0\.0\.1:/);
+  });
+
+  it('a step that fails twice, then succeeds: one new key, one API Key Rotated event and KeysRotated=1, after finishSecret', async () => {
+    const { world, plansOf, onboarded } = await deployedWorld();
+    // setSecret does its work (the key is created) and then the invocation fails, twice: the answer lost.
+    await failInvocations(world.endpoint, world.accountId, {
+      function: world.deployment!.rotationFunction.name,
+      step: 'setSecret',
+      when: 'after',
+      count: 2,
+    });
+    const result = await world.run(30);
+    const rotate = result.outcomes.find((o) => o.action.kind === 'rotate');
+    expect(rotate).toMatchObject({ status: 'done' });
+    expect(metric(result, METRIC.keysRotated)).toBe(1);
+    expect(rotatedEvents(result)).toHaveLength(1);
+    // Secrets Manager retried the whole rotation: three attempts, the last one complete.
+    const [rotation] = (await emulatedRotations(world.endpoint, world.accountId)).rotations.filter(
+      (r) => r.trigger === 'RotateSecret',
+    );
+    expect(rotation?.status).toBe('succeeded');
+    expect(rotation?.steps.filter((s) => !s.ok).map((s) => `${s.attempt}:${s.step}`)).toEqual([
+      '1:setSecret',
+      '2:setSecret',
+    ]);
+    expect(rotation?.steps.at(-1)).toMatchObject({ attempt: 3, step: 'finishSecret', ok: true });
+    const state = await readAwsState(world);
+    expect(state.keys).toHaveLength(2);
+    expect(checkKeyInvariants(state, plansOf, world.config)).toEqual([]);
+    expect(state.secrets[0]?.versions[onboarded[0]!.version]).toEqual(['AWSPREVIOUS']);
+    // The next run has nothing to record: the rotation was counted once.
+    const next = await world.run(31);
+    expect(next.plan.actions.filter((a) => a.kind === 'record-rotation')).toEqual([]);
+    expect(await leakedKeyValues(world, [...world.logs, ...(await world.functionLogs())])).toEqual([]);
+  });
+
+  it('a rotation still running when the run stops watching is not counted; the next run records it once', async () => {
+    const { world } = await deployedWorld();
+    const clients = world.clients();
+    // The first attempt fails before any step runs, so the run sees it pending for a while.
+    await failInvocations(world.endpoint, world.accountId, {
+      function: world.deployment!.rotationFunction.name,
+      step: 'createSecret',
+      when: 'before',
+      count: 1,
+    });
+    const { reconcile } = await import('../../../functions/reconcile/run.js');
+    const { secretsManagerDriver } = await import('../../../functions/rotation/starter.js');
+    await world.setClock(dayAt(30));
+    const first = await reconcile({
+      clients,
+      config: world.config,
+      now: dayAt(30),
+      log: world.log(),
+      rotation: secretsManagerDriver(clients.secrets, clients.lambda, world.config.rotationLambdaArn),
+      rotationWaitMs: 0,
+    });
+    expect(first.outcomes.find((o) => o.action.kind === 'rotate')?.status).toBe('started');
+    expect(metric(first, METRIC.keysRotated)).toBe(0);
+    expect(metric(first, METRIC.rotationsInProgress)).toBe(1);
+    expect(rotatedEvents(first)).toEqual([]);
+    await rotationsSettled(world.endpoint);
+    const second = await world.run(30);
+    expect(second.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual(['record-rotation:done']);
+    expect(metric(second, METRIC.keysRotated)).toBe(1);
+    expect(rotatedEvents(second)).toHaveLength(1);
+    expect((await world.run(31)).plan.actions).toEqual([]);
+  });
+
+  it('rollback, then a full period: the credential rotates on time again', async () => {
+    const { world, plansOf } = await deployedWorld();
+    expect((await world.run(30)).outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual([
+      'rotate:done',
+    ]);
+    await world.setClock(dayAt(31));
+    await rollback(
+      { clients: world.clients(), config: world.config, now: dayAt(31), log: world.log() },
+      'acme',
+    );
+    // Rolled back on day 31: the next rotation is a full period later, not earlier, and it happens.
+    expect((await world.run(60)).plan.actions.filter((a) => a.kind === 'rotate')).toEqual([]);
+    const due = await world.run(61);
+    expect(due.outcomes.filter((o) => o.action.kind === 'rotate').map((o) => o.status)).toEqual(['done']);
+    expect(metric(due, METRIC.keysRotated)).toBe(1);
+    const state = await readAwsState(world);
+    expect(checkKeyInvariants(state, plansOf, world.config)).toEqual([]);
+    const current = state.keys.find((k) => k.value === state.secrets[0]?.currentValue);
+    expect(current?.tags['rotation:generation']).toBe('3');
+  });
+
+  it('a retired key re-enabled by hand, then disabled again: deletion waits a full disable window', async () => {
+    const { world } = await deployedWorld();
+    await world.run(30);
+    await world.run(38); // grace over: generation 1 disabled
+    const old = (await readAwsState(world)).keys.find((k) => k.tags['rotation:generation'] === '1')!;
+    expect(old.enabled).toBe(false);
+    const { apigw } = world.raw();
+    const setEnabled = (enabled: boolean) =>
+      apigw.send(
+        new UpdateApiKeyCommand({
+          apiKey: old.id,
+          patchOperations: [{ op: 'replace', path: '/enabled', value: String(enabled) }],
+        }),
+      );
+    await setEnabled(true);
+    const deletions = new DeletionWatch();
+    const window = world.config.policies['30d']!.disableWindowDays;
+    for (let day = 40; day <= 80; day++) {
+      // Ten days later a person disables it again (if it is still enabled): its old disable record
+      // must not count, or it is deleted the next day.
+      if (day === 50 && (await readAwsState(world)).keys.find((k) => k.id === old.id)?.enabled) {
+        await setEnabled(false);
+      }
+      await world.run(day);
+      deletions.observe(await readAwsState(world), day, () => window);
+    }
+    expect(deletions.violations).toEqual([]);
+    expect((await readAwsState(world)).keys.find((k) => k.id === old.id)).toBeUndefined();
+  });
+
+  it('two applies at once: both exit 0, and the credential rotates once', async () => {
+    const { world, plansOf } = await deployedWorld(['alpha', 'beta']);
+    const file = join(tmpdir(), `keyrot-${world.accountId}.json`);
+    writeFileSync(file, JSON.stringify({ ...world.config, secretKmsKeyId: undefined }));
+    const apply = () => {
+      const out: string[] = [];
+      return runCli(
+        [
+          'apply',
+          '--endpoint-url',
+          world.endpoint,
+          '--config',
+          file,
+          '--now',
+          dayAt(30).toISOString(),
+          '--json',
+        ],
+        { stdout: (t) => out.push(t), stderr: (t) => out.push(t), plugins: [accountPlugin(world.accountId)] },
+      ).then((code) => ({ code, out: out.join('') }));
+    };
+    const [a, b] = await Promise.all([apply(), apply()]);
+    expect([a.code, b.code], `${a.out}\n${b.out}`).toEqual([0, 0]);
+    await rotationsSettled(world.endpoint);
+    const state = await readAwsState(world);
+    expect(checkKeyInvariants(state, plansOf, world.config)).toEqual([]);
+    for (const credential of ['alpha', 'beta']) {
+      const generations = state.keys
+        .filter((k) => k.tags['rotation:credential'] === credential)
+        .map((k) => k.tags['rotation:generation'])
+        .sort();
+      expect({ credential, generations }).toEqual({ credential, generations: ['1', '2'] });
+    }
+  });
+
+  it("Secrets Manager's own schedule is a backstop: it rotates a credential the reconciler missed, and the next run records it", async () => {
+    const { world, plansOf } = await deployedWorld();
+    // No reconciler run for 40 days: past period plus grace (37 days), Secrets Manager rotates on its own.
+    await world.setClock(dayAt(38));
+    await expect
+      .poll(
+        async () =>
+          (await emulatedRotations(world.endpoint, world.accountId)).rotations.some(
+            (r) => r.trigger === 'schedule' && r.status === 'succeeded',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    const result = await world.run(38);
+    expect(result.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toContain('record-rotation:done');
+    expect(metric(result, METRIC.keysRotated)).toBe(1);
+    expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
+  });
+
+  it("a paused credential is not rotated by Secrets Manager's schedule either: the backstop moves past the pause", async () => {
+    const { world, onboarded } = await deployedWorld();
+    const { apigw, secrets } = world.raw();
+    await apigw.send(
+      new TagApiKeyCommand({
+        resourceArn: `arn:aws:apigateway:us-east-1::/apikeys/${onboarded[0]!.keyId}`,
+        tags: {
+          'rotation:paused-until': dayAt(90).toISOString(),
+          'rotation:pause-reason': 'partner migration',
+        },
+      }),
+    );
+    const run = await world.run(30);
+    expect(run.plan.findings.map((f) => f.kind)).toContain('rotation-paused');
+    expect(run.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual(['configure-rotation:done']);
+    await rotationsSettled(world.endpoint);
+    const described = await secrets.send(new DescribeSecretCommand({ SecretId: onboarded[0]!.secretArn }));
+    expect(described.NextRotationDate!.getTime()).toBeGreaterThan(dayAt(90).getTime());
+    // Days pass without a run, beyond the 37 days Secrets Manager would have waited: nothing rotates.
+    await world.setClock(dayAt(60));
+    await new Promise((r) => setTimeout(r, 1000));
+    const rotations = (await emulatedRotations(world.endpoint, world.accountId)).rotations;
+    expect(rotations.filter((r) => r.trigger === 'schedule')).toEqual([]);
+  });
+});

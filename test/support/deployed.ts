@@ -1,0 +1,82 @@
+/**
+ * Lifecycle tests on the path AWS runs: an emulator of the test file's own, on a simulated clock, with
+ * the CDK app's rotation function bundle deployed into each World's account (World.deploy). RotateSecret
+ * returns at once and the emulator invokes the bundle out of process; every run moves the clock to its
+ * day first. A shared emulator can't serve these: its clock is one for every account.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { startEmulator, type Emulator } from '../../emulator/start.js';
+import { T0 } from './world.js';
+
+const AUTH =
+  'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0';
+
+export interface TimedEmulator {
+  endpoint(): string;
+}
+
+/** Starts an emulator with a simulated clock for this test file (stopped after it). */
+export function useTimedEmulator(start: Date = T0): TimedEmulator {
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator({
+      clock: start,
+      // Secrets Manager retries a failed rotation after minutes; here after a fifth of a second.
+      env: { KEYROT_ROTATION_RETRY_SECONDS: '0.2', KEYROT_SCHEDULE_TICK_SECONDS: '0.2' },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+  return {
+    endpoint() {
+      if (emulator === undefined)
+        throw new Error('the timed emulator is not started yet (use it inside tests)');
+      return emulator.endpoint;
+    },
+  };
+}
+
+export interface EmulatedRotation {
+  account: string;
+  secret: string;
+  token: string;
+  trigger: string;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  steps: { attempt: number; step: string; ok: boolean; error: string | null }[];
+}
+
+/** The rotations the emulator's Secrets Manager ran for one account (GET /_keyrot/rotations). */
+export async function emulatedRotations(
+  endpoint: string,
+  accountId: string,
+): Promise<{ active: number; rotations: EmulatedRotation[] }> {
+  const res = await fetch(`${endpoint}/_keyrot/rotations`, { headers: { authorization: AUTH } });
+  const body = (await res.json()) as { active: number; rotations: EmulatedRotation[] };
+  return { active: body.active, rotations: body.rotations.filter((r) => r.account === accountId) };
+}
+
+/** Waits until the emulator runs no rotation (Secrets Manager's asynchronous work is over). */
+export async function rotationsSettled(endpoint: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${endpoint}/_keyrot/rotations`, { headers: { authorization: AUTH } });
+    if (((await res.json()) as { active: number }).active === 0) return;
+    if (Date.now() > deadline) throw new Error(`rotations still running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Makes the next `count` invocations of a step of the function fail, before or after its handler ran. */
+export async function failInvocations(
+  endpoint: string,
+  accountId: string,
+  fault: { function: string; step?: string; when: 'before' | 'after'; count: number },
+): Promise<void> {
+  const res = await fetch(`${endpoint}/_keyrot/lambda-faults`, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'x-moto-account-id': accountId, 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  if (!res.ok) throw new Error(`arming the fault failed: ${res.status} ${await res.text()}`);
+}
