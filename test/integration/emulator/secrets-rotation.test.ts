@@ -1,5 +1,6 @@
 /**
- * (f) RotateSecret does Secrets Manager's bookkeeping half of rotation and never runs a Lambda;
+ * (f) RotateSecret's bookkeeping (the caller-drives header of secretsAccount() keeps the emulator from
+ * invoking a function; lifecycle/deployed-rotation.test.ts covers the asynchronous rotation itself);
  * (i) moving AWSCURRENT onto the pending version completes the rotation: LastRotatedDate, and what
  * DescribeSecret and ListSecrets show of the rotation.
  */
@@ -15,9 +16,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { testClientConfig, withAccount } from '../../support/emulator-account.js';
 import { caught, secretsAccount } from './helpers.js';
 
-const { secrets } = secretsAccount();
+const { secrets, accountId } = secretsAccount();
+/** The same account without the test header: RotateSecret as AWS answers it. */
+const asAws = withAccount(new SecretsManagerClient(testClientConfig(accountId, 'us-east-1')), accountId);
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:keyrot-rotate';
 const OTHER_LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:other-rotate';
 const DAY_MS = 86_400_000;
@@ -319,5 +324,21 @@ describe('(i) completing a rotation', () => {
     ] as const) {
       expect(described[field]).toBeUndefined();
     }
+  });
+
+  it('as on AWS: no rotation function on the call or the secret is InvalidRequestException; one Secrets Manager may not invoke is AccessDeniedException', async () => {
+    const { arn } = await newSecret();
+    const none = await caught(asAws.send(new RotateSecretCommand({ SecretId: arn })));
+    expect(none?.name).toBe('InvalidRequestException');
+    expect(none?.message).toMatch(/doesn't already have a Lambda function ARN configured/);
+    const missing = await caught(
+      asAws.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: LAMBDA })),
+    );
+    expect(missing?.name).toBe('AccessDeniedException');
+    expect(missing?.message).toMatch(/cannot invoke the specified Lambda function/);
+    // Refused before anything changed: no version, rotation still off.
+    const described = await describeSecret(arn);
+    expect(Object.keys(described.VersionIdsToStages ?? {})).toHaveLength(1);
+    expect(described.RotationEnabled ?? false).toBe(false);
   });
 });
