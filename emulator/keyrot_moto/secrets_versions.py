@@ -11,11 +11,15 @@
   - a version with the same value: success, nothing changes (an idempotent retry);
   - a version with another value: ResourceExistsException (a version can't be modified; moto
     overwrote an AWSPENDING one).
+- ListSecretVersionIds: each version's own CreatedDate (moto answered the time of the call), no
+  empty NextToken, and versions without a label only with IncludeDeprecated (as the reference says).
 - UpdateSecretVersionStage: moving a label that another version carries needs RemoveFromVersionId
   naming that version (InvalidParameterException otherwise, for every label, not only AWSCURRENT);
   moving a label onto the version that already has it changes nothing. Moving AWSCURRENT onto the
   version carrying AWSPENDING while rotation is enabled completes a rotation (see secrets_rotation).
 """
+import json
+import threading
 import time
 from typing import Any
 
@@ -25,6 +29,9 @@ from moto.secretsmanager.exceptions import (
     ResourceNotFoundException,
 )
 from moto.secretsmanager.models import FakeSecret, SecretsManagerBackend
+from moto.secretsmanager.responses import SecretsManagerResponse
+
+_request_flags = threading.local()
 
 PENDING = "AWSPENDING"
 CURRENT = "AWSCURRENT"
@@ -140,6 +147,35 @@ def install(on_current_moved: Any) -> None:
             on_current_moved(secret, move_to_version_id, had_pending)
         return result
 
+    def list_secret_version_ids(self: SecretsManagerBackend, secret_id: str) -> str:
+        if not self._is_valid_identifier(secret_id):
+            from moto.secretsmanager.exceptions import SecretNotFoundException
+
+            raise SecretNotFoundException()
+        secret = self.secrets[secret_id]
+        include_deprecated = getattr(_request_flags, "include_deprecated", False)
+        versions = [
+            {
+                "CreatedDate": version.get("createdate"),
+                "VersionId": version_id,
+                "VersionStages": list(version["version_stages"]),
+            }
+            for version_id, version in secret.versions.items()
+            if version["version_stages"] or include_deprecated
+        ]
+        return json.dumps({"ARN": secret.arn, "Name": secret.name, "Versions": versions})
+
+    original_list_response = SecretsManagerResponse.list_secret_version_ids
+
+    def list_secret_version_ids_response(self: SecretsManagerResponse) -> str:
+        _request_flags.include_deprecated = bool(self._get_param("IncludeDeprecated"))
+        try:
+            return original_list_response(self)
+        finally:
+            _request_flags.include_deprecated = False
+
+    SecretsManagerBackend.list_secret_version_ids = list_secret_version_ids  # type: ignore[method-assign]
+    SecretsManagerResponse.list_secret_version_ids = list_secret_version_ids_response  # type: ignore[method-assign]
     SecretsManagerBackend.get_secret_value = get_secret_value  # type: ignore[method-assign]
     SecretsManagerBackend.put_secret_value = put_secret_value  # type: ignore[method-assign]
     SecretsManagerBackend.update_secret_version_stage = update_secret_version_stage  # type: ignore[method-assign]

@@ -37,6 +37,6 @@ export async function versionCreated(
     const found = page.Versions?.find((v) => v.VersionId === version);
     if (found !== undefined) return found.CreatedDate;
     token = page.NextToken;
-  } while (token !== undefined);
+  } while (token !== undefined && token !== '');
   return undefined;
 }

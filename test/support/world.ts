@@ -125,7 +125,7 @@ export class World {
   async run(
     day: number,
     plugins: SdkPlugin[] = [],
-    options: ClientFaultOptions & { dryRun?: boolean } = {},
+    options: ClientFaultOptions & { dryRun?: boolean; rotationWaitMs?: number } = {},
   ): Promise<RunResult> {
     return this.runAt(dayAt(day), plugins, options);
   }
@@ -139,7 +139,7 @@ export class World {
   async runAt(
     now: Date,
     plugins: SdkPlugin[] = [],
-    options: ClientFaultOptions & { dryRun?: boolean } = {},
+    options: ClientFaultOptions & { dryRun?: boolean; rotationWaitMs?: number } = {},
   ): Promise<RunResult> {
     await this.setClock(now);
     const clients = this.clients(plugins, options);
@@ -154,7 +154,7 @@ export class World {
       rotation: this.deployed
         ? secretsManagerDriver(clients.secrets, clients.lambda, this.config.rotationLambdaArn)
         : inProcessDriver({ ...clients, config: this.config, now: () => now, log }),
-      rotationWaitMs: 60_000,
+      rotationWaitMs: options.rotationWaitMs ?? 60_000,
       // In-process, nothing runs a rotation between runs: a pending one is stuck at once.
       resumeStuckAfterMs: this.deployed ? undefined : 0,
     });

@@ -8,6 +8,7 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
@@ -191,5 +192,33 @@ describe('(j) the version GetSecretValue reads by default', () => {
     );
     expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSCURRENT'] });
     expect((await read(arn)).VersionId).toBe(v1);
+  });
+});
+
+describe('ListSecretVersionIds, as the reference describes it', () => {
+  it("each version's own CreatedDate; versions without a label only with IncludeDeprecated; no empty NextToken", async () => {
+    const { arn, v1 } = await newSecret();
+    const created = (await secrets.send(new ListSecretVersionIdsCommand({ SecretId: arn }))).Versions?.[0]
+      ?.CreatedDate;
+    await new Promise((r) => setTimeout(r, 1100));
+    const pending = await startRotation(arn);
+    // The pending version loses its label: it is deprecated.
+    await secrets.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: arn,
+        VersionStage: 'AWSPENDING',
+        RemoveFromVersionId: pending,
+      }),
+    );
+    const listed = await secrets.send(new ListSecretVersionIdsCommand({ SecretId: arn }));
+    expect(listed.Versions?.map((v) => v.VersionId)).toEqual([v1]);
+    expect(listed.Versions?.[0]?.CreatedDate).toEqual(created);
+    expect(listed.NextToken).toBeUndefined();
+    const all = await secrets.send(
+      new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }),
+    );
+    expect(all.Versions?.map((v) => v.VersionId).sort()).toEqual([v1, pending].sort());
+    const pendingCreated = all.Versions?.find((v) => v.VersionId === pending)?.CreatedDate;
+    expect(pendingCreated!.getTime()).toBeGreaterThan(created!.getTime());
   });
 });

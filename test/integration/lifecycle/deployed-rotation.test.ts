@@ -266,4 +266,46 @@ describe('rotation through the deployed function, as Secrets Manager runs it', (
     const rotations = (await emulatedRotations(world.endpoint, world.accountId)).rotations;
     expect(rotations.filter((r) => r.trigger === 'schedule')).toEqual([]);
   });
+
+  const crashes = (['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const).flatMap((step) =>
+    (['before', 'after'] as const).map((when) => ({ step, when })),
+  );
+  it.each(crashes)(
+    'the rotation function fails $when its work in $step on every attempt: the rotation waits, the next day a run resumes it, I1 and I2 hold throughout',
+    async ({ step, when }) => {
+      const { world, plansOf } = await deployedWorld();
+      const attempts = 4; // the emulator's Secrets Manager tries a rotation this many times
+      await failInvocations(world.endpoint, world.accountId, {
+        function: world.deployment!.rotationFunction.name,
+        step,
+        when,
+        count: attempts,
+      });
+      const first = await world.run(30, [], { rotationWaitMs: 1_000 });
+      if (step === 'finishSecret' && when === 'after') {
+        // finishSecret moved AWSCURRENT before its invocation failed: the rotation is done, and counted.
+        expect(first.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual(['rotate:done']);
+        expect(metric(first, METRIC.keysRotated)).toBe(1);
+        expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
+        await rotationsSettled(world.endpoint);
+        expect((await world.run(31)).plan.actions).toEqual([]);
+        return;
+      }
+      expect(first.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual(['rotate:started']);
+      await rotationsSettled(world.endpoint);
+      const [rotation] = (await emulatedRotations(world.endpoint, world.accountId)).rotations.filter(
+        (r) => r.trigger === 'RotateSecret',
+      );
+      expect(rotation?.status).toBe('failed');
+      expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
+      // The next day the pending rotation is older than 30 minutes: resumed by invoking the function.
+      const next = await world.run(31);
+      expect(next.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual(['resume-rotation:done']);
+      expect(metric(next, METRIC.keysRotated)).toBe(1);
+      const state = await readAwsState(world);
+      expect(checkKeyInvariants(state, plansOf, world.config)).toEqual([]);
+      expect(state.keys.map((k) => k.tags['rotation:generation']).sort()).toEqual(['1', '2']);
+      expect((await world.run(32)).plan.actions).toEqual([]);
+    },
+  );
 });
