@@ -7,6 +7,7 @@ import {
 import pLimit from 'p-limit';
 import { onboardCredential } from '../functions/aws/onboard.js';
 import { createClients } from '../functions/commons/clients.js';
+import { callerDrivesRotationPlugin } from '../functions/rotation/starter.js';
 import { benchConfig, T0 } from './bench-account.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -16,7 +17,9 @@ const PLANS = Number(process.env.BENCH_PLANS ?? 300);
 const WAVE = Number(process.env.BENCH_WAVE ?? 1_000);
 
 const config = benchConfig();
+// The measured run still drives rotations in-process (bench/measure.ts): the emulator only keeps the books.
 const clients = createClients({
+  plugins: [callerDrivesRotationPlugin],
   region: 'us-east-1',
   endpoint,
   credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
