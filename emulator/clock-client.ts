@@ -2,6 +2,10 @@
  * The emulator's simulated clock over HTTP (GET/POST /_keyrot/clock, see keyrot_moto/clock.py): what
  * the CLI, the demo and tests use to agree with the time moto and the Lambda containers run on.
  */
+// moto routes by the credential scope: keyrot's test routes are served with API Gateway's.
+const AUTHORIZATION =
+  'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0';
+
 /** An emulator's simulated time, read or moved over HTTP (POST /_keyrot/clock). */
 export async function emulatorClock(
   endpoint: string,
@@ -11,9 +15,7 @@ export async function emulatorClock(
     method: now === undefined ? 'GET' : 'POST',
     headers: {
       'content-type': 'application/json',
-      // moto routes by the credential scope: the clock route is served with API Gateway's.
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0',
+      authorization: AUTHORIZATION,
     },
     ...(now !== undefined && { body: JSON.stringify({ now: now.toISOString() }) }),
   });
@@ -22,4 +24,19 @@ export async function emulatorClock(
     throw new Error(`the emulator refused to ${now ? 'set' : 'read'} its clock (${res.status}): ${text}`);
   const body = JSON.parse(text) as { now: string; simulated: boolean };
   return { now: new Date(body.now), simulated: body.simulated };
+}
+
+/**
+ * Waits until the emulator's Secrets Manager runs no rotation (GET /_keyrot/rotations, test-only): its
+ * asynchronous work, such as onboarding's configuration tests, is over. On AWS that takes seconds and
+ * the next scheduled run comes hours later; a script that moves the clock a day on must wait for it.
+ */
+export async function rotationsSettled(endpoint: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${endpoint}/_keyrot/rotations`, { headers: { authorization: AUTHORIZATION } });
+    if (((await res.json()) as { active: number }).active === 0) return;
+    if (Date.now() > deadline) throw new Error(`the emulator's rotations still run after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

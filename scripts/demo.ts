@@ -11,6 +11,7 @@ import {
   UpdateApiKeyCommand,
 } from '@aws-sdk/client-api-gateway';
 import { emulatorClock, startEmulator } from '../emulator/start.js';
+import { rotationsSettled } from '../emulator/clock-client.js';
 import { deployFunctions } from '../emulator/deploy.js';
 import { runCli } from '../cli/main.js';
 import { createClients } from '../functions/commons/clients.js';
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
       await onboardCredential({ ...clients, config, now: at(i % 10) }, { credential, usagePlanIds, policy });
     }
     await seedUnmanagedKeys(clients.apigw, plans[0]!);
+    // Onboarding's configuration tests (RotateImmediately=false) run asynchronously: on AWS they end in
+    // seconds, long before the next day's run. Let them end before the clock moves on.
+    await rotationsSettled(emulator.endpoint);
     console.log(
       `seeded: ${CONSUMERS.length} credentials (30/60/90-day policies) in 3 usage plans, and 3 unmanaged keys\n`,
     );

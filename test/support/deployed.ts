@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/start.js';
+
+export { rotationsSettled } from '../../emulator/clock-client.js';
 import { T0 } from './world.js';
 
 const AUTH =
@@ -54,17 +56,6 @@ export async function emulatedRotations(
   const res = await fetch(`${endpoint}/_keyrot/rotations`, { headers: { authorization: AUTH } });
   const body = (await res.json()) as { active: number; rotations: EmulatedRotation[] };
   return { active: body.active, rotations: body.rotations.filter((r) => r.account === accountId) };
-}
-
-/** Waits until the emulator runs no rotation (Secrets Manager's asynchronous work is over). */
-export async function rotationsSettled(endpoint: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${endpoint}/_keyrot/rotations`, { headers: { authorization: AUTH } });
-    if (((await res.json()) as { active: number }).active === 0) return;
-    if (Date.now() > deadline) throw new Error(`rotations still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Makes the next `count` invocations of a step of the function fail, before or after its handler ran. */
