@@ -6,7 +6,16 @@
  * then runs that bundle out of process when Secrets Manager (or anyone) invokes the function.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -97,7 +106,6 @@ export async function functionBundles(): Promise<Record<string, string>> {
       const key = String((resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key ?? '');
       if (key !== '') found[constructName(resource)] = `asset.${key.replace(/\.zip$/, '')}`;
     }
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(staging, 'bundles.json'), JSON.stringify(found));
     mkdirSync(BUNDLES, { recursive: true });
     try {

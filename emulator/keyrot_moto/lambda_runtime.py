@@ -200,8 +200,6 @@ class Pool:
 
     def environment(self, stream: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KEYROT_", "MOTO_", "NODE_"))}
-        for keep in ("KEYROT_PARENT_PID",):
-            env.pop(keep, None)
         port = os.environ.get("MOTO_PORT", "5000")
         env.update(
             {

@@ -27,9 +27,6 @@ export interface RotationDriver {
   resume(request: { secretId: string; token: string }): Promise<void>;
 }
 
-/** Compatibility name for code that only starts rotations. */
-export type RotationStarter = RotationDriver['start'];
-
 /** The rotation schedule Secrets Manager keeps: a backstop behind the reconciler (see rotationRules). */
 function rotateSecretCommand(request: RotationRequest, immediately: boolean): RotateSecretCommand {
   return new RotateSecretCommand({
