@@ -12,5 +12,5 @@ export default tseslint.config(
     },
   },
   // The emulator's Lambda container runs under plain node.
-  { files: ['emulator/**/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
+  { files: ['emulator/**/*.mjs'], languageOptions: { globals: { process: 'readonly', URL: 'readonly' } } },
 );

@@ -1,22 +1,23 @@
 /**
- * The measured part of `npm run bench` (bench/rotation-wave.ts seeds the account, bundles this file
- * with esbuild and runs it with plain node, as the Lambda runs its bundle): read the inventory, plan,
- * run the wave under the paced quotas. Prints calls by operation, wall time and peak RSS per phase;
- * the last line is machine-readable.
+ * The measured part of `npm run bench` (bench/rotation-wave.ts seeds the account, deploys the functions,
+ * bundles this file with esbuild and runs it with plain node, as the Lambda runs its bundle): read the
+ * inventory, plan, run the wave as the reconciler runs it on AWS: RotateSecret starts each rotation,
+ * the emulator's Secrets Manager invokes the deployed rotation function, the run watches for the end.
+ * Prints calls by operation (this process's), wall time and peak RSS per phase, and writes its figures
+ * to the file named by its second argument for rotation-wave.ts's last line.
  */
+import { writeFileSync } from 'node:fs';
 import { readInventory } from '../functions/aws/inventory.js';
 import { createClients, type SdkPlugin } from '../functions/commons/clients.js';
 import { createLogger } from '../functions/commons/logger.js';
-import { Pacer } from '../functions/commons/pacing.js';
-import { benchConfig, T0 } from './bench-account.js';
+import { reconcilerPacer, type Pacer } from '../functions/commons/pacing.js';
+import { BENCH_ACCOUNT, benchConfig } from './bench-account.js';
 import { plan } from '../functions/core/plan.js';
-import { addDays } from '../functions/core/time.js';
 import { reconcile } from '../functions/reconcile/run.js';
-import { callerDrivesRotationPlugin, inProcessDriver } from '../functions/rotation/starter.js';
+import { secretsManagerDriver } from '../functions/rotation/starter.js';
+import { emulatorClock, emulatorQuotas } from '../emulator/clock-client.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const PLANS = Number(process.env.BENCH_PLANS ?? 300);
-const SCALE = Number(process.env.BENCH_SCALE ?? 5);
 
 class Calls {
   readonly byOperation: Record<string, number> = {};
@@ -57,35 +58,39 @@ const print = (phase: string, ms: number, calls: Calls) => {
 };
 
 async function main(): Promise<void> {
-  const [endpoint] = process.argv.slice(2);
-  if (endpoint === undefined) throw new Error('usage: measure.mjs <emulator endpoint>');
+  const [endpoint, out] = process.argv.slice(2);
+  if (endpoint === undefined || out === undefined)
+    throw new Error('usage: measure.mjs <emulator endpoint> <figures.json>');
   const config = benchConfig();
+  // The emulator's simulated day: the wave is due on it, and the rotation function's Date reads it too.
+  const { now } = await emulatorClock(endpoint);
   const calls = new Calls();
   const clientsWith = (pacer?: Pacer) =>
     createClients({
       region: 'us-east-1',
       endpoint,
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      plugins: [calls.plugin(), callerDrivesRotationPlugin],
+      plugins: [calls.plugin()],
       pacer,
     });
   const log = createLogger({ sink: () => {}, level: 'SILENT' });
   let t = performance.now();
-  const inventory = await readInventory(clientsWith(), config, addDays(T0, 30));
+  const inventory = await readInventory(clientsWith(), config, now);
   const readMs = performance.now() - t;
   const readCalls = calls.total();
   print('inventory', readMs, calls);
   t = performance.now();
-  const planned = plan(inventory, config, addDays(T0, 30));
+  const planned = plan(inventory, config, now);
   const planMs = performance.now() - t;
   console.log(
     `plan      ${planMs.toFixed(1).padStart(7)} ms  ${planned.actions.length} actions for ${inventory.keys.length} keys  peak RSS ${rssMb()} MB`,
   );
 
   calls.reset();
-  const pacer = new Pacer({ scale: SCALE });
+  const pacer = reconcilerPacer(config.pacing);
   const clients = clientsWith(pacer);
-  const now = addDays(T0, 30);
+  // The emulator's counts start with the wave (re-arming the enforcement resets them).
+  await emulatorQuotas(endpoint, BENCH_ACCOUNT, config.pacing.quotaScale);
   t = performance.now();
   const result = await reconcile({
     clients,
@@ -94,21 +99,32 @@ async function main(): Promise<void> {
     log,
     pacer,
     concurrency: 16,
-    rotation: inProcessDriver({ ...clients, config, now: () => now, log }),
+    rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
   });
   const waveMs = performance.now() - t;
   print('wave', waveMs, calls);
-  const floorMs = pacer.floorMs(pacer.stats.byOperation);
   const rotated = result.outcomes.filter((o) => o.action.kind === 'rotate' && o.status === 'done').length;
+  const started = result.outcomes.filter((o) => o.status === 'started').length;
   const failed = result.outcomes.filter((o) => o.status === 'failed');
   console.log(
-    `wave      ${rotated} rotated, ${failed.length} failed, quota floor ${Math.round(floorMs)} ms, ratio ${(waveMs / floorMs).toFixed(2)}, paced ${Math.round(pacer.stats.waitedMs)} ms, throttled ${pacer.stats.throttled}`,
+    `wave      ${rotated} rotated, ${started} still running when watched, ${failed.length} failed; this process paced ${Math.round(pacer.stats.waitedMs)} ms, throttled ${pacer.stats.throttled}`,
   );
   for (const f of failed.slice(0, 5))
     console.log(`  failed: ${f.action.kind} ${f.action.credential}: ${f.error?.name} ${f.error?.message}`);
-  console.log(
-    `bench keys=${inventory.keys.length} plans=${PLANS} read_calls=${readCalls} plan_ms=${Math.round(planMs)} peak_rss_mb=${rssMb()} wave=${rotated} wave_floor_ratio=${(waveMs / floorMs).toFixed(2)} throttle_errors_surfaced=${failed.filter((f) => /TooManyRequests|Throttl|LimitExceeded/.test(f.error?.name ?? '')).length}`,
-  );
+  const figures = {
+    keys: inventory.keys.length,
+    readCalls,
+    planMs: Math.round(planMs),
+    peakRssMb: rssMb(),
+    waveMs: Math.round(waveMs),
+    rotated,
+    started,
+    failed: failed.length,
+    throttleErrorsSurfaced: failed.filter((f) =>
+      /TooManyRequests|Throttl|LimitExceeded/.test(f.error?.name ?? ''),
+    ).length,
+  };
+  writeFileSync(out, JSON.stringify(figures));
 }
 
 await main();

@@ -17,7 +17,8 @@ const PLANS = Number(process.env.BENCH_PLANS ?? 300);
 const WAVE = Number(process.env.BENCH_WAVE ?? 1_000);
 
 const config = benchConfig();
-// The measured run still drives rotations in-process (bench/measure.ts): the emulator only keeps the books.
+// Onboarding's RotateSecret (RotateImmediately=false) only configures rotation here: the emulator keeps
+// the books and runs no configuration test, so the seeding does not wait on thousands of them.
 const clients = createClients({
   plugins: [callerDrivesRotationPlugin],
   region: 'us-east-1',

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
-import { Pacer } from '../functions/commons/pacing.js';
+import { reconcilerPacer, type Pacer } from '../functions/commons/pacing.js';
 import { ConfigError, type Config } from '../functions/core/config.js';
 import { InputError, errorMessage } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
@@ -101,7 +101,7 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
   const now =
     (local ? await agreeWithEmulatorClock(options.endpointUrl!, requested) : requested) ??
     parseNow(options.now);
-  const pacer = new Pacer();
+  const pacer = reconcilerPacer(config.pacing);
   // On the emulator without a deployed rotation function, this process runs the rotation steps itself.
   const mode =
     options.rotation ?? (local && config.rotationLambdaArn === undefined ? 'in-process' : 'secrets-manager');

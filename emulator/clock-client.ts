@@ -1,6 +1,7 @@
 /**
- * The emulator's simulated clock over HTTP (GET/POST /_keyrot/clock, see keyrot_moto/clock.py): what
- * the CLI, the demo and tests use to agree with the time moto and the Lambda containers run on.
+ * The emulator's test-only routes over HTTP. Its simulated clock (GET/POST /_keyrot/clock, see
+ * keyrot_moto/clock.py): what the CLI, the demo and tests use to agree with the time moto and the
+ * Lambda containers run on. Its rotations, quota enforcement and Lambda figures, for tests and the bench.
  */
 // moto routes by the credential scope: keyrot's test routes are served with API Gateway's.
 const AUTHORIZATION =
@@ -39,4 +40,54 @@ export async function rotationsSettled(endpoint: string, timeoutMs = 60_000): Pr
     if (Date.now() > deadline) throw new Error(`the emulator's rotations still run after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export interface QuotaFigures {
+  /** The enforced multiple of the quotas; null: not enforced. */
+  scale: number | null;
+  calls: Record<string, number>;
+  throttled: Record<string, number>;
+}
+
+/**
+ * The emulator's quota enforcement (test-only, keyrot_moto/quotas.py): `scale` turns it on at that
+ * multiple of the quotas (null: off) and resets the counts; without it, reads one account's counts.
+ */
+export async function emulatorQuotas(
+  endpoint: string,
+  accountId: string,
+  scale?: number | null,
+): Promise<QuotaFigures> {
+  const res = await fetch(`${endpoint}/_keyrot/quotas`, {
+    method: scale === undefined ? 'GET' : 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: AUTHORIZATION,
+      'x-moto-account-id': accountId,
+    },
+    ...(scale !== undefined && { body: JSON.stringify({ scale }) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`the emulator's quota route answered ${res.status}: ${text}`);
+  return JSON.parse(text) as QuotaFigures;
+}
+
+export interface LambdaFigures {
+  invocations: number;
+  peakConcurrency: number;
+  /** The write calls its invocations made, in order ("secretsmanager:PutSecretValue", "apigateway:POST /apikeys"). */
+  writes: string[];
+}
+
+/** Per Lambda function of an account: invocations, the most that ran at once, their writes (test-only). */
+export async function emulatorLambdaStats(
+  endpoint: string,
+  accountId: string,
+): Promise<Record<string, LambdaFigures>> {
+  const res = await fetch(`${endpoint}/_keyrot/lambda-stats`, {
+    headers: { authorization: AUTHORIZATION, 'x-moto-account-id': accountId },
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`the emulator's lambda-stats route answered ${res.status}: ${text}`);
+  return (JSON.parse(text) as { functions: Record<string, LambdaFigures> }).functions;
 }

@@ -66,6 +66,21 @@ function sourcesHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+// One synth per configuration in a process: tests deploy the same app into many accounts.
+const templates = new Map<string, Promise<Template>>();
+
+/** The template (without bundling) for this context, synthesized once per process. */
+function templateFor(context: Record<string, unknown>): Promise<Template> {
+  const key = JSON.stringify(context);
+  let template = templates.get(key);
+  if (template === undefined) {
+    template = synthesize(context, false);
+    templates.set(key, template);
+    template.catch(() => templates.delete(key));
+  }
+  return template;
+}
+
 async function synthesize(
   context: Record<string, unknown>,
   bundle: boolean,
@@ -166,7 +181,7 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
   const iam = inAccount(new IAMClient(config), accountId);
   const kms = inAccount(new KMSClient(config), accountId);
   const s3 = inAccount(new S3Client({ ...config, forcePathStyle: true }), accountId);
-  const [bundles, template] = await Promise.all([functionBundles(), synthesize(target.context ?? {}, false)]);
+  const [bundles, template] = await Promise.all([functionBundles(), templateFor(target.context ?? {})]);
   const resources = template.Resources;
 
   // What the functions' environment refers to, created here as CloudFormation would.

@@ -5,6 +5,9 @@
 //
 //   node lambda-container.mjs TASK_ROOT HANDLER [ANSWER_FD]   (HANDLER as configured: index.handler)
 import { createWriteStream, existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +50,46 @@ class EmulatorDate extends RealDate {
 }
 globalThis.Date = EmulatorDate;
 
+// Test-only crash faults (POST /_keyrot/lambda-faults with "write"): the container dies just before the
+// Nth write call of an invocation is sent, or just after AWS answered it: a crash between any two calls,
+// inside the deployed bundle. Its SDK sends every request through http(s).request, patched here before
+// the bundle loads. Each answer also says which write calls the invocation made.
+let crash = null;
+let writes = [];
+function header(headers, name) {
+  if (headers === undefined || headers === null) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : String(headers[key]);
+}
+function writeCall(options) {
+  const method = String(options.method ?? 'GET').toUpperCase();
+  const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(
+    header(options.headers, 'authorization') ?? '',
+  )?.[1];
+  if (service === 'secretsmanager') {
+    const operation = (header(options.headers, 'x-amz-target') ?? '').split('.').pop() ?? '';
+    return /^(Get|Describe|List|BatchGet)/.test(operation) ? undefined : `secretsmanager:${operation}`;
+  }
+  if (service === 'apigateway' && method !== 'GET' && method !== 'HEAD')
+    return `apigateway:${method} ${String(options.path ?? '').split('?')[0]}`;
+  return undefined;
+}
+for (const module of [http, https]) {
+  const original = module.request;
+  module.request = function request(...args) {
+    const options = args.find((a) => a !== null && typeof a === 'object' && !(a instanceof URL)) ?? {};
+    const call = writeCall(options);
+    if (call === undefined) return original.apply(this, args);
+    writes.push(call);
+    const fatal = crash !== null && writes.length === crash.atWrite;
+    if (fatal && crash.when === 'before') process.kill(process.pid, 'SIGKILL');
+    const req = original.apply(this, args);
+    if (fatal) req.once('response', () => process.kill(process.pid, 'SIGKILL'));
+    return req;
+  };
+}
+syncBuiltinESMExports();
+
 let handler;
 try {
   handler = await loadHandler();
@@ -59,8 +102,10 @@ answer({ id: null, init: true });
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
   if (line.trim() === '') continue;
-  const { id, event, timeoutMs, requestId, clockOffsetMs: offset } = JSON.parse(line);
+  const { id, event, timeoutMs, requestId, clockOffsetMs: offset, crash: armed } = JSON.parse(line);
   clockOffsetMs = offset ?? 0;
+  crash = armed ?? null;
+  writes = [];
   const deadlineMs = Date.now() + timeoutMs;
   const context = {
     awsRequestId: requestId,
@@ -75,8 +120,8 @@ for await (const line of lines) {
   };
   try {
     const result = await handler(event, context);
-    answer({ id, ok: true, result: result === undefined ? null : result });
+    answer({ id, ok: true, result: result === undefined ? null : result, writes });
   } catch (error) {
-    answer({ id, ok: false, ...errorOf(error) });
+    answer({ id, ok: false, ...errorOf(error), writes });
   }
 }

@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
-import { Pacer } from './commons/pacing.js';
+import { reconcilerPacer } from './commons/pacing.js';
 import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
 import { putRunReport } from './aws/report-bucket.js';
@@ -9,14 +9,15 @@ import { secretsManagerDriver } from './rotation/starter.js';
 
 const log = createLogger();
 // One pacer per container: the quotas are per account, whatever the client.
-const pacer = new Pacer();
-const clients = createClients({ pacer });
-const configPromise = loadConfig();
+const setUp = loadConfig().then((config) => {
+  const pacer = reconcilerPacer(config.pacing);
+  return { config, pacer, clients: createClients({ pacer }) };
+});
 
 /** The scheduled reconciler: observe, plan, apply, report. Re-runs converge, so retries are safe. */
 export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolean }, context?: Context) {
   if (context !== undefined) log.addContext(context);
-  const config = await configPromise;
+  const { config, pacer, clients } = await setUp;
   const result = await reconcile({
     clients,
     config,

@@ -1,19 +1,22 @@
 import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
-import { Pacer } from './commons/pacing.js';
+import { rotationPacer } from './commons/pacing.js';
 import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
 import { httpCanary } from './rotation/canary.js';
 import { runRotationStep, type RotationStep } from './rotation/steps.js';
 
 const log = createLogger();
-const clients = createClients({ pacer: new Pacer() });
-const configPromise = loadConfig();
+// Once per container: its clients pace to this container's share of the account's quotas.
+const setUp = loadConfig().then((config) => ({
+  config,
+  clients: createClients({ pacer: rotationPacer(config.pacing) }),
+}));
 
 /** The Secrets Manager rotation function: one step of the rotation contract per invocation. */
 export async function handler(event: SecretsManagerRotationEvent, context?: Context): Promise<void> {
   if (context !== undefined) log.addContext(context);
-  const config = await configPromise;
+  const { config, clients } = await setUp;
   await runRotationStep(
     {
       Step: event.Step as RotationStep,

@@ -19,6 +19,7 @@ Secrets Manager
 - secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
 Emulator
 - clock:            one simulated clock for the server and the Lambda containers it runs
+- quotas:           API Gateway and Secrets Manager throttle calls over the account's quotas (opt-in)
 """
 
 
@@ -28,6 +29,7 @@ def install() -> None:
         clock,
         lambda_runtime,
         paging,
+        quotas,
         secrets_rotation,
         secrets_schedule,
         usage,
@@ -37,6 +39,7 @@ def install() -> None:
     clock.install_time_sources()
     clock.install()
     lambda_runtime.install()
+    quotas.install()
 
     apikey_tags.install()
     usage.install()

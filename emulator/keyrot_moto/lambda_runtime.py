@@ -19,7 +19,11 @@ environments. What a function sees, as on Lambda:
 
 Test-only: POST /_keyrot/lambda-faults {function, step, when: before|after, count} makes the next
 invocations of that step fail, before the handler runs or after it ran (its writes done, the answer
-lost): the faults Lambda has and SDK middleware can't reach inside a deployed bundle.
+lost): the faults Lambda has and SDK middleware can't reach inside a deployed bundle. With {"write": N}
+the container itself dies (SIGKILL) just before its Nth write call from now is sent, or just after AWS
+answered it: a crash between any two calls inside the bundle (lambda-container.mjs counts them).
+GET /_keyrot/lambda-stats answers, per function of the account, its invocations, the most that ran at
+once and the write calls they made.
 
 invoke(function, event) is the in-server entry point (Secrets Manager's rotation uses it); the Lambda
 Invoke API reaches the same path through LambdaFunction._invoke_lambda. Each invocation carries the
@@ -64,6 +68,8 @@ class Result:
     ok: bool
     payload: Any
     """The handler's return value when ok; else {errorType, errorMessage}."""
+    writes: list[str] | None = None
+    """The write calls the invocation made ("service:Operation"), when its container answered."""
 
     def error_message(self) -> str:
         if self.ok or not isinstance(self.payload, dict):
@@ -125,9 +131,10 @@ class Container:
             return None
         return json.loads(box[0])
 
-    def run(self, event: Any, timeout_s: float) -> Result:
+    def run(self, event: Any, timeout_s: float, crash: dict[str, Any] | None = None) -> Result:
         request_id = str(uuid.uuid4())
         message = {
+            "crash": crash,
             "id": request_id,
             "requestId": request_id,
             "event": event,
@@ -144,6 +151,11 @@ class Container:
             return Result(False, {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"})
         answer = self._read_answer(timeout_s)
         if answer is None:
+            # The answer pipe closes a moment before the process's exit status is there to read.
+            try:
+                self.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
             exited = self.process.poll() is not None
             self.kill()
             if exited:
@@ -152,9 +164,10 @@ class Container:
                 False,
                 {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout_s:.2f} seconds"},
             )
+        writes = [str(w) for w in answer.get("writes") or []]
         if answer.get("ok"):
-            return Result(True, answer.get("result"))
-        return Result(False, {"errorType": answer.get("errorType"), "errorMessage": answer.get("errorMessage")})
+            return Result(True, answer.get("result"), writes)
+        return Result(False, {"errorType": answer.get("errorType"), "errorMessage": answer.get("errorMessage")}, writes)
 
     def kill(self) -> None:
         self.alive = False
@@ -175,6 +188,10 @@ class Pool:
         self.handler = fn.handler
         self.idle: list[Container] = []
         self.busy = 0
+        # Test-only figures (GET /_keyrot/lambda-stats): invocations, and the most that ran at once.
+        self.invocations = 0
+        self.peak = 0
+        self.write_log: list[str] = []
         reserved = fn.reserved_concurrency
         self.limit = int(reserved) if reserved else _max_containers()
         self.lock = threading.Condition()
@@ -240,6 +257,8 @@ class Pool:
             while not self.idle and self.busy >= self.limit:
                 self.lock.wait()
             self.busy += 1
+            self.invocations += 1
+            self.peak = max(self.peak, self.busy)
             container = self.idle.pop() if self.idle else None
         if container is not None:
             return container
@@ -258,13 +277,16 @@ class Pool:
                 self.idle.append(container)
             self.lock.notify()
 
-    def invoke(self, event: Any) -> Result:
+    def invoke(self, event: Any, crash: dict[str, Any] | None = None) -> Result:
         try:
             container = self.acquire()
         except RuntimeError as error:
             return Result(False, {"errorType": "Runtime.InitError", "errorMessage": str(error)})
         try:
-            return container.run(event, float(self.fn.timeout))
+            result = container.run(event, float(self.fn.timeout), crash)
+            with self.lock:
+                self.write_log.extend(result.writes or [])
+            return result
         finally:
             self.release(container)
 
@@ -331,10 +353,30 @@ def _take_fault(fn: LambdaFunction, event: Any) -> str | None:
     step = event.get("Step") if isinstance(event, dict) else None
     with _faults_lock:
         for fault in _faults.get((fn.account_id, fn.function_name), []):
-            if fault["left"] > 0 and fault.get("step") in (None, step):
+            if fault.get("write") is None and fault["left"] > 0 and fault.get("step") in (None, step):
                 fault["left"] -= 1
                 return str(fault.get("when", "before"))
     return None
+
+
+def _write_crash(fn: LambdaFunction) -> dict[str, Any] | None:
+    """An armed crash at the Nth write call since it was armed, as the next invocation's share of it."""
+    with _faults_lock:
+        for fault in _faults.get((fn.account_id, fn.function_name), []):
+            if fault.get("write") is not None and fault["left"] > 0:
+                return {"fault": fault, "atWrite": int(fault["write"]) - fault["seen"], "when": fault["when"]}
+    return None
+
+
+def _settle_crash(crash: dict[str, Any], result: Result) -> None:
+    fault = crash["fault"]
+    with _faults_lock:
+        if result.writes is None:
+            # The container died: at the armed write (a crash is the only way this runtime dies mid-call).
+            fault["left"] -= 1
+            fault["seen"] = 0
+        else:
+            fault["seen"] += len(result.writes)
 
 
 def invoke(fn: LambdaFunction, event: Any) -> Result:
@@ -348,7 +390,10 @@ def invoke(fn: LambdaFunction, event: Any) -> Result:
     if fault == "before":
         # The invocation failed before the handler ran (a throttle, an init failure, a crash at start).
         return Result(False, {"errorType": "Sandbox.Injected", "errorMessage": "injected failure before the handler ran"})
-    result = _pool_for(fn).invoke(event)
+    crash = _write_crash(fn)
+    result = _pool_for(fn).invoke(event, None if crash is None else {"atWrite": crash["atWrite"], "when": crash["when"]})
+    if crash is not None:
+        _settle_crash(crash, result)
     if fault == "after":
         # The handler ran (its writes are done) and then the invocation failed: a crash before answering.
         return Result(False, {"errorType": "Sandbox.Injected", "errorMessage": "injected failure after the handler ran"})
@@ -356,7 +401,8 @@ def invoke(fn: LambdaFunction, event: Any) -> Result:
 
 
 def faults_route(request: Any, full_url: str, headers: Any) -> Any:
-    """Test-only: POST {function, step?, when: before|after, count} fails the next `count` matching invocations."""
+    """Test-only: POST {function, step?, when: before|after, count} fails the next `count` matching invocations;
+    with "write": N, the container crashes just before (or after) the Nth write call the function makes from now."""
     from moto.apigateway.exceptions import BadRequestException
 
     from .common import apigateway_request, json_response
@@ -366,6 +412,10 @@ def faults_route(request: Any, full_url: str, headers: Any) -> Any:
         body = json.loads(response.body or "{}")
         key = (response.current_account, str(body["function"]).split(":")[-1])
         fault = {"step": body.get("step"), "when": body.get("when", "before"), "left": int(body.get("count", 1))}
+        if body.get("write") is not None:
+            fault.update(write=int(body["write"]), seen=0)
+            if fault["write"] < 1:
+                raise ValueError("write counts from 1")
     except (ValueError, KeyError, TypeError):
         raise BadRequestException('POST /_keyrot/lambda-faults takes {"function", "step", "when", "count"}') from None
     if fault["when"] not in ("before", "after"):
@@ -373,6 +423,26 @@ def faults_route(request: Any, full_url: str, headers: Any) -> Any:
     with _faults_lock:
         _faults.setdefault(key, []).append(fault)
     return json_response({"armed": fault})
+
+
+STATS_ROUTE = "{0}/_keyrot/lambda-stats$"
+
+
+def stats_route(request: Any, full_url: str, headers: Any) -> Any:
+    """Test-only: per function of the caller's account, invocations run and the most that ran at once."""
+    from .common import apigateway_request, json_response
+
+    account = apigateway_request(request, full_url, headers).current_account
+    functions: dict[str, dict[str, Any]] = {}
+    with _pools_lock:
+        for pool in _pools.values():
+            if pool.fn.account_id != account:
+                continue
+            figures = functions.setdefault(pool.fn.function_name, {"invocations": 0, "peakConcurrency": 0, "writes": []})
+            figures["invocations"] += pool.invocations
+            figures["peakConcurrency"] = max(figures["peakConcurrency"], pool.peak)
+            figures["writes"] += pool.write_log
+    return json_response({"functions": functions})
 
 
 def reset() -> None:
@@ -386,6 +456,7 @@ def install() -> None:
     from moto.apigateway import urls
 
     urls.url_paths[FAULTS_ROUTE] = faults_route
+    urls.url_paths[STATS_ROUTE] = stats_route
     original = LambdaFunction._invoke_lambda
 
     def _invoke_lambda(self: LambdaFunction, event: str | None = None) -> tuple[str, bool, str]:

@@ -172,3 +172,19 @@ export class Pacer {
     };
   }
 }
+
+/** The pacing settings of the configuration (config.pacing). */
+export interface PacingShare {
+  quotaScale: number;
+  rotationsInFlight: number;
+}
+
+/** The reconciler's pacer: the whole of the (scaled) quotas, shared by every client of its run. */
+export const reconcilerPacer = (share: PacingShare): Pacer => new Pacer({ scale: share.quotaScale });
+
+/**
+ * A rotation function container's pacer: its share of the quotas. At most `rotationsInFlight` rotations
+ * run at once (the reconciler's limit), one container each, so together they stay within the quotas.
+ */
+export const rotationPacer = (share: PacingShare): Pacer =>
+  new Pacer({ scale: share.quotaScale / share.rotationsInFlight });

@@ -57,6 +57,21 @@ export const HygieneSchema = z
 export type Hygiene = z.infer<typeof HygieneSchema>;
 export type HygieneCheck = Exclude<keyof Hygiene, 'quota'>;
 
+/**
+ * How keyrot shares the account's API Gateway and Secrets Manager quotas. The reconciler paces its own
+ * calls to `quotaScale` times the quotas. Each rotation function invocation paces to a
+ * `1 / rotationsInFlight` share of them, and the reconciler never has more than `rotationsInFlight`
+ * rotations going at once, so the rotation functions' containers together stay under the quotas
+ * however many Lambda runs (no reserved concurrency, which small accounts refuse).
+ */
+const PacingSchema = z
+  .object({
+    /** Below 1 leaves room for other tools in the account; above 1 only where quotas were raised. */
+    quotaScale: z.number().positive().max(100).default(1),
+    rotationsInFlight: z.number().int().min(1).max(100).default(4),
+  })
+  .strict();
+
 const policyName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a policy name is 1-64 of A-Z a-z 0-9 _ . -');
 
 export const ConfigSchema = z
@@ -92,6 +107,7 @@ export const ConfigSchema = z
     /** A URL that answers 2xx to a request carrying a working key in x-api-key. */
     canaryUrl: z.url().optional(),
     hygiene: HygieneSchema.prefault({}),
+    pacing: PacingSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

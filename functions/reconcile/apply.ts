@@ -25,10 +25,20 @@ export function orderActions(actions: Action[]): Action[] {
   return [...actions].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
 }
 
+/** Rotations started by a run: each one may keep a rotation function container busy until it ends. */
+const ROTATIONS: ReadonlySet<ActionKind> = new Set(['rotate', 'resume-rotation']);
+
+export interface Concurrency {
+  /** Actions of one phase at once. */
+  actions: number;
+  /** Rotations at once (rotate, resume-rotation): config.pacing.rotationsInFlight. */
+  rotations: number;
+}
+
 /**
  * Carries out a plan without second-guessing it; one failed action does not stop the others. Phases
- * run in order (creations before retirements); inside a phase up to `concurrency` actions run at
- * once, and the pacer keeps their calls under the account's quotas.
+ * run in order (creations before retirements); inside a phase up to `concurrency.actions` actions run
+ * at once (`concurrency.rotations` for rotations), and the pacer keeps their calls under the quotas.
  */
 export async function apply(
   actions: Action[],
@@ -36,7 +46,7 @@ export async function apply(
   log: Logger,
   onProgress?: (done: number, total: number, action: Action) => void,
   shouldStop?: () => boolean,
-  concurrency = 1,
+  concurrency: Concurrency = { actions: 1, rotations: 1 },
 ): Promise<Outcome[]> {
   const ordered = orderActions(actions);
   const outcomes: Outcome[] = new Array<Outcome>(ordered.length);
@@ -82,7 +92,8 @@ export async function apply(
     const worker = async () => {
       while (next < indexes.length) await runOne(indexes[next++]!);
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, indexes.length)) }, worker));
+    const width = ROTATIONS.has(kind) ? concurrency.rotations : concurrency.actions;
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indexes.length)) }, worker));
   }
   return outcomes;
 }

@@ -122,7 +122,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     log,
     options.onProgress,
     remaining === undefined ? undefined : () => remaining() < reserve,
-    options.concurrency ?? 4,
+    { actions: options.concurrency ?? 4, rotations: options.config.pacing.rotationsInFlight },
   );
   const deferred = outcomes.filter((o) => o.status === 'deferred').length;
   if (deferred > 0) log.warn('deadline near: actions deferred to the next run', { deferred });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/start.js';
 
-export { rotationsSettled } from '../../emulator/clock-client.js';
+export { emulatorLambdaStats, rotationsSettled } from '../../emulator/clock-client.js';
 import { T0 } from './world.js';
 
 const AUTH =
@@ -17,15 +17,18 @@ export interface TimedEmulator {
   endpoint(): string;
 }
 
+const timedEmulator = (start: Date) =>
+  startEmulator({
+    clock: start,
+    // Secrets Manager retries a failed rotation after minutes; here after a fifth of a second.
+    env: { KEYROT_ROTATION_RETRY_SECONDS: '0.2', KEYROT_SCHEDULE_TICK_SECONDS: '0.2' },
+  });
+
 /** Starts an emulator with a simulated clock for this test file (stopped after it). */
 export function useTimedEmulator(start: Date = T0): TimedEmulator {
   let emulator: Emulator | undefined;
   beforeAll(async () => {
-    emulator = await startEmulator({
-      clock: start,
-      // Secrets Manager retries a failed rotation after minutes; here after a fifth of a second.
-      env: { KEYROT_ROTATION_RETRY_SECONDS: '0.2', KEYROT_SCHEDULE_TICK_SECONDS: '0.2' },
-    });
+    emulator = await timedEmulator(start);
   }, 60_000);
   afterAll(async () => {
     await emulator?.stop();
@@ -37,6 +40,15 @@ export function useTimedEmulator(start: Date = T0): TimedEmulator {
       return emulator.endpoint;
     },
   };
+}
+
+/** The same, started now: for a file that needs it while vitest collects its cases (a top-level await). */
+export async function startTimedEmulator(start: Date = T0): Promise<TimedEmulator> {
+  const emulator = await timedEmulator(start);
+  afterAll(async () => {
+    await emulator.stop();
+  });
+  return { endpoint: () => emulator.endpoint };
 }
 
 export interface EmulatedRotation {
@@ -58,11 +70,14 @@ export async function emulatedRotations(
   return { active: body.active, rotations: body.rotations.filter((r) => r.account === accountId) };
 }
 
-/** Makes the next `count` invocations of a step of the function fail, before or after its handler ran. */
+/**
+ * Makes the next `count` invocations of a step of the function fail, before or after its handler ran;
+ * with `write`, its container dies just before (or after) the function's `write`th write call from now.
+ */
 export async function failInvocations(
   endpoint: string,
   accountId: string,
-  fault: { function: string; step?: string; when: 'before' | 'after'; count: number },
+  fault: { function: string; step?: string; when: 'before' | 'after'; count: number; write?: number },
 ): Promise<void> {
   const res = await fetch(`${endpoint}/_keyrot/lambda-faults`, {
     method: 'POST',

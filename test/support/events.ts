@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
@@ -8,16 +9,22 @@ import {
 import { accountPlugin, emulatorEndpoint } from './emulator-account.js';
 
 /** Every keyrot event on the default bus, delivered to an SQS queue the test reads. */
-export async function captureEvents(accountId: string, region = 'us-east-1') {
+export async function captureEvents(accountId: string, region = 'us-east-1', endpoint = emulatorEndpoint()) {
   const config = {
     region,
-    endpoint: emulatorEndpoint(),
+    endpoint,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   };
   const eventbridge = new EventBridgeClient(config);
   const sqs = new SQSClient(config);
   for (const c of [eventbridge, sqs]) c.middlewareStack.use(accountPlugin(accountId));
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: `keyrot-events-${Date.now()}` }));
+  // The longest retention SQS allows: simulated days pass between a test's sends and its reads.
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `keyrot-events-${Date.now()}`,
+      Attributes: { MessageRetentionPeriod: String(14 * 86_400) },
+    }),
+  );
   const attrs = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }),
   );
@@ -28,7 +35,10 @@ export async function captureEvents(accountId: string, region = 'us-east-1') {
     new PutTargetsCommand({ Rule: 'keyrot-all', Targets: [{ Id: 'q', Arn: attrs.Attributes?.QueueArn }] }),
   );
   return {
-    /** Drains the queue: the events delivered since the last call. */
+    /**
+     * Drains the queue: the events delivered since the last call, deleted once read (moto stops at the
+     * first message past its retention instead of dropping it, so none may be left to grow old).
+     */
     async received(): Promise<{ 'detail-type': string; detail: Record<string, unknown> }[]> {
       const events = [];
       for (;;) {
@@ -37,6 +47,12 @@ export async function captureEvents(accountId: string, region = 'us-east-1') {
         );
         if ((out.Messages ?? []).length === 0) return events;
         for (const m of out.Messages ?? []) events.push(JSON.parse(m.Body ?? '{}'));
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.QueueUrl,
+            Entries: (out.Messages ?? []).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
       }
     },
   };

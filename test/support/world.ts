@@ -10,6 +10,10 @@ import {
   paginateListSecrets,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../cli/main.js';
 import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
 import { createLogger } from '../../functions/commons/logger.js';
 import { parseConfig, type Config } from '../../functions/core/config.js';
@@ -158,6 +162,32 @@ export class World {
       // In-process, nothing runs a rotation between runs: a pending one is stuck at once.
       resumeStuckAfterMs: this.deployed ? undefined : 0,
     });
+  }
+
+  /** The configuration as a file for `keyrot --config` (once deployed, it names the rotation function). */
+  configFile(): string {
+    const file = join(tmpdir(), `keyrot-${this.accountId}.json`);
+    const { secretKmsKeyId: _, ...config } = this.config;
+    writeFileSync(file, JSON.stringify(config));
+    return file;
+  }
+
+  /**
+   * `keyrot ARGS` against this world's account and emulator, with its configuration: as an operator runs
+   * it against a deployed account (rotations go through the deployed function once deployed).
+   */
+  async cli(
+    args: string[],
+    plugins: SdkPlugin[] = [],
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli([...args, '--endpoint-url', this.endpoint, '--config', this.configFile()], {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      plugins: [accountPlugin(this.accountId), ...plugins],
+    });
+    return { code, stdout, stderr };
   }
 
   /** Lines the deployed rotation function logged (its CloudWatch Logs), for I4 checks. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUOTAS, Pacer, quotaKey, TokenBucket } from '../../functions/commons/pacing.js';
+import {
+  DEFAULT_QUOTAS,
+  Pacer,
+  quotaKey,
+  reconcilerPacer,
+  rotationPacer,
+  TokenBucket,
+} from '../../functions/commons/pacing.js';
 import { apply } from '../../functions/reconcile/apply.js';
 import type { Action } from '../../functions/core/types.js';
 import { createLogger } from '../../functions/commons/logger.js';
@@ -78,5 +85,56 @@ describe('deadlines', () => {
     );
     expect(done).toEqual(['k1', 'k2']);
     expect(outcomes.map((o) => o.status)).toEqual(['done', 'done', 'deferred', 'deferred']);
+  });
+});
+
+describe('rotations in flight', () => {
+  it('a run has at most rotationsInFlight rotations going at once, other phases their own width', async () => {
+    const rotate = (i: number): Action =>
+      ({
+        kind: 'rotate',
+        credential: `c${i}`,
+        keyId: `k${i}`,
+        reason: 'due',
+      }) as unknown as Action;
+    const disable = (i: number): Action => ({
+      kind: 'disable-key',
+      credential: `d${i}`,
+      keyId: `o${i}`,
+      reason: 'r',
+    });
+    const peak = { rotate: 0, 'disable-key': 0 };
+    const running = { rotate: 0, 'disable-key': 0 };
+    const track = (kind: 'rotate' | 'disable-key') => async () => {
+      peak[kind] = Math.max(peak[kind], ++running[kind]);
+      await new Promise((r) => setTimeout(r, 5));
+      running[kind]--;
+    };
+    const effects = { rotate: track('rotate'), 'disable-key': track('disable-key') } as unknown as Parameters<
+      typeof apply
+    >[1];
+    const actions = [
+      ...Array.from({ length: 12 }, (_, i) => rotate(i)),
+      ...Array.from({ length: 12 }, (_, i) => disable(i)),
+    ];
+    const outcomes = await apply(actions, effects, createLogger({ sink: () => {} }), undefined, undefined, {
+      actions: 6,
+      rotations: 3,
+    });
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(peak).toEqual({ rotate: 3, 'disable-key': 6 });
+  });
+
+  it('the rotation function containers together pace to the quotas: each gets a 1/rotationsInFlight share', () => {
+    const calls = { 'apigateway:CreateApiKey': 100 };
+    const whole = reconcilerPacer({ quotaScale: 1, rotationsInFlight: 10 }).floorMs(calls);
+    const share = rotationPacer({ quotaScale: 1, rotationsInFlight: 10 }).floorMs({
+      'apigateway:CreateApiKey': 10,
+    });
+    // Ten containers each making 10 calls take (at least) as long as one pacer making 100.
+    expect(share).toBeGreaterThanOrEqual(whole * 0.9);
+    expect(reconcilerPacer({ quotaScale: 0.5, rotationsInFlight: 10 }).floorMs(calls)).toBeGreaterThan(
+      whole * 1.9,
+    );
   });
 });

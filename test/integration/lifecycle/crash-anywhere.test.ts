@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../../functions/aws/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
+import {
+  emulatedRotations,
+  emulatorLambdaStats,
+  failInvocations,
+  rotationsSettled,
+  startTimedEmulator,
+} from '../../support/deployed.js';
 import { Crasher, SimulatedCrash, type CrashPoint } from '../../support/faults.js';
 import {
   checkKeyInvariants,
@@ -11,75 +18,113 @@ import {
   World,
 } from '../../support/world.js';
 
-// 30d policy: rotation on day 30, the old key disabled on day 37 (grace 7), deleted on day 51 (window 14).
-const DAYS = [30, 37, 51];
-const config = parseConfig({ staggerPercent: 0, defaultPolicy: '30d' });
+/**
+ * A crash between any two write calls, on the path AWS runs: the reconciler's own writes (SDK middleware
+ * kills its run just before or after one), and the deployed rotation function's (the emulator kills
+ * its container just before the call is sent, or just after AWS answered it; Secrets Manager then
+ * retries the whole rotation, as it does on AWS).
+ *
+ * 30d policy: rotation on day 30; the old key is disabled by the first run after its grace ends (the
+ * rotation finished moments after day 30's 03:00, so on day 38) and deleted 14 days after that (day 52).
+ */
+const DAYS = [30, 38, 52];
+const config = parseConfig({
+  staggerPercent: 0,
+  defaultPolicy: '30d',
+  hygiene: { posture: { action: 'ignore' } },
+});
+// Started now, not in beforeAll: the reference run below decides the cases while vitest collects them.
+const emulator = await startTimedEmulator();
 
 async function setUp() {
-  const world = new World(config);
+  const world = new World(config, { endpoint: emulator.endpoint() });
+  await world.deploy();
+  await world.setClock(dayAt(0));
   const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
   await onboardCredential(
-    { ...world.clients(), config, now: dayAt(0) },
+    { ...world.clients(), config: world.config, now: dayAt(0) },
     { credential: 'acme', usagePlanIds: plans },
   );
+  await rotationsSettled(world.endpoint);
   return { world, plansOf: new Map([['acme', [...plans].sort()]]) };
 }
 
-/** The write calls each scheduled day makes when nothing goes wrong. */
-async function referenceWrites(): Promise<{ day: number; writes: string[] }[]> {
+const functionWrites = async (world: World) =>
+  (await emulatorLambdaStats(world.endpoint, world.accountId))[world.deployment!.rotationFunction.name]
+    ?.writes ?? [];
+
+/** The write calls each scheduled day makes when nothing goes wrong, by the reconciler and by the rotation function. */
+async function referenceWrites() {
   const { world } = await setUp();
   const out = [];
   for (const day of DAYS) {
     world.recorder.reset();
+    const before = (await functionWrites(world)).length;
     await world.run(day);
-    out.push({ day, writes: world.recorder.writes().map((w) => w.command) });
+    await rotationsSettled(world.endpoint);
+    out.push({
+      day,
+      reconciler: world.recorder.writes().map((w) => w.command),
+      rotationFunction: (await functionWrites(world))
+        .slice(before)
+        .map((w) =>
+          w.replace(/\/usageplans\/[^/]+\//, '/usageplans/{id}/').replace(/\/tags\/.*/, '/tags/{arn}'),
+        ),
+    });
   }
   return out;
 }
 
+type Case = { day: number; who: 'reconciler' | 'rotation function'; call: string; point: CrashPoint };
+
 const reference = await referenceWrites();
-const cases = reference.flatMap(({ day, writes }) =>
-  writes.flatMap((command, i) =>
-    (['before', 'after'] as const).map((when) => ({
-      day,
-      command,
-      point: { write: i + 1, when } as CrashPoint,
-    })),
-  ),
-);
+const cases: Case[] = [];
+for (const { day, reconciler, rotationFunction } of reference) {
+  for (const [who, calls] of [
+    ['reconciler', reconciler],
+    ['rotation function', rotationFunction],
+  ] as const) {
+    calls.forEach((call, i) => {
+      for (const when of ['before', 'after'] as const)
+        cases.push({ day, who, call, point: { write: i + 1, when } });
+    });
+  }
+}
 
 describe('a crash just before or just after any write call of a rotation or a retirement', () => {
   it('the reference sequence writes what the rotation contract and two-phase retirement need', () => {
     expect(reference).toEqual([
       {
         day: 30,
-        writes: [
-          'RotateSecretCommand',
-          'PutSecretValueCommand',
-          'CreateApiKeyCommand',
-          'CreateUsagePlanKeyCommand',
-          'CreateUsagePlanKeyCommand',
-          'TagResourceCommand',
-          'UpdateSecretVersionStageCommand',
-          'UpdateSecretVersionStageCommand',
-          // The run records the rotation it saw finished (a tag on the secret).
-          'TagResourceCommand',
+        // The run starts the rotation and, once it saw finishSecret done, records it (a tag on the secret).
+        reconciler: ['RotateSecretCommand', 'TagResourceCommand'],
+        rotationFunction: [
+          // createSecret: the new value as AWSPENDING first, then the key in every plan, tagged.
+          'secretsmanager:PutSecretValue',
+          'apigateway:POST /apikeys',
+          'apigateway:POST /usageplans/{id}/keys',
+          'apigateway:POST /usageplans/{id}/keys',
+          'apigateway:PUT /tags/{arn}',
+          // finishSecret: AWSCURRENT moves to the new version, AWSPENDING comes off it.
+          'secretsmanager:UpdateSecretVersionStage',
+          'secretsmanager:UpdateSecretVersionStage',
         ],
       },
-      { day: 37, writes: ['UpdateApiKeyCommand', 'TagResourceCommand'] },
-      { day: 51, writes: ['DeleteApiKeyCommand'] },
+      { day: 38, reconciler: ['UpdateApiKeyCommand', 'TagResourceCommand'], rotationFunction: [] },
+      { day: 52, reconciler: ['DeleteApiKeyCommand'], rotationFunction: [] },
     ]);
   });
 
   it.each(cases)(
-    'day $day, $point.when write $point.write ($command): the next run converges',
-    async ({ day, point }) => {
+    'day $day, the $who $point.when its write $point.write ($call): the next run converges',
+    async ({ day, who, point }) => {
       const { world, plansOf } = await setUp();
       const deletions = new DeletionWatch();
       const seen = new Set<string>();
       const check = async (label: string, d: number) => {
+        await rotationsSettled(world.endpoint);
         const state = await readAwsState(world);
-        expect({ label, violations: checkKeyInvariants(state, plansOf, config) }).toEqual({
+        expect({ label, violations: checkKeyInvariants(state, plansOf, world.config) }).toEqual({
           label,
           violations: [],
         });
@@ -88,14 +133,32 @@ describe('a crash just before or just after any write call of a rotation or a re
         return state;
       };
       for (const d of DAYS) {
-        if (d === day) {
+        if (d === day && who === 'reconciler') {
           const crasher = new Crasher(point);
           await expect(world.run(d, [crasher.plugin()])).rejects.toBeInstanceOf(SimulatedCrash);
           expect(crasher.dead).toBe(true);
           await check('after the crash', d);
         }
+        if (d === day && who === 'rotation function') {
+          await failInvocations(world.endpoint, world.accountId, {
+            function: world.deployment!.rotationFunction.name,
+            when: point.when,
+            write: point.write,
+            count: 1,
+          });
+        }
         await world.run(d);
         await check(`after the run of day ${d}`, d);
+      }
+      if (who === 'rotation function') {
+        // The container really died mid-rotation, and Secrets Manager's retry of the rotation finished it.
+        const [rotation] = (await emulatedRotations(world.endpoint, world.accountId)).rotations.filter(
+          (r) => r.trigger === 'RotateSecret',
+        );
+        expect(rotation?.steps.filter((s) => !s.ok).map((s) => s.error)).toEqual([
+          expect.stringMatching(/Runtime\.ExitError/),
+        ]);
+        expect(rotation?.status).toBe('succeeded');
       }
       const state = await readAwsState(world);
       const keys = state.keys.filter((k) => k.tags['rotation:credential'] === 'acme');

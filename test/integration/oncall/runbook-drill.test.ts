@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../cli/main.js';
+import { emulatorClock } from '../../../emulator/clock-client.js';
 import { onboardCredential } from '../../../functions/aws/onboard.js';
-import { accountPlugin, emulatorEndpoint } from '../../support/emulator-account.js';
+import { rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
 import { captureEvents } from '../../support/events.js';
 import { createPlans, leakedKeyValues, readAwsState, World } from '../../support/world.js';
 
@@ -30,6 +30,10 @@ const runbooks = readdirSync(RUNBOOKS)
   .map((file) => ({ file, commands: keyrotCommands(readFileSync(join(RUNBOOKS, file), 'utf8')) }))
   .filter((r) => r.commands.length > 0);
 
+// As against a deployed account: the functions deployed, the CLI's configuration naming the rotation
+// function, rotations run by Secrets Manager (the emulator) through the function bundle.
+const emulator = useTimedEmulator();
+
 describe('runbook drill: every keyrot command in runbooks/ does what the runbook says', () => {
   it('finds the commands in every runbook that has any', () => {
     expect(runbooks.map((r) => r.file)).toEqual(
@@ -39,16 +43,18 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
   });
 
   it.each(runbooks)('$file', async ({ file, commands }) => {
-    const world = new World();
+    const world = new World(undefined, { endpoint: emulator.endpoint() });
+    await world.deploy();
     const [planId] = await createPlans(world.raw().apigw, ['gold']);
     const env: Record<string, string> = { CREDENTIAL, USAGE_PLAN_ID: planId! };
     if (!commands.some((c) => c.startsWith('keyrot onboard'))) {
       await onboardCredential(
-        { ...world.clients(), config: world.config, now: new Date() },
+        { ...world.clients(), config: world.config, now: (await emulatorClock(world.endpoint)).now },
         { credential: CREDENTIAL, usagePlanIds: [planId!] },
       );
+      await rotationsSettled(world.endpoint);
     }
-    const events = await captureEvents(world.accountId);
+    const events = await captureEvents(world.accountId, world.region, world.endpoint);
     const printed: string[] = [];
     for (const command of commands) {
       const args = command
@@ -60,13 +66,8 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
         (k) => k.value === before.secrets.find((s) => s.credential === CREDENTIAL)?.currentValue,
       );
       world.recorder.reset();
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli([...args, '--endpoint-url', emulatorEndpoint()], {
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
-        plugins: [accountPlugin(world.accountId), world.recorder.plugin()],
-      });
+      const { code, stdout, stderr } = await world.cli(args, [world.recorder.plugin()]);
+      await rotationsSettled(world.endpoint);
       printed.push(stdout, stderr);
       expect({ command, code, stderr: code === 0 ? '' : stderr }).toEqual({ command, code: 0, stderr: '' });
       const after = await readAwsState(world);
@@ -100,13 +101,10 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
         file === 'consumer-locked-out.md' &&
         !commands.slice(0, commands.indexOf(command)).some((c) => c.includes('rollback'))
       ) {
-        await runCli(['rotate', CREDENTIAL, '--endpoint-url', emulatorEndpoint()], {
-          stdout: () => {},
-          stderr: () => {},
-          plugins: [accountPlugin(world.accountId)],
-        });
+        await world.cli(['rotate', CREDENTIAL]);
+        await rotationsSettled(world.endpoint);
       }
     }
-    expect(await leakedKeyValues(world, printed)).toEqual([]);
+    expect(await leakedKeyValues(world, [...printed, ...(await world.functionLogs())])).toEqual([]);
   });
 });
