@@ -1,6 +1,46 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of functions/, lowest first (docs/architecture.md): a folder may import the folders
+ * before it in this list, never one after it. The entry points (functions/*.ts) and cli/ sit on top.
+ */
+export const LAYERS = ['core', 'report', 'commons', 'aws', 'rotation', 'onboarding', 'reconcile', 'oncall'];
+
+/** I/O the pure core must not reach: the clock and randomness are arguments, never imports. */
+const IMPURE = [
+  'node:fs',
+  'node:fs/*',
+  'node:child_process',
+  'node:http',
+  'node:https',
+  'node:net',
+  '@aws-sdk/*',
+  '@aws-lambda-powertools/*',
+];
+
+const layerRules = LAYERS.map((layer, i) => {
+  const above = LAYERS.slice(i + 1);
+  const patterns = above.map((other) => ({
+    group: [`../${other}/*`, `**/functions/${other}/*`],
+    message: `functions/${layer}/ may not import functions/${other}/ (layers: ${LAYERS.join(' < ')}; docs/architecture.md)`,
+  }));
+  // Nothing in functions/ imports the CLI, the CDK app, the emulator or the tests.
+  patterns.push({
+    group: ['../../cli/*', '../../infra/*', '../../emulator/*', '../../test/*', '../../scripts/*'],
+    message: `functions/${layer}/ may not import from outside functions/ (docs/architecture.md)`,
+  });
+  if (layer === 'core')
+    patterns.push({
+      group: IMPURE,
+      message: 'functions/core/ is pure: no I/O, no SDK, no logger (docs/architecture.md)',
+    });
+  return {
+    files: [`functions/${layer}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns }] },
+  };
+});
+
 export default tseslint.config(
   { ignores: ['node_modules', 'coverage', 'cdk.out', '.cache', 'reports', 'bin', 'scratch'] },
   js.configs.recommended,
@@ -9,6 +49,24 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  ...layerRules,
+  // The CDK app reads the configuration schema and metric names, nothing that runs in the functions.
+  {
+    files: ['infra/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../functions/*', '!../functions/core', '../functions/*/*', '!../functions/core/*'],
+              message: 'infra/ may import functions/core/ only (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
     },
   },
   // The emulator's Lambda container runs under plain node.

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Node 20 is supported until the SDK's January 2027 releases (see STACK.md); the warning is noise here.
+    // Node 20 is supported until the SDK's January 2027 releases (docs/aws-facts.md); the warning is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

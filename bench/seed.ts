@@ -5,7 +5,7 @@ import {
   CreateUsagePlanKeyCommand,
 } from '@aws-sdk/client-api-gateway';
 import pLimit from 'p-limit';
-import { onboardCredential } from '../functions/aws/onboard.js';
+import { onboardCredential } from '../functions/onboarding/onboard.js';
 import { createClients } from '../functions/commons/clients.js';
 import { callerDrivesRotationPlugin } from '../functions/rotation/starter.js';
 import { benchConfig, T0 } from './bench-account.js';

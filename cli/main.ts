@@ -6,7 +6,7 @@ import { ConfigError, type Config } from '../functions/core/config.js';
 import { InputError, errorMessage } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
 import { createLogger } from '../functions/commons/logger.js';
-import { onboardCredential } from '../functions/aws/onboard.js';
+import { onboardCredential } from '../functions/onboarding/onboard.js';
 import { reconcile, type RunResult } from '../functions/reconcile/run.js';
 import { writeReportFiles } from '../functions/report/files.js';
 import { emulatorClock } from '../emulator/clock-client.js';

@@ -16,7 +16,7 @@ import { deployFunctions } from '../emulator/deploy.js';
 import { runCli } from '../cli/main.js';
 import { createClients } from '../functions/commons/clients.js';
 import { createLogger } from '../functions/commons/logger.js';
-import { onboardCredential } from '../functions/aws/onboard.js';
+import { onboardCredential } from '../functions/onboarding/onboard.js';
 import { defaultConfig } from '../functions/core/config.js';
 import { reconcile, type RunResult } from '../functions/reconcile/run.js';
 import { generateKeyValue } from '../functions/rotation/secret-value.js';

@@ -23,7 +23,24 @@ Emulator
 """
 
 
+# The extension patches private parts of this moto version; another one may differ anywhere.
+SUPPORTED_MOTO = "5.2.1"
+_installed = False
+
+
 def install() -> None:
+    """Registers the extension once (a second call does nothing), on the moto version it was written for."""
+    global _installed
+    if _installed:
+        return
+    import moto
+
+    if moto.__version__ != SUPPORTED_MOTO:
+        raise RuntimeError(
+            f"keyrot's emulator extension is written against moto {SUPPORTED_MOTO} (it patches its internals); "
+            f"this Python has moto {moto.__version__}. Install moto[server]=={SUPPORTED_MOTO}, or let "
+            "emulator/start.ts make its own virtual environment (unset KEYROT_PYTHON)."
+        )
     from . import (
         apikey_tags,
         clock,
@@ -47,3 +64,19 @@ def install() -> None:
     usage_plan_keys.install()
     secrets_schedule.install()
     secrets_rotation.install()
+    _reset_with_moto([usage.reset, lambda_runtime.reset, quotas.reset, secrets_rotation.reset])
+    _installed = True
+
+
+def _reset_with_moto(resets: list) -> None:
+    """POST /moto-api/reset empties moto's backends; the extension's own state goes with them."""
+    from moto.moto_api._internal.models import MotoAPIBackend
+
+    original = MotoAPIBackend.reset
+
+    def reset(self: MotoAPIBackend) -> None:
+        original(self)
+        for extension_reset in resets:
+            extension_reset()
+
+    MotoAPIBackend.reset = reset  # type: ignore[method-assign]

@@ -446,10 +446,13 @@ def stats_route(request: Any, full_url: str, headers: Any) -> Any:
 
 
 def reset() -> None:
+    """Stops every container and forgets armed faults (moto's reset: the functions are gone)."""
     with _pools_lock:
         for pool in _pools.values():
             pool.close()
         _pools.clear()
+    with _faults_lock:
+        _faults.clear()
 
 
 def install() -> None:

@@ -6,7 +6,7 @@ exceeded"); the SDK retries both with backoff. moto throttles nothing, so pacing
 (several rotation function containers each pacing to the whole quota, say) would go unseen. With
 enforcement on, each account and region gets token buckets at these rates, times a scale:
 
-- API Gateway (STACK.md, "AWS limits"): CreateApiKey and DeleteApiKey 5/s (burst 5); UpdateUsagePlan
+- API Gateway (docs/aws-facts.md): CreateApiKey and DeleteApiKey 5/s (burst 5); UpdateUsagePlan
   1 per 20 s; GetResources 5 per 2 s; every other call 10/s with a burst of 40.
 - Secrets Manager (its quotas page): PutSecretValue, UpdateSecret and UpdateSecretVersionStage 50/s
   combined; RotateSecret and CancelRotateSecret 50/s; TagResource and UntagResource 50/s;

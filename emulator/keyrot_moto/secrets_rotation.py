@@ -70,6 +70,12 @@ _active = 0
 _in_flight: set[tuple[str, str]] = set()
 
 
+def reset() -> None:
+    """Forgets the rotation history (moto's reset). Rotations still running finish against empty backends."""
+    with _history_lock:
+        _history.clear()
+
+
 class AccessDeniedException(JsonRESTError):
     def __init__(self, message: str) -> None:
         super().__init__("AccessDeniedException", message)

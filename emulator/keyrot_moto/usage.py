@@ -46,6 +46,11 @@ Usage = dict[str, dict[str, dict[str, tuple[int, int | None]]]]
 _DATA: dict[tuple[str, str], Usage] = {}
 
 
+def reset() -> None:
+    """Forgets the seeded usage (moto's reset: the usage plans it described are gone)."""
+    _DATA.clear()
+
+
 def _parse_day(value: Any, name: str) -> date:
     if isinstance(value, str) and DAY_PATTERN.match(value):
         try:

@@ -74,7 +74,7 @@ export async function apiKeyArn(apigw: APIGatewayClient, keyId: string): Promise
   return `arn:${partition(region).name}:apigateway:${region}::/apikeys/${keyId}`;
 }
 
-export async function tagKey(
+export async function tagApiKey(
   apigw: APIGatewayClient,
   keyId: string,
   tags: Record<string, string>,

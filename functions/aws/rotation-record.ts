@@ -3,7 +3,7 @@ import {
   TagResourceCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { TAG, tagKey } from '../core/tags.js';
+import { TAG, tagName } from '../core/tags.js';
 
 /**
  * Marks `version` as the AWSCURRENT version whose rotation has been recorded (counted, announced,
@@ -18,7 +18,7 @@ export async function markRecorded(
   await secrets.send(
     new TagResourceCommand({
       SecretId: secretId,
-      Tags: [{ Key: tagKey(prefix, TAG.recordedVersion), Value: version }],
+      Tags: [{ Key: tagName(prefix, TAG.recordedVersion), Value: version }],
     }),
   );
 }

@@ -4,12 +4,11 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AwsCredentialIdentity, Pluggable } from '@aws-sdk/types';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Pacer } from './pacing.js';
+import type { SdkPlugin } from './sdk-plugin.js';
 
-/** An SDK plugin for any client: the clients' input and output types differ. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type SdkPlugin = Pluggable<any, any>;
+export type { SdkPlugin };
 
 export interface AwsClients {
   apigw: APIGatewayClient;

@@ -1,4 +1,4 @@
-import type { SdkPlugin } from './clients.js';
+import type { SdkPlugin } from './sdk-plugin.js';
 
 export interface RateLimit {
   /** Sustained requests per second. */
@@ -8,7 +8,7 @@ export interface RateLimit {
 }
 
 /**
- * The control-plane quotas that matter, per account and region (STACK.md): CreateApiKey and
+ * The control-plane quotas that matter, per account and region (docs/aws-facts.md): CreateApiKey and
  * DeleteApiKey 5/s (fixed), UpdateUsagePlan 1 per 20 s, GetResources 5 per 2 s, every other API
  * Gateway call 10/s with a burst of 40; Secrets Manager writes 50/s.
  */
@@ -184,7 +184,9 @@ export const reconcilerPacer = (share: PacingShare): Pacer => new Pacer({ scale:
 
 /**
  * A rotation function container's pacer: its share of the quotas. At most `rotationsInFlight` rotations
- * run at once (the reconciler's limit), one container each, so together they stay within the quotas.
+ * run at once (the reconciler's limit), one container each, plus one: a rotation's finishSecret
+ * invocation may still be returning when the run, seeing AWSCURRENT moved, starts the next rotation
+ * (the bench saw 5 containers busy at once with 4 in flight). Together they stay within the quotas.
  */
 export const rotationPacer = (share: PacingShare): Pacer =>
-  new Pacer({ scale: share.quotaScale / share.rotationsInFlight });
+  new Pacer({ scale: share.quotaScale / (share.rotationsInFlight + 1) });

@@ -59,10 +59,10 @@ export type HygieneCheck = Exclude<keyof Hygiene, 'quota'>;
 
 /**
  * How keyrot shares the account's API Gateway and Secrets Manager quotas. The reconciler paces its own
- * calls to `quotaScale` times the quotas. Each rotation function invocation paces to a
- * `1 / rotationsInFlight` share of them, and the reconciler never has more than `rotationsInFlight`
- * rotations going at once, so the rotation functions' containers together stay under the quotas
- * however many Lambda runs (no reserved concurrency, which small accounts refuse).
+ * calls to `quotaScale` times the quotas. Each rotation function container paces to a
+ * `1 / (rotationsInFlight + 1)` share of them, and the reconciler never has more than
+ * `rotationsInFlight` rotations going at once, so the rotation functions' containers together stay
+ * under the quotas however many Lambda runs (no reserved concurrency, which small accounts refuse).
  */
 const PacingSchema = z
   .object({

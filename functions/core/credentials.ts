@@ -5,7 +5,7 @@ import {
   parseCredentialTag,
   parseGenerationTag,
   parseInstantTag,
-  tagKey,
+  tagName,
   type Parsed,
   type TagName,
 } from './tags.js';
@@ -24,6 +24,17 @@ export interface ManagedKey {
   graceUntil: Date | undefined;
   pausedUntil: Date | undefined;
   policyName: string | undefined;
+}
+
+/**
+ * The key that superseded `key`: the first later generation that became active. Its activation is
+ * when `key` began retiring (its grace period counts from then).
+ */
+export function successorOf(key: ManagedKey, siblings: ManagedKey[]): ManagedKey | undefined {
+  const generation = key.generation ?? Infinity;
+  return siblings
+    .filter((k) => k.activatedAt !== undefined && (k.generation ?? -Infinity) > generation)
+    .sort((a, b) => a.generation! - b.generation!)[0];
 }
 
 /** A consumer's logical key across rotations: its secret and every generation's API key. */
@@ -56,9 +67,9 @@ function parseManagedKey(
 ): ManagedKey | undefined {
   const before = findings.length;
   const instant = (name: TagName) =>
-    take(parseInstantTag(key.tags, tagKey(prefix, name), key.id, credential), findings) ?? undefined;
+    take(parseInstantTag(key.tags, tagName(prefix, name), key.id, credential), findings) ?? undefined;
   const generation = take(
-    parseGenerationTag(key.tags, tagKey(prefix, TAG.generation), key.id, credential),
+    parseGenerationTag(key.tags, tagName(prefix, TAG.generation), key.id, credential),
     findings,
   );
   const createdAt = instant(TAG.createdAt);
@@ -71,13 +82,13 @@ function parseManagedKey(
     key,
     credential,
     generation: generation ?? undefined,
-    version: key.tags[tagKey(prefix, TAG.version)],
+    version: key.tags[tagName(prefix, TAG.version)],
     createdAt: createdAt ?? key.createdDate,
     activatedAt,
     disabledAt,
     graceUntil,
     pausedUntil,
-    policyName: key.tags[tagKey(prefix, TAG.policy)],
+    policyName: key.tags[tagName(prefix, TAG.policy)],
   };
 }
 
@@ -87,12 +98,12 @@ export function secretCredential(
   config: Config,
 ): string | undefined {
   if (secret.name.startsWith(config.secretPrefix)) return secret.name.slice(config.secretPrefix.length);
-  return secret.tags[tagKey(config.tagPrefix, TAG.credential)];
+  return secret.tags[tagName(config.tagPrefix, TAG.credential)];
 }
 
 /** A credential tag on a secret that names another credential than the secret's name does. */
 function secretTagMismatch(secret: ObservedSecret, name: string, config: Config): Finding | undefined {
-  const tag = tagKey(config.tagPrefix, TAG.credential);
+  const tag = tagName(config.tagPrefix, TAG.credential);
   const tagged = secret.tags[tag];
   if (tagged === undefined || tagged === name) return undefined;
   return {
@@ -119,7 +130,7 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
 
   for (const key of inventory.keys) {
     const name = take(
-      parseCredentialTag(key.tags, tagKey(config.tagPrefix, TAG.credential), key.id),
+      parseCredentialTag(key.tags, tagName(config.tagPrefix, TAG.credential), key.id),
       findings,
     );
     if (name === null) continue;
@@ -149,7 +160,7 @@ export function resolvePolicy(key: ManagedKey, config: Config): PolicyChoice {
   const name = key.policyName ?? config.defaultPolicy;
   const policy = config.policies[name];
   if (policy !== undefined) return { ok: true, name, policy };
-  const tag = tagKey(config.tagPrefix, TAG.policy);
+  const tag = tagName(config.tagPrefix, TAG.policy);
   return {
     ok: false,
     finding: {

@@ -1,6 +1,6 @@
 import type { Config, HygieneCheck } from './config.js';
 import type { ManagedKey } from './credentials.js';
-import { CREDENTIAL_PATTERN, TAG, tagKey } from './tags.js';
+import { CREDENTIAL_PATTERN, TAG, parseInstantTag, tagName } from './tags.js';
 import { addDays, day } from './time.js';
 import type { Action, Finding, Inventory, ObservedKey, PlanStats } from './types.js';
 
@@ -19,17 +19,17 @@ export function exemptions(
   now: Date,
   findings: Finding[],
 ): Set<HygieneCheck> {
-  const tag = (name: (typeof TAG)[keyof typeof TAG]) => key.tags[tagKey(config.tagPrefix, name)];
+  const tag = (name: (typeof TAG)[keyof typeof TAG]) => key.tags[tagName(config.tagPrefix, name)];
   const listed = tag(TAG.exempt);
   if (listed === undefined) return new Set();
-  const untilTag = tagKey(config.tagPrefix, TAG.exemptUntil);
+  const untilTag = tagName(config.tagPrefix, TAG.exemptUntil);
   const until = tag(TAG.exemptUntil);
   const checks = listed.split(/[\s+]+/).filter((c) => c !== '');
   const unknown = checks.filter((c) => !CHECKS.includes(c as HygieneCheck));
   const problems: string[] = [];
   if (unknown.length > 0 || checks.length === 0) {
     problems.push(
-      `tag ${tagKey(config.tagPrefix, TAG.exempt)}=${JSON.stringify(listed)} must list checks from ${CHECKS.join(' ')}`,
+      `tag ${tagName(config.tagPrefix, TAG.exempt)}=${JSON.stringify(listed)} must list checks from ${CHECKS.join(' ')}`,
     );
   }
   const untilDate =
@@ -38,13 +38,13 @@ export function exemptions(
     problems.push(`tag ${untilTag}=${JSON.stringify(until ?? '')} must be a date such as 2026-12-31`);
   }
   if ((tag(TAG.exemptReason) ?? '').trim() === '') {
-    problems.push(`tag ${tagKey(config.tagPrefix, TAG.exemptReason)} must say why`);
+    problems.push(`tag ${tagName(config.tagPrefix, TAG.exemptReason)} must say why`);
   }
   if (problems.length > 0 || untilDate === undefined) {
     findings.push({
       kind: 'malformed-tag',
       keyId: key.id,
-      tag: tagKey(config.tagPrefix, TAG.exempt),
+      tag: tagName(config.tagPrefix, TAG.exempt),
       message: `key ${key.id}: exemption ignored: ${problems.join('; ')}`,
     });
     return new Set();
@@ -100,8 +100,11 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
     const exempt = exemptions(key, config, now, sink.findings);
     if (exempt.size > 0) sink.stats.exemptions++;
     const base = { keyId: key.id };
+    // Malformed: a finding names the key and the tag, and the key counts as never disabled by keyrot.
+    const disabledTag = parseInstantTag(key.tags, tagName(config.tagPrefix, TAG.disabledAt), key.id);
+    if (!disabledTag.ok) sink.findings.push(disabledTag.finding);
+    const disabledAt = disabledTag.ok ? disabledTag.value : undefined;
     if (!key.enabled) {
-      const disabledAt = parseTime(key.tags[tagKey(config.tagPrefix, TAG.disabledAt)]);
       if (disabledAt !== undefined) {
         // Disabled by this service (a hygiene action): finish the two-phase retirement.
         if (now.getTime() >= addDays(disabledAt, window).getTime()) {
@@ -136,7 +139,6 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
       }
       continue;
     }
-    const disabledAt = parseTime(key.tags[tagKey(config.tagPrefix, TAG.disabledAt)]);
     if (disabledAt !== undefined) {
       // Re-enabled by hand: disabled again later, it must get a fresh window (I3).
       sink.actions.push({
@@ -178,7 +180,7 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
         ...base,
         kind: 'unmanaged',
         action: adopt ? 'adopt' : 'report',
-        message: `key ${key.id} (${key.name}) has no ${tagKey(config.tagPrefix, TAG.credential)} tag: nobody rotates it${adopt ? `; adopted as credential ${credential}` : ''}`,
+        message: `key ${key.id} (${key.name}) has no ${tagName(config.tagPrefix, TAG.credential)} tag: nobody rotates it${adopt ? `; adopted as credential ${credential}` : ''}`,
       });
       if (adopt) {
         taken.add(credential);
@@ -235,10 +237,4 @@ function isUnused(
   if (usage === undefined) return false;
   const age = ageDays(key, now, createdAt);
   return age !== undefined && age >= days && (usage.requests[key.id] ?? 0) === 0;
-}
-
-function parseTime(raw: string | undefined): Date | undefined {
-  if (raw === undefined) return undefined;
-  const date = new Date(raw);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }

@@ -5,15 +5,17 @@ import {
   nextRotationToken,
   resolvePolicy,
   scheduleDays,
+  successorOf,
   versionWithStage,
   type Credential,
   type ManagedKey,
 } from './credentials.js';
-import { TAG, tagKey } from './tags.js';
+import { TAG, tagName } from './tags.js';
 import { addDays, day } from './time.js';
 import { planHygiene, type HygieneInput } from './hygiene.js';
 import { postureFindings } from './posture.js';
 import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
+import { STAGE } from './stages.js';
 
 /**
  * A rotation due within this much of the run counts as due now. The daily run starts at about the same
@@ -22,9 +24,6 @@ import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from '.
  * is harmless; grace and disable windows get no slack (a key retires at the first run after they end).
  */
 export const DUE_SLACK_MS = 60 * 60_000;
-
-const CURRENT = 'AWSCURRENT';
-const PENDING = 'AWSPENDING';
 
 /**
  * The reconciler's decision: from what was observed, the policy and the time, what to do and why.
@@ -130,8 +129,8 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
     });
     return;
   }
-  const currentVersion = versionWithStage(secret, CURRENT);
-  const pendingVersion = versionWithStage(secret, PENDING);
+  const currentVersion = versionWithStage(secret, STAGE.current);
+  const pendingVersion = versionWithStage(secret, STAGE.pending);
   const rotating = pendingVersion !== undefined && pendingVersion !== currentVersion;
   const claimants = c.keys.filter((k) => k.version !== undefined && k.version === currentVersion);
   if (claimants.length > 1) {
@@ -162,7 +161,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   }
   // A rotation that finished after the run that started it (or one Secrets Manager's schedule ran) is
   // recorded once: counted, announced and reported by the first run that sees it.
-  const recorded = secret.tags[tagKey(config.tagPrefix, TAG.recordedVersion)];
+  const recorded = secret.tags[tagName(config.tagPrefix, TAG.recordedVersion)];
   if (recorded !== undefined && current.version !== undefined && recorded !== current.version) {
     actions.push({
       kind: 'record-rotation',
@@ -234,7 +233,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
         fromVersion: current.version!,
         token: nextRotationToken(secret, current.version!, [
           ...c.keys.map((k) => k.version),
-          ...c.unreadable.map((k) => k.tags[tagKey(config.tagPrefix, TAG.version)]),
+          ...c.unreadable.map((k) => k.tags[tagName(config.tagPrefix, TAG.version)]),
         ]),
         scheduleDays: schedule,
         reason: `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
@@ -282,11 +281,7 @@ function planPlanSync(c: Credential, current: ManagedKey, others: ManagedKey[], 
 
 /** When an older key became superseded: the activation of the first generation after it. */
 function supersededAt(key: ManagedKey, current: ManagedKey, all: ManagedKey[]): Date | undefined {
-  const generation = key.generation ?? Infinity;
-  const successors = all
-    .filter((k) => k.activatedAt !== undefined && (k.generation ?? -Infinity) > generation)
-    .sort((a, b) => a.generation! - b.generation!);
-  return successors[0]?.activatedAt ?? current.activatedAt ?? current.createdAt;
+  return successorOf(key, all)?.activatedAt ?? current.activatedAt ?? current.createdAt;
 }
 
 function planRetirement(

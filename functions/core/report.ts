@@ -3,6 +3,7 @@ import {
   indexCredentials,
   nextRotationAt,
   resolvePolicy,
+  successorOf,
   versionWithStage,
   type ManagedKey,
 } from './credentials.js';
@@ -15,6 +16,7 @@ import {
   type Plan,
   type Trigger,
 } from './types.js';
+import { STAGE } from './stages.js';
 
 export const REPORT_SCHEMA = 'keyrot/run-report@1';
 
@@ -133,7 +135,7 @@ export function buildRunReport(input: ReportInput): RunReport {
   const beforeIndex = indexCredentials(input.before, config);
   const currentKey = new Map<string, string>();
   for (const c of beforeIndex.credentials) {
-    const version = c.secret === undefined ? undefined : versionWithStage(c.secret, 'AWSCURRENT');
+    const version = c.secret === undefined ? undefined : versionWithStage(c.secret, STAGE.current);
     const key = c.keys.find((k) => k.version !== undefined && k.version === version);
     if (key !== undefined) currentKey.set(c.name, key.key.id);
   }
@@ -230,9 +232,9 @@ export function buildRunReport(input: ReportInput): RunReport {
     secret: Inventory['secrets'][number] | undefined,
     r: ReportInput,
   ): KeyRow {
-    const current = secret === undefined ? undefined : versionWithStage(secret, 'AWSCURRENT');
-    const pending = secret === undefined ? undefined : versionWithStage(secret, 'AWSPENDING');
-    const previous = secret === undefined ? undefined : versionWithStage(secret, 'AWSPREVIOUS');
+    const current = secret === undefined ? undefined : versionWithStage(secret, STAGE.current);
+    const pending = secret === undefined ? undefined : versionWithStage(secret, STAGE.pending);
+    const previous = secret === undefined ? undefined : versionWithStage(secret, STAGE.previous);
     const choice = resolvePolicy(m, config);
     const policy = choice.ok ? choice.policy : undefined;
     let state: KeyState;
@@ -247,9 +249,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       (policy !== undefined &&
         since !== undefined &&
         r.now < addDays(since, policy.periodDays + policy.graceDays));
-    const successor = siblings(m)
-      .filter((k) => k.activatedAt !== undefined && (k.generation ?? -Infinity) > (m.generation ?? Infinity))
-      .sort((a, b) => a.generation! - b.generation!)[0];
+    const successor = successorOf(m, siblings(m));
     return {
       keyId: m.key.id,
       keyName: m.key.name,

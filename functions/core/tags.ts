@@ -24,8 +24,34 @@ export type TagName = (typeof TAG)[keyof typeof TAG];
 
 export const CREDENTIAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export function tagKey(prefix: string, name: TagName): string {
+export function tagName(prefix: string, name: TagName): string {
   return `${prefix}${name}`;
+}
+
+/** What a key is tagged with when it is made (or adopted): its creation tags, which never change. */
+export interface KeyCreation {
+  credential: string;
+  generation: number;
+  /** The secret version that holds its value. */
+  version: string;
+  createdAt: Date;
+  /** When it became the credential's current key; a rotation's new key gets it at finishSecret. */
+  activatedAt?: Date;
+  policy?: string;
+}
+
+/** The one writer of creation tags (onboarding, adoption and rotation all tag their keys with these). */
+export function creationTags(prefix: string, key: KeyCreation): Record<string, string> {
+  return {
+    [tagName(prefix, TAG.credential)]: key.credential,
+    [tagName(prefix, TAG.generation)]: String(key.generation),
+    [tagName(prefix, TAG.version)]: key.version,
+    [tagName(prefix, TAG.createdAt)]: formatInstant(key.createdAt),
+    ...(key.activatedAt !== undefined && {
+      [tagName(prefix, TAG.activatedAt)]: formatInstant(key.activatedAt),
+    }),
+    ...(key.policy !== undefined && { [tagName(prefix, TAG.policy)]: key.policy }),
+  };
 }
 
 /** Tag values must be ISO-8601 UTC timestamps, as written by toISOString(). */

@@ -9,6 +9,7 @@ import {
 import type { Policy } from '../core/config.js';
 import type { Inventory, ObservedSecret } from '../core/types.js';
 import { InputError, KeyrotError } from '../commons/errors.js';
+import { STAGE } from '../core/stages.js';
 
 export interface CredentialState {
   credential: Credential;
@@ -38,13 +39,13 @@ export function findCredential(inventory: Inventory, config: Config, name: strin
       `credential ${name}: secret ${secret.name} is scheduled for deletion; restore it first (runbooks/restore-deleted-secret.md)`,
     );
   }
-  const currentVersion = versionWithStage(secret, 'AWSCURRENT');
+  const currentVersion = versionWithStage(secret, STAGE.current);
   const current = credential.keys.find((k) => k.version !== undefined && k.version === currentVersion);
   if (current === undefined || currentVersion === undefined) {
     throw new KeyrotError(`credential ${name}: no API key carries the AWSCURRENT version of ${secret.name}`);
   }
-  const pending = versionWithStage(secret, 'AWSPENDING');
-  const previousVersion = versionWithStage(secret, 'AWSPREVIOUS');
+  const pending = versionWithStage(secret, STAGE.pending);
+  const previousVersion = versionWithStage(secret, STAGE.previous);
   const choice = resolvePolicy(current, config);
   if (!choice.ok) throw new InputError(choice.finding.message);
   return {

@@ -1,18 +1,16 @@
-import {
-  CreateUsagePlanKeyCommand,
-  UntagResourceCommand,
-  UpdateApiKeyCommand,
-} from '@aws-sdk/client-api-gateway';
+import { CreateUsagePlanKeyCommand } from '@aws-sdk/client-api-gateway';
 import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { isAwsError, KeyrotError } from '../commons/errors.js';
-import { apiKeyArn, tagKey } from '../aws/api-keys.js';
+import { tagApiKey } from '../aws/api-keys.js';
 import { publishEvents } from '../aws/events-publisher.js';
+import { enableKey } from '../aws/key-state.js';
 import { readInventory } from '../aws/inventory.js';
 import { markRecorded } from '../aws/rotation-record.js';
 import { DETAIL_TYPE } from '../core/events.js';
-import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { findCredential } from './find-credential.js';
 import type { OnCallDeps } from './rotate-now.js';
+import { STAGE } from '../core/stages.js';
 
 export interface RollbackResult {
   credential: string;
@@ -40,20 +38,7 @@ export async function rollback(
   }
   const keyId = previous.key.id;
   const prefix = config.tagPrefix;
-  if (!previous.key.enabled) {
-    await clients.apigw.send(
-      new UpdateApiKeyCommand({
-        apiKey: keyId,
-        patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
-      }),
-    );
-  }
-  await clients.apigw.send(
-    new UntagResourceCommand({
-      resourceArn: await apiKeyArn(clients.apigw, keyId),
-      tagKeys: [tagName(prefix, TAG.disabledAt), tagName(prefix, TAG.graceUntil)],
-    }),
-  );
+  await enableKey(clients.apigw, keyId, prefix, previous.key.enabled);
   for (const usagePlanId of state.current.key.planIds) {
     if (previous.key.planIds.includes(usagePlanId)) continue;
     try {
@@ -63,21 +48,21 @@ export async function rollback(
     }
   }
   // Current again from now: its next rotation is a full period away.
-  await tagKey(clients.apigw, keyId, { [tagName(prefix, TAG.activatedAt)]: formatInstant(now) });
+  await tagApiKey(clients.apigw, keyId, { [tagName(prefix, TAG.activatedAt)]: formatInstant(now) });
   await clients.secrets.send(
     new UpdateSecretVersionStageCommand({
       SecretId: state.secret.arn,
-      VersionStage: 'AWSCURRENT',
+      VersionStage: STAGE.current,
       MoveToVersionId: previous.version,
       RemoveFromVersionId: state.currentVersion,
     }),
   );
   // A label left by a rotation interrupted after its last step would read as a rotation in progress.
-  if (state.secret.versions[state.currentVersion]?.includes('AWSPENDING')) {
+  if (state.secret.versions[state.currentVersion]?.includes(STAGE.pending)) {
     await clients.secrets.send(
       new UpdateSecretVersionStageCommand({
         SecretId: state.secret.arn,
-        VersionStage: 'AWSPENDING',
+        VersionStage: STAGE.pending,
         RemoveFromVersionId: state.currentVersion,
       }),
     );

@@ -1,14 +1,14 @@
-import { UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../commons/clients.js';
 import { KeyrotError } from '../commons/errors.js';
-import { tagKey } from '../aws/api-keys.js';
+import { tagApiKey } from '../aws/api-keys.js';
 import { publishEvents } from '../aws/events-publisher.js';
+import { disableKey } from '../aws/key-state.js';
 import { readInventory } from '../aws/inventory.js';
 import type { Config } from '../core/config.js';
 import { scheduleDays } from '../core/credentials.js';
 import { DETAIL_TYPE, type KeyrotEvent } from '../core/events.js';
-import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { markRecorded } from '../aws/rotation-record.js';
 import type { RotationDriver } from '../rotation/starter.js';
 import { waitForRotation } from '../rotation/watch.js';
@@ -78,22 +78,16 @@ export async function rotateNow(
   let graceUntil: string | null = null;
   const revoked = input.graceMs === 0;
   if (revoked) {
-    await clients.apigw.send(
-      new UpdateApiKeyCommand({
-        apiKey: previousKeyId,
-        patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
-      }),
-    );
-    await tagKey(clients.apigw, previousKeyId, {
-      [tagName(config.tagPrefix, TAG.disabledAt)]: formatInstant(now),
-    });
+    await disableKey(clients.apigw, previousKeyId, config.tagPrefix, now);
     events.push({
       detailType: DETAIL_TYPE.revoked,
       detail: { ...base, keyId: previousKeyId, reason: 'emergency rotation with zero grace' },
     });
   } else if (input.graceMs !== undefined) {
     graceUntil = formatInstant(new Date(now.getTime() + input.graceMs));
-    await tagKey(clients.apigw, previousKeyId, { [tagName(config.tagPrefix, TAG.graceUntil)]: graceUntil });
+    await tagApiKey(clients.apigw, previousKeyId, {
+      [tagName(config.tagPrefix, TAG.graceUntil)]: graceUntil,
+    });
   }
   if (config.eventBusName !== null)
     await publishEvents(clients.eventbridge, config.eventBusName, events, now, deps.log);

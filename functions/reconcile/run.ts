@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../commons/clients.js';
-import { awsEffects } from '../aws/effects.js';
+import { awsEffects } from './effects.js';
 import { readInventory } from '../aws/inventory.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { publishMetrics } from '../aws/metrics-publisher.js';

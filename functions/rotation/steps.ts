@@ -20,12 +20,12 @@ import {
   findManagedKey,
   getKey,
   plansOfKey,
-  tagKey,
+  tagApiKey,
   usagePlanExists,
 } from '../aws/api-keys.js';
 import type { Config } from '../core/config.js';
 import { secretCredential } from '../core/credentials.js';
-import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { TAG, formatInstant, tagName, creationTags, parseGenerationTag } from '../core/tags.js';
 import {
   formatSecretValue,
   generateKeyValue,
@@ -33,6 +33,7 @@ import {
   parseSecretValue,
   type SecretValue,
 } from './secret-value.js';
+import { STAGE } from '../core/stages.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -55,8 +56,6 @@ export interface RotationDeps {
   generateValue?: () => string;
 }
 
-const CURRENT = 'AWSCURRENT';
-
 /** The highest generation of the credential's keys (a rollback can leave a newer one than the current). */
 async function highestGeneration(
   apigw: APIGatewayClient,
@@ -64,7 +63,11 @@ async function highestGeneration(
   prefix: string,
   current: ApiKey,
 ): Promise<number> {
-  const generationOf = (key: ApiKey) => Number(key.tags?.[tagName(prefix, TAG.generation)] ?? '1') || 1;
+  // The planner reports a malformed generation tag; here it counts as the first generation.
+  const generationOf = (key: ApiKey) => {
+    const parsed = parseGenerationTag(key.tags ?? {}, tagName(prefix, TAG.generation), key.id ?? '');
+    return (parsed.ok ? parsed.value : undefined) ?? 1;
+  };
   let highest = generationOf(current);
   for await (const page of paginateGetApiKeys(
     { client: apigw, pageSize: 500 },
@@ -77,7 +80,6 @@ async function highestGeneration(
   }
   return highest;
 }
-const PENDING = 'AWSPENDING';
 
 /** One step of the Secrets Manager rotation contract; every step is idempotent for its token. */
 export async function runRotationStep(event: RotationEvent, deps: RotationDeps): Promise<void> {
@@ -92,7 +94,7 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
   if (stages === undefined) {
     throw new RotationStepError(`secret version ${token} has no stage for rotation of secret ${name}`);
   }
-  if (stages.includes(CURRENT)) {
+  if (stages.includes(STAGE.current)) {
     deps.log.info('rotation step skipped: version already AWSCURRENT', {
       step,
       secret: name,
@@ -100,7 +102,7 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
     });
     return;
   }
-  if (!stages.includes(PENDING)) {
+  if (!stages.includes(STAGE.pending)) {
     throw new RotationStepError(
       `secret version ${token} of ${name} is not AWSPENDING; rotation cannot continue`,
     );
@@ -134,7 +136,9 @@ class StepContext {
       );
     }
     this.credential = credential;
-    const current = Object.entries(secret.VersionIdsToStages ?? {}).find(([, s]) => s.includes(CURRENT));
+    const current = Object.entries(secret.VersionIdsToStages ?? {}).find(([, s]) =>
+      s.includes(STAGE.current),
+    );
     if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT version`);
     this.currentVersion = current[0];
   }
@@ -156,7 +160,7 @@ class StepContext {
   }
 
   async pendingValue(): Promise<SecretValue> {
-    const value = await this.value(this.token, PENDING);
+    const value = await this.value(this.token, STAGE.pending);
     if (value === undefined) {
       throw new RotationStepError(
         `secret ${this.name} version ${this.token} has no AWSPENDING value; run createSecret first`,
@@ -167,7 +171,7 @@ class StepContext {
 
   /** The key AWSCURRENT names: by the id an adopted key's secret records, else by its derived name. */
   async currentKey(): Promise<ApiKey> {
-    const current = await this.value(this.currentVersion, CURRENT);
+    const current = await this.value(this.currentVersion, STAGE.current);
     if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT value`);
     const key =
       current.apiKeyId !== undefined
@@ -204,10 +208,10 @@ class StepContext {
 const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
   /** Writes the new value as AWSPENDING before any key exists: the token is the write-ahead log. */
   async createSecret(ctx) {
-    if ((await ctx.value(ctx.currentVersion, CURRENT)) === undefined) {
+    if ((await ctx.value(ctx.currentVersion, STAGE.current)) === undefined) {
       throw new RotationStepError(`secret ${ctx.name} has no AWSCURRENT value`);
     }
-    if ((await ctx.value(ctx.token, PENDING)) !== undefined) return;
+    if ((await ctx.value(ctx.token, STAGE.pending)) !== undefined) return;
     const apiKey = (ctx.deps.generateValue ?? generateKeyValue)();
     try {
       await ctx.deps.secrets.send(
@@ -215,14 +219,14 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
           SecretId: ctx.secret.ARN,
           ClientRequestToken: ctx.token,
           SecretString: formatSecretValue({ credential: ctx.credential, apiKey }),
-          VersionStages: [PENDING],
+          VersionStages: [STAGE.pending],
         }),
       );
     } catch (error) {
       // The same step running at once elsewhere stored its value first: that one stands.
       if (
         !isAwsError(error, 'ResourceExistsException') ||
-        (await ctx.value(ctx.token, PENDING)) === undefined
+        (await ctx.value(ctx.token, STAGE.pending)) === undefined
       )
         throw error;
     }
@@ -245,13 +249,13 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
             description: `keyrot: credential ${ctx.credential}, generation ${generation}`,
             enabled: true,
             value: pending.apiKey,
-            tags: {
-              [tagName(config.tagPrefix, TAG.credential)]: ctx.credential,
-              [tagName(config.tagPrefix, TAG.generation)]: String(generation),
-              [tagName(config.tagPrefix, TAG.version)]: ctx.token,
-              [tagName(config.tagPrefix, TAG.createdAt)]: formatInstant(ctx.deps.now()),
-              ...(policy !== undefined && { [tagName(config.tagPrefix, TAG.policy)]: policy }),
-            },
+            tags: creationTags(config.tagPrefix, {
+              credential: ctx.credential,
+              generation,
+              version: ctx.token,
+              createdAt: ctx.deps.now(),
+              policy,
+            }),
           }),
         );
       } catch (error) {
@@ -264,7 +268,7 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         await ctx.deps.secrets.send(
           new UpdateSecretVersionStageCommand({
             SecretId: ctx.secret.ARN,
-            VersionStage: PENDING,
+            VersionStage: STAGE.pending,
             RemoveFromVersionId: ctx.token,
           }),
         );
@@ -295,7 +299,7 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
   /** The new key exists, is enabled, is in every plan of the current key, and (optionally) works. */
   async testSecret(ctx) {
     // RotateSecret with RotateImmediately=false tests the configuration with a value-less version.
-    const pending = await ctx.value(ctx.token, PENDING);
+    const pending = await ctx.value(ctx.token, STAGE.pending);
     if (pending === undefined) {
       ctx.deps.log.info('rotation configuration test', { secret: ctx.name });
       return;
@@ -320,7 +324,7 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
   /** Records when the new key became current, then moves AWSCURRENT; the old key becomes AWSPREVIOUS. */
   async finishSecret(ctx) {
     const key = await ctx.newKey();
-    await tagKey(ctx.deps.apigw, key.id, {
+    await tagApiKey(ctx.deps.apigw, key.id, {
       [tagName(ctx.deps.config.tagPrefix, TAG.activatedAt)]: formatInstant(ctx.deps.now()),
     });
     // A run finishing the same rotation at once may move the labels first: then that is done.
@@ -331,25 +335,25 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
       await ctx.deps.secrets.send(
         new UpdateSecretVersionStageCommand({
           SecretId: ctx.secret.ARN,
-          VersionStage: CURRENT,
+          VersionStage: STAGE.current,
           MoveToVersionId: ctx.token,
           RemoveFromVersionId: ctx.currentVersion,
         }),
       );
     } catch (error) {
-      if (!(await stagesNow()).includes(CURRENT)) throw error;
+      if (!(await stagesNow()).includes(STAGE.current)) throw error;
     }
     // Done: no AWSPENDING left behind to be taken for a rotation in progress later (after a rollback).
     try {
       await ctx.deps.secrets.send(
         new UpdateSecretVersionStageCommand({
           SecretId: ctx.secret.ARN,
-          VersionStage: PENDING,
+          VersionStage: STAGE.pending,
           RemoveFromVersionId: ctx.token,
         }),
       );
     } catch (error) {
-      if ((await stagesNow()).includes(PENDING)) throw error;
+      if ((await stagesNow()).includes(STAGE.pending)) throw error;
     }
     ctx.deps.log.info('rotation finished', { credential: ctx.credential, keyId: key.id, version: ctx.token });
   },

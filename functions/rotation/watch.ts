@@ -1,4 +1,5 @@
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STAGE } from '../core/stages.js';
 
 /** How a started rotation stands when the watch ends. */
 export type RotationProgress =
@@ -49,8 +50,8 @@ export async function waitForRotation(
   let pauseMs = 200;
   for (;;) {
     const stages = await versionStages(secrets, secretId, token);
-    if (stages.includes('AWSCURRENT')) return 'done';
-    if (!stages.includes('AWSPENDING')) return 'abandoned';
+    if (stages.includes(STAGE.current)) return 'done';
+    if (!stages.includes(STAGE.pending)) return 'abandoned';
     if (clock() >= deadline) return 'in-progress';
     await sleep(Math.min(pauseMs, Math.max(0, deadline - clock())));
     pauseMs = Math.min(options.intervalMs ?? 2000, pauseMs * 1.5);

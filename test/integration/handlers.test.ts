@@ -1,7 +1,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../functions/aws/onboard.js';
+import { onboardCredential } from '../../functions/onboarding/onboard.js';
 import { waitForRotation } from '../../functions/rotation/watch.js';
 import { createPlans, leakedKeyValues, World } from '../support/world.js';
 

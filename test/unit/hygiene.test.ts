@@ -48,12 +48,16 @@ describe('hygiene: unused keys', () => {
     ]);
   });
 
-  it('a malformed disabled-at on an unmanaged key: not taken as ours, judged as lingering', () => {
+  it('a malformed disabled-at on an unmanaged key: named in a finding, not taken as ours, judged as lingering', () => {
     const k = {
       ...key({ id: 'u1', enabled: false, tags: { 'rotation:disabled-at': 'last week' } }),
       lastUpdatedDate: at(0),
     };
-    expect(kindsOf(inventory([k], [])).findings.map((f) => f.kind)).toEqual(['lingering']);
+    const { findings } = kindsOf(inventory([k], []));
+    expect(findings.map((f) => f.kind)).toEqual(['malformed-tag', 'lingering']);
+    expect(findings[0]?.message).toBe(
+      'key u1: tag rotation:disabled-at="last week" is malformed; expected an ISO-8601 UTC time such as 2026-01-31T00:00:00Z',
+    );
   });
 
   it('without usage data nothing is called unused', () => {
@@ -202,10 +206,9 @@ describe('hygiene: orphaned, lingering, unmanaged', () => {
   });
 
   it.each(['unused', 'orphaned', 'lingering', 'unmanaged', 'overdue', 'posture'] as const)(
-    '%s: ignore means no finding',
+    '%s: the fixture has the finding by default, and none with action ignore',
     (check) => {
-      const cfg = parseConfig({ hygiene: { [check]: { action: 'ignore' } } });
-      const inv = withUsage(
+      const base = withUsage(
         inventory(
           [
             key({ id: 'u1', createdDay: 0 }),
@@ -213,13 +216,22 @@ describe('hygiene: orphaned, lingering, unmanaged', () => {
             { ...key({ id: 'l1', enabled: false }), lastUpdatedDate: at(0) },
             key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
           ],
-          [secret('c', { v1: ['AWSCURRENT', 'AWSPENDING'], v2: ['AWSPENDING'] })],
+          [secret('c', { v1: ['AWSCURRENT'] }, { rotationEnabled: true })],
         ),
         usage({}),
       );
-      const noPending = { ...inv, secrets: [secret('c', { v1: ['AWSCURRENT'] }, { rotationEnabled: true })] };
-      const kinds = plan(noPending, cfg, at(400)).findings.map((f) => f.kind);
-      expect(kinds.some((k) => k === check || k.startsWith(`${check}-`))).toBe(false);
+      // A plan without throttle or quota, on a stage with a method open without a key: posture pitfalls.
+      const inv: Inventory = {
+        ...base,
+        plans: [{ id: 'plan-a', name: 'A', apiStages: [{ apiId: 'api1', stage: 'prod' }], throttle: {} }],
+        apis: [{ id: 'api1', name: 'api', apiKeySource: 'HEADER', methodsWithoutKey: ['GET /open'] }],
+      };
+      const found = (cfg: typeof config) =>
+        plan(inv, cfg, at(400))
+          .findings.map((f) => f.kind)
+          .filter((k) => k === check || k.startsWith(`${check}-`));
+      expect(found(config).length).toBeGreaterThan(0);
+      expect(found(parseConfig({ hygiene: { [check]: { action: 'ignore' } } }))).toEqual([]);
     },
   );
 });

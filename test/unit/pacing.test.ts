@@ -125,13 +125,14 @@ describe('rotations in flight', () => {
     expect(peak).toEqual({ rotate: 3, 'disable-key': 6 });
   });
 
-  it('the rotation function containers together pace to the quotas: each gets a 1/rotationsInFlight share', () => {
+  it('the rotation function containers together pace to the quotas: each gets a 1/(rotationsInFlight + 1) share', () => {
     const calls = { 'apigateway:CreateApiKey': 100 };
-    const whole = reconcilerPacer({ quotaScale: 1, rotationsInFlight: 10 }).floorMs(calls);
-    const share = rotationPacer({ quotaScale: 1, rotationsInFlight: 10 }).floorMs({
+    const whole = reconcilerPacer({ quotaScale: 1, rotationsInFlight: 9 }).floorMs(calls);
+    const share = rotationPacer({ quotaScale: 1, rotationsInFlight: 9 }).floorMs({
       'apigateway:CreateApiKey': 10,
     });
-    // Ten containers each making 10 calls take (at least) as long as one pacer making 100.
+    // Ten containers (nine rotations in flight, one still returning) each making 10 calls take (at
+    // least) as long as one pacer making 100.
     expect(share).toBeGreaterThanOrEqual(whole * 0.9);
     expect(reconcilerPacer({ quotaScale: 0.5, rotationsInFlight: 10 }).floorMs(calls)).toBeGreaterThan(
       whole * 1.9,

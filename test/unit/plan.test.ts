@@ -50,6 +50,13 @@ const fresh = (extra: Partial<Parameters<typeof key>[0]> = {}) =>
     [secret('c', { v1: CUR })],
   );
 
+/** Credential "c" whose only key carries no time tag at all: created (by API Gateway's date) on `day`. */
+function untimed(day: number): Inventory {
+  const only = key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', createdDay: day });
+  delete only.tags['rotation:created-at'];
+  return inventory([only], [secret('c', { v1: CUR })]);
+}
+
 const kinds = (actions: Action[]) => actions.map((a) => `${a.kind}:${'keyId' in a ? a.keyId : a.credential}`);
 
 describe('plan: rotation is due after the policy period', () => {
@@ -71,7 +78,19 @@ describe('plan: rotation is due after the policy period', () => {
       want: ['rotate:c'],
     },
     {
-      name: 'no tags for time: createdDate counts',
+      name: 'no time tags, created on day 5: API Gateway createdDate counts, day 94: nothing',
+      inv: untimed(5),
+      day: 94,
+      want: [],
+    },
+    {
+      name: 'no time tags, created on day 5: API Gateway createdDate counts, day 95: rotate',
+      inv: untimed(5),
+      day: 95,
+      want: ['rotate:c'],
+    },
+    {
+      name: 'an empty created-at tag is malformed: the key is left alone (a finding says why)',
       inv: inventory(
         [
           key({
@@ -90,6 +109,25 @@ describe('plan: rotation is due after the policy period', () => {
     },
   ])('$name', ({ inv, day, want }) => {
     expect(kinds(plan(inv, config, at(day)).actions)).toEqual(want);
+  });
+
+  it('an empty created-at tag: a malformed-tag finding names the key and the tag', () => {
+    const withEmptyTag = inventory(
+      [
+        key({
+          id: 'k1',
+          credential: 'c',
+          generation: 1,
+          version: 'v1',
+          createdDay: 5,
+          tags: { 'rotation:created-at': '' },
+        }),
+      ],
+      [secret('c', { v1: CUR })],
+    );
+    expect(plan(withEmptyTag, config, at(95)).findings).toContainEqual(
+      expect.objectContaining({ kind: 'malformed-tag', keyId: 'k1', tag: 'rotation:created-at' }),
+    );
   });
 
   it('says why, and carries the policy period for the secret rotation rules', () => {

@@ -1,7 +1,9 @@
 /** The harness itself: startEmulator/stop, per-test-file accounts, client configuration. */
 import { APIGatewayClient, CreateApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startEmulator } from '../../../emulator/start.js';
+import { findPython, startEmulator } from '../../../emulator/start.js';
 import {
   accountPlugin,
   emulatorEndpoint,
@@ -37,6 +39,57 @@ describe('startEmulator', () => {
 
   it('binds loopback only', async () => {
     await expect(startEmulator({ host: '0.0.0.0' })).rejects.toThrow(/loopback only/);
+  });
+});
+
+describe('the extension itself', () => {
+  const python = (code: string) =>
+    spawnSync(findPython(), ['-c', code], {
+      cwd: join(import.meta.dirname, '../../../emulator'),
+      encoding: 'utf8',
+    });
+
+  it('refuses a moto version other than the one it patches, saying which and what to do', () => {
+    const out = python("import moto, keyrot_moto\nmoto.__version__ = '9.9.9'\nkeyrot_moto.install()");
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(
+      /written against moto 5\.2\.1 .* this Python has moto 9\.9\.9\. Install moto\[server\]==5\.2\.1/,
+    );
+  });
+
+  it('install() twice wraps nothing twice', () => {
+    const out = python(
+      [
+        'import keyrot_moto',
+        'from moto.core.utils import convert_to_flask_response',
+        'from moto.moto_api._internal.models import MotoAPIBackend',
+        'from moto.awslambda.models import LambdaFunction',
+        'keyrot_moto.install()',
+        'first = (convert_to_flask_response.__call__, MotoAPIBackend.reset, LambdaFunction._invoke_lambda)',
+        'keyrot_moto.install()',
+        'print(first == (convert_to_flask_response.__call__, MotoAPIBackend.reset, LambdaFunction._invoke_lambda))',
+      ].join('\n'),
+    );
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('True');
+  });
+
+  it("moto's reset (POST /moto-api/reset) forgets the extension's state too: seeded usage, rotation history, quotas", () => {
+    const out = python(
+      [
+        'import keyrot_moto',
+        'keyrot_moto.install()',
+        'from keyrot_moto import usage, secrets_rotation, quotas',
+        "usage._DATA[('123456789012', 'us-east-1')] = {'plan': {}}",
+        "secrets_rotation._history.append({'secret': 's'})",
+        'quotas._scale = 5.0',
+        'from moto.moto_api._internal.models import moto_api_backend',
+        'moto_api_backend.reset()',
+        'print(len(usage._DATA), len(secrets_rotation._history), quotas._scale)',
+      ].join('\n'),
+    );
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('0 0 None');
   });
 });
 

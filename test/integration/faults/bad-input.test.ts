@@ -16,7 +16,7 @@ import {
   TagResourceCommand as SecretsTagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import type { SdkPlugin } from '../../../functions/commons/clients.js';
 import { parseConfig, type Config } from '../../../functions/core/config.js';
 import type { RunResult } from '../../../functions/reconcile/run.js';
@@ -27,8 +27,11 @@ import {
   leakedKeyValues,
   readAwsState,
   World,
+  type AwsState,
 } from '../../support/world.js';
 
+const OVERDUE =
+  /credential broken: current key \w+ active since 2026-01-01, past its policy's period plus grace/;
 const base = { staggerPercent: 0, defaultPolicy: '30d', hygiene: { posture: { action: 'ignore' } } };
 
 interface Broken {
@@ -55,6 +58,8 @@ interface Case {
   deletesKey?: true;
   /** Days the reconciler runs on before the credential is broken. */
   runFirst?: number[];
+  /** What else must hold afterwards, for the case's own claim. */
+  check?: (after: { result: RunResult; state: AwsState; plans: string[]; brokenKeyId: string }) => void;
 }
 
 const tag = (world: World, arn: string, tags: Record<string, string>) =>
@@ -166,6 +171,10 @@ const cases: Case[] = [
       await world.raw().apigw.send(new DeleteUsagePlanKeyCommand({ usagePlanId: plans[1], keyId }));
     },
     says: /^$/,
+    check: ({ state, plans, brokenKeyId }) => {
+      const next = newKeysOf(state, 'broken', brokenKeyId);
+      expect(next.map((k) => k.planIds)).toEqual([[plans[0]]]);
+    },
   },
   {
     name: 'a usage plan deleted by hand',
@@ -260,7 +269,7 @@ const cases: Case[] = [
     says: /rotate broken: KeyrotError: credential broken: secret keyrot\/broken was scheduled for deletion \(on [\d-]+\) during this run; restore it/,
   },
   {
-    name: 'a stale AWSPENDING value written by hand',
+    name: 'a stale AWSPENDING value written by hand: the pending version and what is wrong with it are named',
     breakIt: ({ world, secretArn }) =>
       world.raw().secrets.send(
         new PutSecretValueCommand({
@@ -269,7 +278,7 @@ const cases: Case[] = [
           VersionStages: ['AWSPENDING'],
         }),
       ),
-    says: /broken/,
+    says: /^resume-rotation broken: SecretFormatError: secret keyrot\/broken version [\w-]+ has an unexpected shape \(credential: .*expected string.*; apiKey: .*>=20 characters\)$/,
   },
   {
     name: 'the rotation schedule changed by hand: set back to the policy',
@@ -302,7 +311,7 @@ const cases: Case[] = [
       for (const usagePlanId of plans)
         await world.raw().apigw.send(new DeleteUsagePlanKeyCommand({ usagePlanId, keyId }));
     },
-    says: /broken/,
+    says: /^credential broken: current key \w+ is in no usage plan; a managed credential is retired by deleting its secret/,
   },
   {
     name: 'a usage plan deleted by hand mid-run, as the new key is created',
@@ -380,7 +389,16 @@ const cases: Case[] = [
     name: 'a clock far ahead of the keys (a year late): one rotation, not many',
     breakIt: async () => {},
     day: 400,
-    says: /broken/,
+    says: OVERDUE,
+    check: ({ result, state, brokenKeyId }) => {
+      const rotations = result.outcomes.filter(
+        (o) => o.action.credential === 'broken' && o.action.kind === 'rotate',
+      );
+      expect(rotations.map((o) => o.status)).toEqual(['done']);
+      expect(newKeysOf(state, 'broken', brokenKeyId).map((k) => k.tags['rotation:generation'])).toEqual([
+        '2',
+      ]);
+    },
   },
   {
     name: 'a clock behind the keys (skew): nothing is due, nothing breaks',
@@ -390,6 +408,10 @@ const cases: Case[] = [
     healthyRotates: false,
   },
 ];
+
+/** The keys of a credential made by the run: all but its first. */
+const newKeysOf = (state: AwsState, credential: string, firstKeyId: string) =>
+  state.keys.filter((k) => k.tags['rotation:credential'] === credential && k.id !== firstKeyId);
 
 function messages(result: RunResult): string[] {
   return [
@@ -406,7 +428,7 @@ describe('bad input: a clear message naming what is wrong; the other keys proces
     const config = c.config ?? parseConfig(base);
     const world = new World(config);
     const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
-    const healthy = await onboardCredential(
+    await onboardCredential(
       { ...world.clients(), config, now: dayAt(0) },
       { credential: 'healthy', usagePlanIds: plans },
     );
@@ -446,7 +468,7 @@ describe('bad input: a clear message naming what is wrong; the other keys proces
     expect(
       checkKeyInvariants(
         healthyState,
-        new Map([['healthy', (c.plansAfter ?? ((p) => p))(plans).sort()]]),
+        new Map([['healthy', [...(c.plansAfter ?? ((p) => p))(plans)].sort()]]),
         config,
       ),
     ).toEqual([]);
@@ -459,6 +481,6 @@ describe('bad input: a clear message naming what is wrong; the other keys proces
     for (const key of brokenBefore.filter((k) => !(c.deletesKey && k.id === broken.keyId))) {
       expect(state.keys.find((k) => k.id === key.id)?.enabled, `key ${key.name}`).toBe(key.enabled);
     }
-    expect(healthy.keyId).not.toBe(broken.keyId);
+    c.check?.({ result, state, plans, brokenKeyId: broken.keyId });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { DETAIL_TYPE, runEvents } from '../../../functions/core/events.js';
 import { rotationsSettled, useTimedEmulator } from '../../support/deployed.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { startTarpit, TimeoutInjector } from '../../support/faults.js';
 import { checkKeyInvariants, createPlans, dayAt, readAwsState, World } from '../../support/world.js';

@@ -7,7 +7,7 @@ import {
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { METRIC } from '../../../functions/core/metrics.js';
 import { addDays, day } from '../../../functions/core/time.js';

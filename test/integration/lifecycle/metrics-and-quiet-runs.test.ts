@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { METRIC } from '../../../functions/core/metrics.js';
 import { accountPlugin, emulatorEndpoint } from '../../support/emulator-account.js';
 import { createPlans, dayAt, World } from '../../support/world.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { rotationsSettled, startTimedEmulator } from '../../support/deployed.js';
 import { captureEvents } from '../../support/events.js';
 import { createPlans, dayAt, leakedKeyValues, readAwsState, World } from '../../support/world.js';

@@ -8,7 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
 import { listRunReports, putRunReport } from '../../../functions/aws/report-bucket.js';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { accountPlugin, emulatorEndpoint } from '../../support/emulator-account.js';
 import { createPlans, dayAt, World } from '../../support/world.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import type { RunReport } from '../../../functions/core/report.js';
 import { CSV_COLUMNS } from '../../../functions/report/csv.js';
 import { writeReportFiles } from '../../../functions/report/files.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorClock } from '../../../emulator/clock-client.js';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
 import { captureEvents } from '../../support/events.js';
 import { createPlans, leakedKeyValues, readAwsState, World } from '../../support/world.js';

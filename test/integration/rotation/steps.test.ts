@@ -10,7 +10,7 @@ import {
   RotateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/aws/onboard.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { RotationStepError, SecretFormatError } from '../../../functions/commons/errors.js';
 import { rotationToken } from '../../../functions/rotation/secret-value.js';
 import { runRotationStep, ROTATION_STEPS, type RotationDeps } from '../../../functions/rotation/steps.js';

@@ -8,10 +8,11 @@ import {
 import { KeyrotError, isAwsError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { scheduleDays } from '../core/credentials.js';
-import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { TAG, tagName, creationTags } from '../core/tags.js';
 import { formatSecretValue, parseSecretValue } from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
-import { tagKey } from './api-keys.js';
+import { tagApiKey } from '../aws/api-keys.js';
+import { STAGE } from '../core/stages.js';
 
 export interface AdoptDeps {
   apigw: APIGatewayClient;
@@ -61,7 +62,7 @@ export async function adoptKey(
     if (!isAwsError(error, 'ResourceExistsException')) throw error;
     // A run that crashed after creating the secret: finish only if the secret is this key's.
     const existing = await secrets.send(
-      new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSCURRENT' }),
+      new GetSecretValueCommand({ SecretId: name, VersionStage: STAGE.current }),
     );
     const value = parseSecretValue(existing.SecretString, name, existing.VersionId ?? '');
     if (value.apiKeyId !== input.keyId) {
@@ -73,15 +74,19 @@ export async function adoptKey(
     secretArn = existing.ARN ?? name;
   }
   const created = key.createdDate ?? deps.now;
-  await tagKey(apigw, input.keyId, {
-    [tagName(config.tagPrefix, TAG.credential)]: input.credential,
-    [tagName(config.tagPrefix, TAG.generation)]: '1',
-    [tagName(config.tagPrefix, TAG.version)]: version,
-    [tagName(config.tagPrefix, TAG.createdAt)]: formatInstant(created),
-    // Its value has been in use since it was created: that is when its rotation clock started.
-    [tagName(config.tagPrefix, TAG.activatedAt)]: formatInstant(created),
-    [tagName(config.tagPrefix, TAG.policy)]: input.policy,
-  });
+  await tagApiKey(
+    apigw,
+    input.keyId,
+    creationTags(config.tagPrefix, {
+      credential: input.credential,
+      generation: 1,
+      version,
+      createdAt: created,
+      // Its value has been in use since it was created: that is when its rotation clock started.
+      activatedAt: created,
+      policy: input.policy,
+    }),
+  );
   await configureRotation(secrets, {
     secretId: secretArn,
     scheduleDays: scheduleDays(policy),

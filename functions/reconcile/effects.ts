@@ -1,8 +1,6 @@
 import {
   CreateUsagePlanKeyCommand,
   DeleteApiKeyCommand,
-  UntagResourceCommand,
-  UpdateApiKeyCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -14,14 +12,14 @@ import {
   RotationStartedError,
 } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
-import { TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
 import { day } from '../core/time.js';
-import type { Effects } from '../reconcile/apply.js';
+import type { Effects } from './apply.js';
 import { configureRotation, type RotationDriver } from '../rotation/starter.js';
 import { versionStages, waitForRotation } from '../rotation/watch.js';
-import { adoptKey } from './adopt.js';
-import { apiKeyArn, tagKey } from './api-keys.js';
-import { markRecorded, versionCreated } from './rotation-record.js';
+import { adoptKey } from '../onboarding/adopt.js';
+import { disableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
+import { markRecorded, versionCreated } from '../aws/rotation-record.js';
+import { STAGE } from '../core/stages.js';
 
 export interface EffectDeps {
   apigw: APIGatewayClient;
@@ -37,13 +35,9 @@ export interface EffectDeps {
   clock?: () => number;
 }
 
-const CURRENT = 'AWSCURRENT';
-const PENDING = 'AWSPENDING';
-
 /** The writes the reconciler makes, one per action kind. */
 export function awsEffects(deps: EffectDeps): Effects {
   const { apigw, secrets, config } = deps;
-  const disabledAt = { [tagName(config.tagPrefix, TAG.disabledAt)]: formatInstant(deps.now) };
   const watch = (secretId: string, token: string) =>
     waitForRotation(secrets, secretId, token, {
       timeoutMs: Math.max(0, deps.rotationWaitMs()),
@@ -100,8 +94,10 @@ export function awsEffects(deps: EffectDeps): Effects {
           );
         }
         const versions = secret.VersionIdsToStages ?? {};
-        const current = Object.keys(versions).find((v) => versions[v]?.includes(CURRENT));
-        const pending = Object.keys(versions).find((v) => versions[v]?.includes(PENDING) && v !== current);
+        const current = Object.keys(versions).find((v) => versions[v]?.includes(STAGE.current));
+        const pending = Object.keys(versions).find(
+          (v) => versions[v]?.includes(STAGE.pending) && v !== current,
+        );
         // Another run started this very rotation, or one is in progress (Secrets Manager's schedule).
         if (versions[a.token] !== undefined || pending !== undefined) {
           throw new DeferredError(
@@ -118,7 +114,7 @@ export function awsEffects(deps: EffectDeps): Effects {
     },
     'resume-rotation': async (a) => {
       const stages = await versionStages(secrets, a.secretId, a.token);
-      if (stages.includes(CURRENT) || !stages.includes(PENDING))
+      if (stages.includes(STAGE.current) || !stages.includes(STAGE.pending))
         return settle(a.credential, a.secretId, a.token, true);
       if (deps.resumeStuckAfterMs > 0) {
         const created = await versionCreated(secrets, a.secretId, a.token);
@@ -149,27 +145,10 @@ export function awsEffects(deps: EffectDeps): Effects {
         return 'already attached';
       }
     },
-    'record-disabled': (a) => tagKey(apigw, a.keyId, disabledAt),
-    // Disable first, then record when: a crash between the two is repaired by record-disabled,
-    // which starts the window later, never sooner (I3).
-    'disable-key': async (a) => {
-      await apigw.send(
-        new UpdateApiKeyCommand({
-          apiKey: a.keyId,
-          patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
-        }),
-      );
-      await tagKey(apigw, a.keyId, disabledAt);
-    },
+    'record-disabled': (a) => recordDisabled(apigw, a.keyId, config.tagPrefix, deps.now),
+    'disable-key': (a) => disableKey(apigw, a.keyId, config.tagPrefix, deps.now),
     // Re-enabled by hand: the old disable record goes, so a later disable starts a fresh window (I3).
-    'forget-disabled': async (a) => {
-      await apigw.send(
-        new UntagResourceCommand({
-          resourceArn: await apiKeyArn(apigw, a.keyId),
-          tagKeys: [tagName(config.tagPrefix, TAG.disabledAt), tagName(config.tagPrefix, TAG.graceUntil)],
-        }),
-      );
-    },
+    'forget-disabled': (a) => forgetDisabled(apigw, a.keyId, config.tagPrefix),
     'adopt-key': (a) =>
       adoptKey(
         { apigw, secrets: deps.secrets, config, now: deps.now },

@@ -8,7 +8,7 @@ import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-
 import { InputError, isAwsError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { scheduleDays } from '../core/credentials.js';
-import { CREDENTIAL_PATTERN, TAG, formatInstant, tagKey as tagName } from '../core/tags.js';
+import { CREDENTIAL_PATTERN, TAG, tagName, creationTags } from '../core/tags.js';
 import { formatSecretValue, generateKeyValue, keyNameFor } from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
 
@@ -72,21 +72,20 @@ export async function onboardCredential(
     }
     throw error;
   }
-  const now = formatInstant(deps.now);
   const key = await deps.apigw.send(
     new CreateApiKeyCommand({
       name: keyNameFor(input.credential, version),
       description: `keyrot: credential ${input.credential}, generation 1`,
       enabled: true,
       value: apiKey,
-      tags: {
-        [credentialTag]: input.credential,
-        [tagName(config.tagPrefix, TAG.generation)]: '1',
-        [tagName(config.tagPrefix, TAG.version)]: version,
-        [tagName(config.tagPrefix, TAG.createdAt)]: now,
-        [tagName(config.tagPrefix, TAG.activatedAt)]: now,
-        ...(input.policy !== undefined && { [tagName(config.tagPrefix, TAG.policy)]: input.policy }),
-      },
+      tags: creationTags(config.tagPrefix, {
+        credential: input.credential,
+        generation: 1,
+        version,
+        createdAt: deps.now,
+        activatedAt: deps.now,
+        policy: input.policy,
+      }),
     }),
   );
   const keyId = key.id ?? '';
