@@ -117,12 +117,7 @@ export class ApiKeyRotation extends Construct {
       // testSecret retries the canary while a new key propagates.
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment: {
-        KEYROT_CONFIG: Stack.of(this).toJsonString({
-          ...this.config,
-          secretKmsKeyId: this.secretsKey.keyArn,
-        }),
-      },
+      environment: { KEYROT_CONFIG: this.functionConfig() },
     });
     this.rotationFunction = rotation.fn;
     this.rotationLogGroup = rotation.logGroup;
@@ -144,11 +139,7 @@ export class ApiKeyRotation extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: RECONCILER_RETRIES,
       environment: {
-        KEYROT_CONFIG: Stack.of(this).toJsonString({
-          ...this.config,
-          rotationLambdaArn: this.rotationFunction.functionArn,
-          secretKmsKeyId: this.secretsKey.keyArn,
-        }),
+        KEYROT_CONFIG: this.functionConfig({ rotationLambdaArn: this.rotationFunction.functionArn }),
         REPORT_BUCKET: this.reportBucket.bucketName,
         NODE_OPTIONS: `--enable-source-maps ${RECONCILER_NODE_OPTIONS}`,
       },
@@ -178,6 +169,11 @@ export class ApiKeyRotation extends Construct {
     }
     this.alarms = this.createAlarms();
     this.dashboard = this.createDashboard();
+  }
+
+  /** KEYROT_CONFIG of a function: the configuration, with what this construct made (the secrets key). */
+  private functionConfig(extra: Partial<Config> = {}): string {
+    return Stack.of(this).toJsonString({ ...this.config, secretKmsKeyId: this.secretsKey.keyArn, ...extra });
   }
 
   /**
@@ -405,7 +401,7 @@ export class ApiKeyRotation extends Construct {
       ],
       [
         apigw('/tags/*'),
-        'TagResource on an API key is authorized on /tags/<url-encoded key ARN>; key ids are created at run time.',
+        'TagResource and UntagResource on an API key are authorized on /tags/<url-encoded key ARN>; key ids are created at run time.',
       ],
       [
         secrets,

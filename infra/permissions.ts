@@ -15,6 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * | CreateUsagePlanKey | POST /usageplans/{id}/keys |
  * | UpdateApiKey, DeleteApiKey | PATCH, DELETE /apikeys/{id} |
  * | TagResource (on arn:...::/apikeys/{id}), tags given to CreateApiKey | PUT /tags/{url-encoded key ARN} |
+ * | UntagResource (a re-enabled key's disable record) | DELETE /tags/{url-encoded key ARN} |
  */
 export interface FunctionGrants {
   /** arn:...:secret:<secretPrefix>* */
@@ -71,6 +72,8 @@ export function reconcilerStatements(grants: ReconcilerGrants): iam.PolicyStatem
     ),
     attachKeysToPlans(),
     tagKeys(),
+    // forget-disabled: a key re-enabled by hand loses its disable record, so a later disable starts afresh.
+    statement('UntagApiKeys', ['apigateway:DELETE'], [apigatewayArn('/tags/*')]),
     // ListSecrets has no resource-level permission.
     statement('ListSecrets', ['secretsmanager:ListSecrets'], ['*']),
     statement(

@@ -26,9 +26,6 @@ export const METRIC = {
   runDuration: 'RunDuration',
 } as const;
 
-/** API Gateway's API keys per account and region (not raisable). */
-export const API_KEY_QUOTA = 10_000;
-
 export interface MetricPoint {
   name: string;
   value: number;
@@ -63,7 +60,11 @@ export function runMetrics(
     [METRIC.managedKeys, plan.stats.managedKeys, 'Count'],
     [METRIC.unmanagedKeys, plan.stats.unmanagedKeys, 'Count'],
     [METRIC.totalKeys, plan.stats.totalKeys, 'Count'],
-    [METRIC.quotaUsedPercent, Math.round((plan.stats.totalKeys / API_KEY_QUOTA) * 10_000) / 100, 'Percent'],
+    [
+      METRIC.quotaUsedPercent,
+      Math.round((plan.stats.totalKeys / plan.stats.keyQuota) * 10_000) / 100,
+      'Percent',
+    ],
     [METRIC.deferredActions, outcomes.filter((o) => o.status === 'deferred').length, 'Count'],
     [METRIC.rotationsInProgress, count(outcomes, rotations, 'started'), 'Count'],
     [METRIC.pacingWait, Math.round(pacing.waitedMs), 'Milliseconds'],

@@ -35,6 +35,7 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
   const findings: Finding[] = [...index.findings];
   const stats: PlanStats = {
     totalKeys: inventory.keys.length,
+    keyQuota: config.hygiene.quota.limit,
     managedKeys: inventory.keys.length - index.unmanagedKeys.length,
     unmanagedKeys: index.unmanagedKeys.length,
     credentials: index.credentials.length,

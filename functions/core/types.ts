@@ -187,6 +187,8 @@ export interface Finding {
 /** Counts the run reports as metrics, taken from the same observation the plan was made from. */
 export interface PlanStats {
   totalKeys: number;
+  /** The API key quota the run measures against (config.hygiene.quota.limit: AWS's is 10,000). */
+  keyQuota: number;
   managedKeys: number;
   unmanagedKeys: number;
   credentials: number;

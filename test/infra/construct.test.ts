@@ -534,6 +534,7 @@ describe('least privilege', () => {
         allow('DisableAndDeleteApiKeys', ['apigateway:DELETE', 'apigateway:PATCH'], `${P}/apikeys/*`),
         allow('AttachApiKeysToUsagePlans', 'apigateway:POST', `${P}/usageplans/*/keys`),
         allow('TagApiKeys', 'apigateway:PUT', `${P}/tags/*`),
+        allow('UntagApiKeys', 'apigateway:DELETE', `${P}/tags/*`),
         allow('ListSecrets', 'secretsmanager:ListSecrets', '*'),
         allow(
           'ManagedSecrets',
@@ -603,7 +604,6 @@ describe('least privilege', () => {
     ['GetUsagePlanKeys', 'reconciler', 'apigateway:GET', `${plan}/keys`],
     ['GetUsage', 'reconciler', 'apigateway:GET', `${plan}/usage`],
     ['GetRestApis', 'reconciler', 'apigateway:GET', `${P}/restapis`],
-    ['GetStages', 'reconciler', 'apigateway:GET', `${P}/restapis/api1/stages`],
     ['GetResources', 'reconciler', 'apigateway:GET', `${P}/restapis/api1/resources`],
     ['UpdateApiKey (disable)', 'reconciler', 'apigateway:PATCH', key],
     ['DeleteApiKey', 'reconciler', 'apigateway:DELETE', key],
@@ -612,6 +612,12 @@ describe('least privilege', () => {
       'TagResource (API key)',
       'reconciler',
       'apigateway:PUT',
+      `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
+    ],
+    [
+      'UntagResource (API key: forget a disable record)',
+      'reconciler',
+      'apigateway:DELETE',
       `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
     ],
     ['ListSecrets', 'reconciler', 'secretsmanager:ListSecrets', '*'],
@@ -666,6 +672,13 @@ describe('least privilege', () => {
     // The rotation function never disables, deletes or lists; the reconciler never creates a key.
     expect(allows(rotation, 'apigateway:PATCH', key)).toBe(false);
     expect(allows(rotation, 'apigateway:DELETE', key)).toBe(false);
+    expect(
+      allows(
+        rotation,
+        'apigateway:DELETE',
+        `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
+      ),
+    ).toBe(false);
     expect(allows(rotation, 'apigateway:GET', `${P}/restapis`)).toBe(false);
     expect(allows(reconciler, 'apigateway:POST', `${P}/apikeys`)).toBe(false);
     expect(allows(reconciler, 'secretsmanager:PutSecretValue', secret)).toBe(false);

@@ -28,6 +28,7 @@ describe('run metrics', () => {
       findings: [{ kind: 'secret-missing', message: 'x' }],
       stats: {
         totalKeys: 2500,
+        keyQuota: 10_000,
         managedKeys: 2000,
         unmanagedKeys: 500,
         credentials: 900,
@@ -80,4 +81,26 @@ describe('run metrics', () => {
       [METRIC.runDuration]: 1234,
     });
   });
+
+  it('the key quota used is measured against the configured quota', () => {
+    const stats = { ...emptyStats(), totalKeys: 2500, keyQuota: 5000 };
+    const points = runMetrics({ actions: [], findings: [], stats }, [], 1);
+    expect(points.find((p) => p.name === METRIC.quotaUsedPercent)?.value).toBe(50);
+  });
 });
+
+function emptyStats() {
+  return {
+    totalKeys: 0,
+    keyQuota: 10_000,
+    managedKeys: 0,
+    unmanagedKeys: 0,
+    credentials: 0,
+    overdueKeys: 0,
+    keysInGrace: 0,
+    unusedKeys: 0,
+    orphanedKeys: 0,
+    lingeringKeys: 0,
+    exemptions: 0,
+  };
+}

@@ -57,6 +57,22 @@ function untimed(day: number): Inventory {
   return inventory([only], [secret('c', { v1: CUR })]);
 }
 
+/** Credential "c" whose key carries an empty created-at tag (malformed). */
+const emptyCreatedAt = () =>
+  inventory(
+    [
+      key({
+        id: 'k1',
+        credential: 'c',
+        generation: 1,
+        version: 'v1',
+        createdDay: 5,
+        tags: { 'rotation:created-at': '' },
+      }),
+    ],
+    [secret('c', { v1: CUR })],
+  );
+
 const kinds = (actions: Action[]) => actions.map((a) => `${a.kind}:${'keyId' in a ? a.keyId : a.credential}`);
 
 describe('plan: rotation is due after the policy period', () => {
@@ -91,19 +107,7 @@ describe('plan: rotation is due after the policy period', () => {
     },
     {
       name: 'an empty created-at tag is malformed: the key is left alone (a finding says why)',
-      inv: inventory(
-        [
-          key({
-            id: 'k1',
-            credential: 'c',
-            generation: 1,
-            version: 'v1',
-            createdDay: 5,
-            tags: { 'rotation:created-at': '' },
-          }),
-        ],
-        [secret('c', { v1: CUR })],
-      ),
+      inv: emptyCreatedAt(),
       day: 95,
       want: [],
     },
@@ -112,20 +116,7 @@ describe('plan: rotation is due after the policy period', () => {
   });
 
   it('an empty created-at tag: a malformed-tag finding names the key and the tag', () => {
-    const withEmptyTag = inventory(
-      [
-        key({
-          id: 'k1',
-          credential: 'c',
-          generation: 1,
-          version: 'v1',
-          createdDay: 5,
-          tags: { 'rotation:created-at': '' },
-        }),
-      ],
-      [secret('c', { v1: CUR })],
-    );
-    expect(plan(withEmptyTag, config, at(95)).findings).toContainEqual(
+    expect(plan(emptyCreatedAt(), config, at(95)).findings).toContainEqual(
       expect.objectContaining({ kind: 'malformed-tag', keyId: 'k1', tag: 'rotation:created-at' }),
     );
   });
