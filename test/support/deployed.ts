@@ -13,6 +13,13 @@ import { T0 } from './world.js';
 const AUTH =
   'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0';
 
+/**
+ * Pacing for tests on the deployed path: 8 times the quotas. The rotation function's share of them
+ * (1/(rotationsInFlight + 1)) would make each lone rotation wait for tokens, and these emulators enforce
+ * no quota; pacing is measured by the bench, against enforced quotas (emulator/keyrot_moto/quotas.py).
+ */
+export const TEST_PACING = { quotaScale: 8 };
+
 export interface TimedEmulator {
   endpoint(): string;
 }

@@ -65,7 +65,11 @@ export class World {
   deployment: Deployment | undefined;
 
   // Exact due days by default; the year-long test runs the default (staggered) configuration.
-  constructor(config: Config = parseConfig({ staggerPercent: 0 }), options: WorldOptions = {}) {
+  // Deployed worlds pace to TEST_PACING (test/support/deployed.ts): the emulator enforces no quota.
+  constructor(
+    config: Config = parseConfig({ staggerPercent: 0, pacing: { quotaScale: 8 } }),
+    options: WorldOptions = {},
+  ) {
     this.config = config;
     this.endpoint = options.endpoint ?? emulatorEndpoint();
   }

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { DETAIL_TYPE, runEvents } from '../../../functions/core/events.js';
-import { rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
+import { rotationsSettled, useTimedEmulator, TEST_PACING } from '../../support/deployed.js';
 import { checkKeyInvariants, createPlans, dayAt, readAwsState, World } from '../../support/world.js';
 
 const config = parseConfig({
+  pacing: TEST_PACING,
   staggerPercent: 0,
   defaultPolicy: '30d',
   hygiene: { posture: { action: 'ignore' } },

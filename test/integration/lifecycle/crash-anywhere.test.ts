@@ -7,6 +7,7 @@ import {
   failInvocations,
   rotationsSettled,
   startTimedEmulator,
+  TEST_PACING,
 } from '../../support/deployed.js';
 import { Crasher, SimulatedCrash, type CrashPoint } from '../../support/faults.js';
 import {
@@ -29,6 +30,7 @@ import {
  */
 const DAYS = [30, 38, 52];
 const config = parseConfig({
+  pacing: TEST_PACING,
   staggerPercent: 0,
   defaultPolicy: '30d',
   hygiene: { posture: { action: 'ignore' } },

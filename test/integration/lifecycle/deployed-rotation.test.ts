@@ -16,6 +16,7 @@ import {
   failInvocations,
   rotationsSettled,
   useTimedEmulator,
+  TEST_PACING,
 } from '../../support/deployed.js';
 import {
   checkKeyInvariants,
@@ -33,6 +34,7 @@ import {
  * failed step, and rotates on its own schedule. Each case works in its own account.
  */
 const config = parseConfig({
+  pacing: TEST_PACING,
   staggerPercent: 0,
   defaultPolicy: '30d',
   hygiene: { posture: { action: 'ignore' }, unused: { action: 'ignore' } },

@@ -13,7 +13,7 @@ import {
   World,
   type AwsState,
 } from '../../support/world.js';
-import { rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
+import { rotationsSettled, TEST_PACING, useTimedEmulator } from '../../support/deployed.js';
 
 const DAYS = 400;
 const POLICIES = ['30d', '60d', '90d'] as const;
@@ -32,10 +32,9 @@ interface Expected {
 const emulator = useTimedEmulator();
 
 describe('a simulated year and more of daily runs: 20 credentials, 3 plans, mixed policies', () => {
-  // The default configuration (first rotations are staggered), but for pacing: at the real quotas the
-  // rotation function's share (1/rotationsInFlight) has the year's ~130 rotations wait some 7 minutes
-  // in all for tokens. This emulator enforces no quota (the bench measures pacing against enforced ones).
-  const config = parseConfig({ pacing: { quotaScale: 8 } });
+  // The default configuration (first rotations are staggered), but for pacing (TEST_PACING): at the real
+  // quotas the year's ~130 rotations would wait some 5 minutes in all for the rotation function's share.
+  const config = parseConfig({ pacing: TEST_PACING });
   let world: World;
   const expected: Expected[] = [];
   const runs: RunResult[] = [];
