@@ -8,7 +8,10 @@ import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/start.js';
 
 export { emulatorLambdaStats, rotationsSettled } from '../../emulator/clock-client.js';
-import { T0 } from './world.js';
+import type { Config } from '../../functions/core/config.js';
+import { onboardCredential } from '../../functions/onboarding/onboard.js';
+import { rotationsSettled } from '../../emulator/clock-client.js';
+import { createPlans, dayAt, T0, World } from './world.js';
 
 const AUTH =
   'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0';
@@ -92,4 +95,28 @@ export async function failInvocations(
     body: JSON.stringify(fault),
   });
   if (!res.ok) throw new Error(`arming the fault failed: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * A World on a timed emulator with the functions deployed, its clock on day 0, two usage plans, and
+ * `credentials` onboarded into both; onboarding's asynchronous configuration tests have finished.
+ */
+export async function deployedWorld(endpoint: string, config: Config, credentials: string[] = ['acme']) {
+  const world = new World(config, { endpoint });
+  await world.deploy();
+  await world.setClock(dayAt(0));
+  const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
+  const onboarded = [];
+  for (const credential of credentials) {
+    onboarded.push(
+      await onboardCredential(
+        { ...world.clients(), config: world.config, now: dayAt(0) },
+        { credential, usagePlanIds: plans },
+      ),
+    );
+  }
+  // Onboarding's RotateImmediately=false runs testSecret on a temporary version: let it finish.
+  await rotationsSettled(world.endpoint);
+  const plansOf = new Map(credentials.map((c) => [c, [...plans].sort()]));
+  return { world, plans, plansOf, onboarded };
 }

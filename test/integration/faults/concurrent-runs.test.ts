@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { DETAIL_TYPE, runEvents } from '../../../functions/core/events.js';
-import { rotationsSettled, useTimedEmulator, TEST_PACING } from '../../support/deployed.js';
-import { checkKeyInvariants, createPlans, dayAt, readAwsState, World } from '../../support/world.js';
+import { deployedWorld, TEST_PACING, useTimedEmulator } from '../../support/deployed.js';
+import { checkKeyInvariants, readAwsState } from '../../support/world.js';
 
 const config = parseConfig({
   pacing: TEST_PACING,
@@ -16,18 +15,8 @@ const emulator = useTimedEmulator();
 
 describe('two runs started at once', () => {
   it('never rotate a credential twice nor create a second pending key; each rotation is counted once', async () => {
-    const world = new World(config, { endpoint: emulator.endpoint() });
-    await world.deploy();
-    await world.setClock(dayAt(0));
-    const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
     const credentials = ['alpha', 'beta', 'gamma', 'delta'];
-    for (const credential of credentials) {
-      await onboardCredential(
-        { ...world.clients(), config: world.config, now: dayAt(0) },
-        { credential, usagePlanIds: plans },
-      );
-    }
-    await rotationsSettled(world.endpoint);
+    const { world, plansOf } = await deployedWorld(emulator.endpoint(), config, credentials);
     const [a, b] = await Promise.all([world.run(30), world.run(30)]);
     const outcomes = [...a.outcomes, ...b.outcomes].filter((o) => o.action.kind === 'rotate');
     // Both runs planned each rotation under the same version id: Secrets Manager starts it once and
@@ -46,7 +35,6 @@ describe('two runs started at once', () => {
     );
     expect(rotatedEvents).toHaveLength(credentials.length);
     const state = await readAwsState(world);
-    const plansOf = new Map(credentials.map((c) => [c, [...plans].sort()]));
     expect(checkKeyInvariants(state, plansOf, world.config)).toEqual([]);
     for (const credential of credentials) {
       const keys = state.keys.filter((k) => k.tags['rotation:credential'] === credential);

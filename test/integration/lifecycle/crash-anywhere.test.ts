@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import {
+  deployedWorld,
   emulatedRotations,
   emulatorLambdaStats,
   failInvocations,
@@ -10,14 +10,7 @@ import {
   TEST_PACING,
 } from '../../support/deployed.js';
 import { Crasher, SimulatedCrash, type CrashPoint } from '../../support/faults.js';
-import {
-  checkKeyInvariants,
-  createPlans,
-  dayAt,
-  DeletionWatch,
-  readAwsState,
-  World,
-} from '../../support/world.js';
+import { checkKeyInvariants, DeletionWatch, readAwsState, World } from '../../support/world.js';
 
 /**
  * A crash between any two write calls, on the path AWS runs: the reconciler's own writes (SDK middleware
@@ -39,16 +32,8 @@ const config = parseConfig({
 const emulator = await startTimedEmulator();
 
 async function setUp() {
-  const world = new World(config, { endpoint: emulator.endpoint() });
-  await world.deploy();
-  await world.setClock(dayAt(0));
-  const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
-  await onboardCredential(
-    { ...world.clients(), config: world.config, now: dayAt(0) },
-    { credential: 'acme', usagePlanIds: plans },
-  );
-  await rotationsSettled(world.endpoint);
-  return { world, plansOf: new Map([['acme', [...plans].sort()]]) };
+  const { world, plansOf } = await deployedWorld(emulator.endpoint(), config);
+  return { world, plansOf };
 }
 
 const functionWrites = async (world: World) =>

@@ -5,13 +5,13 @@ import { TagResourceCommand as TagApiKeyCommand, UpdateApiKeyCommand } from '@aw
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
-import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { DETAIL_TYPE, runEvents } from '../../../functions/core/events.js';
 import { METRIC } from '../../../functions/core/metrics.js';
 import { rollback } from '../../../functions/oncall/rollback.js';
 import { accountPlugin } from '../../support/emulator-account.js';
 import {
+  deployedWorld as deployedWorldIn,
   emulatedRotations,
   failInvocations,
   rotationsSettled,
@@ -20,7 +20,6 @@ import {
 } from '../../support/deployed.js';
 import {
   checkKeyInvariants,
-  createPlans,
   dayAt,
   DeletionWatch,
   leakedKeyValues,
@@ -41,25 +40,7 @@ const config = parseConfig({
 });
 const emulator = useTimedEmulator();
 
-async function deployedWorld(credentials: string[] = ['acme']) {
-  const world = new World(config, { endpoint: emulator.endpoint() });
-  await world.deploy();
-  await world.setClock(dayAt(0));
-  const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
-  const onboarded = [];
-  for (const credential of credentials) {
-    onboarded.push(
-      await onboardCredential(
-        { ...world.clients(), config: world.config, now: dayAt(0) },
-        { credential, usagePlanIds: plans },
-      ),
-    );
-  }
-  // Onboarding's RotateImmediately=false runs testSecret on a temporary version: let it finish.
-  await rotationsSettled(world.endpoint);
-  const plansOf = new Map(credentials.map((c) => [c, [...plans].sort()]));
-  return { world, plans, plansOf, onboarded };
-}
+const deployedWorld = (credentials?: string[]) => deployedWorldIn(emulator.endpoint(), config, credentials);
 
 const rotatedEvents = (result: Awaited<ReturnType<World['run']>>) =>
   runEvents({ runId: result.runId, trigger: result.trigger, now: result.now }, result.outcomes, []).filter(
