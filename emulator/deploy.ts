@@ -46,8 +46,9 @@ interface Template {
 /** The construct path's last parts, e.g. "RotationFunction" for .../ApiKeyRotation/RotationFunction/Resource. */
 function constructName(resource: CfnResource): string {
   const path = String(resource.Metadata?.['aws:cdk:path'] ?? '');
-  const parts = path.split('/');
-  return parts.at(-1) === 'Resource' ? (parts.at(-2) ?? '') : (parts.at(-1) ?? '');
+  // 'Resource' and 'Default' name a construct's main resource: the construct's own id names it.
+  const parts = path.split('/').filter((p) => p !== 'Resource' && p !== 'Default');
+  return parts.at(-1) ?? '';
 }
 
 function sourcesHash(): string {

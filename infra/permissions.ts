@@ -1,10 +1,11 @@
-import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 /**
- * The IAM statements of the two functions, one per kind of call they make. API Gateway authorizes its
- * control plane by HTTP verb on a resource path, so each statement names the verb and the paths of the
- * operations that use it:
+ * The IAM statements of the two functions, one per kind of call they make, and why each wildcard in
+ * them is as narrow as AWS allows: one table gives both the policies and their cdk-nag
+ * acknowledgements (AwsSolutions-IAM5), so a resource can't change in one and not the other. API
+ * Gateway authorizes its control plane by HTTP verb on a resource path, so each statement names the
+ * verb and the paths of the operations that use it:
  *
  * | operation | IAM action and resource |
  * |---|---|
@@ -17,111 +18,217 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * | TagResource (on arn:...::/apikeys/{id}), tags given to CreateApiKey | PUT /tags/{url-encoded key ARN} |
  * | UntagResource (a re-enabled key's disable record) | DELETE /tags/{url-encoded key ARN} |
  */
-export interface FunctionGrants {
-  /** arn:...:secret:<secretPrefix>* */
-  secretArns: string;
+
+/**
+ * Where the statements point. Rendered twice: with CloudFormation tokens for the policies, and with
+ * cdk-nag's names (`<AWS::Region>`, `<LogicalId.Arn>`) for the acknowledgements.
+ */
+export interface Targets {
+  partition: string;
+  region: string;
+  account: string;
+  secretPrefix: string;
   /** The customer-managed key of the credentials' secrets. */
   secretsKeyArn: string;
-}
-
-export interface ReconcilerGrants extends FunctionGrants {
   rotationFunctionArn: string;
   metricNamespace: string;
   /** The bus's ARN, or undefined when events are off. */
   eventBusArn: string | undefined;
-  /** arn of the report objects the reconciler writes (runs/*). */
-  reportObjectsArn: string;
+  /** The report bucket's ARN, or undefined when the reconciler writes no reports. */
+  reportBucketArn: string | undefined;
 }
 
-export const apigatewayArn = (path: string) => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
+interface Resource {
+  arn: (t: Targets) => string;
+  /** Why a wildcard in this ARN is as narrow as AWS allows. Required for an ARN with a `*`. */
+  wildcard?: string;
+}
 
-const statement = (sid: string, actions: string[], resources: string[], conditions?: iam.Conditions) =>
-  new iam.PolicyStatement({ sid, actions, resources, ...(conditions !== undefined && { conditions }) });
+interface Grant {
+  sid: string;
+  actions: string[];
+  resources: Resource[];
+  conditions?: (t: Targets) => iam.Conditions;
+  /** Left out when its target is (events off, no report bucket). */
+  when?: (t: Targets) => boolean;
+}
 
-const readKeysAndPlans = () =>
-  statement(
-    'ReadApiKeysAndUsagePlans',
-    ['apigateway:GET'],
-    ['/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*'].map(apigatewayArn),
-  );
-const attachKeysToPlans = () =>
-  statement('AttachApiKeysToUsagePlans', ['apigateway:POST'], [apigatewayArn('/usageplans/*/keys')]);
-const tagKeys = () => statement('TagApiKeys', ['apigateway:PUT'], [apigatewayArn('/tags/*')]);
+const apigateway = (path: string, wildcard?: string): Resource => ({
+  arn: (t) => `arn:${t.partition}:apigateway:${t.region}::${path}`,
+  ...(wildcard !== undefined && { wildcard }),
+});
+const secrets: Resource = {
+  arn: (t) => `arn:${t.partition}:secretsmanager:${t.region}:${t.account}:secret:${t.secretPrefix}*`,
+  wildcard: "Credentials are onboarded at run time; the name prefix limits the role to keyrot's secrets.",
+};
+const API_KEYS = apigateway(
+  '/apikeys/*',
+  'API key ids are created at run time by rotations; the path limits the role to API keys.',
+);
+const TAGS = apigateway(
+  '/tags/*',
+  'TagResource and UntagResource on an API key are authorized on /tags/<url-encoded key ARN>; key ids are created at run time.',
+);
+const ANY = (why: string): Resource => ({ arn: () => '*', wildcard: why });
 
+const readKeysAndPlans: Grant = {
+  sid: 'ReadApiKeysAndUsagePlans',
+  actions: ['apigateway:GET'],
+  resources: [
+    apigateway('/apikeys'),
+    API_KEYS,
+    apigateway('/usageplans'),
+    apigateway(
+      '/usageplans/*',
+      'Read-only: the usage plans, their keys and usage; plan ids are only known at run time.',
+    ),
+  ],
+};
+const attachKeysToPlans: Grant = {
+  sid: 'AttachApiKeysToUsagePlans',
+  actions: ['apigateway:POST'],
+  resources: [
+    apigateway(
+      '/usageplans/*/keys',
+      'A new key joins the usage plans of the key it replaces, known only at run time; the path allows only attaching keys.',
+    ),
+  ],
+};
+const tagKeys: Grant = { sid: 'TagApiKeys', actions: ['apigateway:PUT'], resources: [TAGS] };
 /** KMS use only through Secrets Manager, and only for the managed secrets (their ARN is the encryption context). */
-const secretsKey = (grants: FunctionGrants) =>
-  statement(
-    'UseSecretsKeyThroughSecretsManager',
-    ['kms:Decrypt', 'kms:GenerateDataKey'],
-    [grants.secretsKeyArn],
-    {
-      StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` },
-      StringLike: { 'kms:EncryptionContext:SecretARN': grants.secretArns },
-    },
-  );
+const secretsKey: Grant = {
+  sid: 'UseSecretsKeyThroughSecretsManager',
+  actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  resources: [{ arn: (t) => t.secretsKeyArn }],
+  conditions: (t) => ({
+    StringEquals: { 'kms:ViaService': `secretsmanager.${t.region}.amazonaws.com` },
+    StringLike: { 'kms:EncryptionContext:SecretARN': secrets.arn(t) },
+  }),
+};
 
 /** The scheduled reconciler: reads everything, retires keys, starts rotations, adopts keys, reports. */
-export function reconcilerStatements(grants: ReconcilerGrants): iam.PolicyStatement[] {
-  return [
-    readKeysAndPlans(),
-    statement('ReadApisForPosture', ['apigateway:GET'], ['/restapis', '/restapis/*'].map(apigatewayArn)),
-    statement(
-      'DisableAndDeleteApiKeys',
-      ['apigateway:PATCH', 'apigateway:DELETE'],
-      [apigatewayArn('/apikeys/*')],
-    ),
-    attachKeysToPlans(),
-    tagKeys(),
-    // forget-disabled: a key re-enabled by hand loses its disable record, so a later disable starts afresh.
-    statement('UntagApiKeys', ['apigateway:DELETE'], [apigatewayArn('/tags/*')]),
-    // ListSecrets has no resource-level permission.
-    statement('ListSecrets', ['secretsmanager:ListSecrets'], ['*']),
-    statement(
-      'ManagedSecrets',
-      [
-        'secretsmanager:DescribeSecret',
-        // Adoption only: a run that crashed after creating a secret checks that it holds the adopted key.
-        'secretsmanager:GetSecretValue',
-        'secretsmanager:RotateSecret',
-        'secretsmanager:CreateSecret',
-        // CreateSecret with tags; the record of the last rotation counted (rotation:recorded-version).
-        'secretsmanager:TagResource',
-        // How long a pending rotation has waited, before the run resumes it as stuck.
-        'secretsmanager:ListSecretVersionIds',
-      ],
-      [grants.secretArns],
-    ),
-    // RotateSecret requires its caller to be allowed to invoke the rotation function; a stuck rotation is
-    // resumed by invoking it with the pending version.
-    statement('InvokeRotationFunction', ['lambda:InvokeFunction'], [grants.rotationFunctionArn]),
-    secretsKey(grants),
-    statement('PutMetricsInNamespace', ['cloudwatch:PutMetricData'], ['*'], {
-      StringEquals: { 'cloudwatch:namespace': grants.metricNamespace },
-    }),
-    ...(grants.eventBusArn === undefined
-      ? []
-      : [statement('PutEvents', ['events:PutEvents'], [grants.eventBusArn])]),
-    statement('WriteRunReports', ['s3:PutObject'], [grants.reportObjectsArn]),
-  ];
-}
+export const RECONCILER: readonly Grant[] = [
+  readKeysAndPlans,
+  {
+    sid: 'ReadApisForPosture',
+    actions: ['apigateway:GET'],
+    resources: [
+      apigateway('/restapis'),
+      apigateway('/restapis/*', 'Read-only (GET) posture checks of the REST APIs that usage plans open.'),
+    ],
+  },
+  {
+    sid: 'DisableAndDeleteApiKeys',
+    actions: ['apigateway:PATCH', 'apigateway:DELETE'],
+    resources: [API_KEYS],
+  },
+  attachKeysToPlans,
+  tagKeys,
+  // forget-disabled: a key re-enabled by hand loses its disable record, so a later disable starts afresh.
+  { sid: 'UntagApiKeys', actions: ['apigateway:DELETE'], resources: [TAGS] },
+  {
+    sid: 'ListSecrets',
+    actions: ['secretsmanager:ListSecrets'],
+    resources: [ANY('ListSecrets has no resource-level permission.')],
+  },
+  {
+    sid: 'ManagedSecrets',
+    actions: [
+      'secretsmanager:DescribeSecret',
+      // Adoption only: a run that crashed after creating a secret checks that it holds the adopted key.
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:CreateSecret',
+      // CreateSecret with tags; the record of the last rotation counted (rotation:recorded-version).
+      'secretsmanager:TagResource',
+      // How long a pending rotation has waited, before the run resumes it as stuck.
+      'secretsmanager:ListSecretVersionIds',
+    ],
+    resources: [secrets],
+  },
+  // RotateSecret requires its caller to be allowed to invoke the rotation function; a stuck rotation is
+  // resumed by invoking it with the pending version.
+  {
+    sid: 'InvokeRotationFunction',
+    actions: ['lambda:InvokeFunction'],
+    resources: [{ arn: (t) => t.rotationFunctionArn }],
+  },
+  secretsKey,
+  {
+    sid: 'PutMetricsInNamespace',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: [ANY('PutMetricData has no resource-level permission; it is conditioned on the namespace.')],
+    conditions: (t) => ({ StringEquals: { 'cloudwatch:namespace': t.metricNamespace } }),
+  },
+  {
+    sid: 'PutEvents',
+    actions: ['events:PutEvents'],
+    resources: [{ arn: (t) => t.eventBusArn! }],
+    when: (t) => t.eventBusArn !== undefined,
+  },
+  {
+    sid: 'WriteRunReports',
+    actions: ['s3:PutObject'],
+    resources: [
+      {
+        arn: (t) => `${t.reportBucketArn}/runs/*`,
+        wildcard: 'Each run writes its own report objects under runs/.',
+      },
+    ],
+    when: (t) => t.reportBucketArn !== undefined,
+  },
+];
 
 /** The rotation function: the four steps of one credential's rotation. */
-export function rotationStatements(grants: FunctionGrants): iam.PolicyStatement[] {
-  return [
-    readKeysAndPlans(),
-    statement('CreateApiKeys', ['apigateway:POST'], [apigatewayArn('/apikeys')]),
-    attachKeysToPlans(),
-    tagKeys(),
-    statement(
-      'RotateManagedSecrets',
-      [
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-        'secretsmanager:PutSecretValue',
-        'secretsmanager:UpdateSecretVersionStage',
-      ],
-      [grants.secretArns],
-    ),
-    secretsKey(grants),
-  ];
+export const ROTATION: readonly Grant[] = [
+  readKeysAndPlans,
+  { sid: 'CreateApiKeys', actions: ['apigateway:POST'], resources: [apigateway('/apikeys')] },
+  attachKeysToPlans,
+  tagKeys,
+  {
+    sid: 'RotateManagedSecrets',
+    actions: [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+    ],
+    resources: [secrets],
+  },
+  secretsKey,
+];
+
+/** The policy statements of `grants`, pointing at `targets`. */
+export function statementsOf(grants: readonly Grant[], targets: Targets): iam.PolicyStatement[] {
+  return grants
+    .filter((g) => g.when?.(targets) ?? true)
+    .map(
+      (g) =>
+        new iam.PolicyStatement({
+          sid: g.sid,
+          actions: g.actions,
+          resources: g.resources.map((r) => r.arn(targets)),
+          ...(g.conditions !== undefined && { conditions: g.conditions(targets) }),
+        }),
+    );
+}
+
+/**
+ * The AwsSolutions-IAM5 findings the statements raise, as cdk-nag names them (`targets` in its
+ * notation), each with its reason: one per distinct wildcard resource.
+ */
+export function wildcardAcknowledgements(grants: readonly Grant[], targets: Targets): [string, string][] {
+  const reasons = new Map<string, string[]>();
+  for (const grant of grants.filter((g) => g.when?.(targets) ?? true)) {
+    for (const resource of grant.resources) {
+      const arn = resource.arn(targets);
+      if (!arn.includes('*')) continue;
+      if (resource.wildcard === undefined)
+        throw new Error(`${grant.sid}: ${arn} has a wildcard without a reason`);
+      const known = reasons.get(arn) ?? [];
+      if (!known.includes(resource.wildcard)) known.push(resource.wildcard);
+      reasons.set(arn, known);
+    }
+  }
+  return [...reasons].map(([arn, why]) => [`Resource::${arn}`, why.join(' ')]);
 }

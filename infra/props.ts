@@ -64,17 +64,10 @@ export interface AlarmOptions {
   readonly namePrefix?: string;
 }
 
-export interface ApiKeyRotationProps {
+export interface ApiKeyRotationProps extends MonitoringAlarmProps {
   /** keyrot's configuration; see KeyrotSettings. @default the defaults of keyrot.json */
   readonly config?: KeyrotSettings;
   readonly schedule?: ReconcilerScheduleOptions;
-  /** An existing topic for the alarms. @default a new topic, encrypted with its own KMS key */
-  readonly alarmTopic?: sns.ITopic;
-  /** An email address subscribed to the alarm topic (the address must confirm the subscription). */
-  readonly alarmEmail?: string;
-  /** Prefix of the runbook path that ends every alarm description, e.g. a repository URL. @default runbooks/ */
-  readonly runbookBaseUrl?: string;
-  readonly alarms?: AlarmOptions;
   readonly reportBucket?: ReportBucketOptions;
   /** Opt-in cross-account read access, one role per entry. @default none */
   readonly consumers?: ConsumerAccess[];
@@ -82,31 +75,55 @@ export interface ApiKeyRotationProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** Where the alarms go and what their descriptions point to. */
+export interface MonitoringAlarmProps {
+  /** An existing topic for the alarms. @default a new topic, encrypted with its own KMS key */
+  readonly alarmTopic?: sns.ITopic;
+  /** An email address subscribed to the alarm topic (the address must confirm the subscription). */
+  readonly alarmEmail?: string;
+  /** Prefix of the runbook path that ends every alarm description, e.g. a repository URL. @default runbooks/ */
+  readonly runbookBaseUrl?: string;
+  readonly alarms?: AlarmOptions;
+}
+
+export type ResolvedAlarms = Required<AlarmOptions> & {
+  topic?: sns.ITopic | undefined;
+  email?: string | undefined;
+  runbookBaseUrl: string;
+};
+
 /** The props with every default applied (the configuration is validated separately). */
 export interface ResolvedOptions {
   schedule: Required<ReconcilerScheduleOptions>;
-  alarms: Required<AlarmOptions> & { topic?: sns.ITopic; email?: string; runbookBaseUrl: string };
+  alarms: ResolvedAlarms;
   reportBucket: Required<ReportBucketOptions>;
   consumers: ConsumerAccess[];
 }
 
-/** Checks the props that the configuration schema does not cover; every problem is named at once. */
-export function resolveOptions(props: ApiKeyRotationProps, source: string): ResolvedOptions {
-  const problems: string[] = [];
-  const check = (ok: boolean, problem: string) => {
-    if (!ok) problems.push(problem);
-  };
-  const integer = (value: number, min: number, max: number) =>
-    Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
+type Check = (ok: boolean, problem: string) => void;
 
+/** Collects the problems of some props and throws once, naming every one of them. */
+function validated<T>(source: string, resolve: (check: Check, problems: string[]) => T): T {
+  const problems: string[] = [];
+  const value = resolve((ok, problem) => {
+    if (!ok) problems.push(problem);
+  }, problems);
+  if (problems.length > 0) throw new Error(`${source} is invalid: ${problems.join('; ')}`);
+  return value;
+}
+
+const integer = (value: number, min: number, max: number) =>
+  Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
+
+function scheduleOf(props: ReconcilerScheduleOptions | undefined, check: Check) {
   const schedule: Required<ReconcilerScheduleOptions> = {
-    hour: props.schedule?.hour ?? 3,
-    minute: props.schedule?.minute ?? 0,
-    timeZone: props.schedule?.timeZone ?? 'Etc/UTC',
-    flexibleWindow: props.schedule?.flexibleWindow ?? Duration.minutes(15),
-    retryAttempts: props.schedule?.retryAttempts ?? 2,
-    maxEventAge: props.schedule?.maxEventAge ?? Duration.hours(2),
-    enabled: props.schedule?.enabled ?? true,
+    hour: props?.hour ?? 3,
+    minute: props?.minute ?? 0,
+    timeZone: props?.timeZone ?? 'Etc/UTC',
+    flexibleWindow: props?.flexibleWindow ?? Duration.minutes(15),
+    retryAttempts: props?.retryAttempts ?? 2,
+    maxEventAge: props?.maxEventAge ?? Duration.hours(2),
+    enabled: props?.enabled ?? true,
   };
   check(integer(schedule.hour, 0, 23), `schedule.hour: an integer from 0 to 23 (got ${schedule.hour})`);
   check(integer(schedule.minute, 0, 59), `schedule.minute: an integer from 0 to 59 (got ${schedule.minute})`);
@@ -125,7 +142,10 @@ export function resolveOptions(props: ApiKeyRotationProps, source: string): Reso
   );
   const age = schedule.maxEventAge.toSeconds({ integral: false });
   check(age >= 60 && age <= 86_400, `schedule.maxEventAge: from 1 minute to 24 hours (got ${age} s)`);
+  return schedule;
+}
 
+function alarmsOf(props: MonitoringAlarmProps, check: Check): ResolvedAlarms {
   const alarms = {
     topic: props.alarmTopic,
     email: props.alarmEmail,
@@ -147,31 +167,67 @@ export function resolveOptions(props: ApiKeyRotationProps, source: string): Reso
     /^[A-Za-z0-9_.-]{0,200}$/.test(alarms.namePrefix),
     `alarms.namePrefix: letters, digits, _ . - only (got ${JSON.stringify(alarms.namePrefix)})`,
   );
+  return alarms;
+}
 
+function reportBucketOf(props: ReportBucketOptions | undefined, check: Check, label = 'reportBucket.') {
   const reportBucket: Required<ReportBucketOptions> = {
-    retentionDays: props.reportBucket?.retentionDays ?? 400,
-    lockMode: props.reportBucket?.lockMode ?? 'GOVERNANCE',
-    accessLogRetentionDays: props.reportBucket?.accessLogRetentionDays ?? 400,
-    removalPolicy: props.reportBucket?.removalPolicy ?? RemovalPolicy.RETAIN,
+    retentionDays: props?.retentionDays ?? 400,
+    lockMode: props?.lockMode ?? 'GOVERNANCE',
+    accessLogRetentionDays: props?.accessLogRetentionDays ?? 400,
+    removalPolicy: props?.removalPolicy ?? RemovalPolicy.RETAIN,
   };
   check(
     integer(reportBucket.retentionDays, 1, 36_500),
-    `reportBucket.retentionDays: whole days from 1 to 36500 (got ${reportBucket.retentionDays})`,
+    `${label}retentionDays: whole days from 1 to 36500 (got ${reportBucket.retentionDays})`,
   );
   check(
     reportBucket.lockMode === 'GOVERNANCE' || reportBucket.lockMode === 'COMPLIANCE',
-    `reportBucket.lockMode: GOVERNANCE or COMPLIANCE (got ${JSON.stringify(reportBucket.lockMode)})`,
+    `${label}lockMode: GOVERNANCE or COMPLIANCE (got ${JSON.stringify(reportBucket.lockMode)})`,
   );
   check(
     integer(reportBucket.accessLogRetentionDays, 1, 36_500),
-    `reportBucket.accessLogRetentionDays: whole days from 1 to 36500 (got ${reportBucket.accessLogRetentionDays})`,
+    `${label}accessLogRetentionDays: whole days from 1 to 36500 (got ${reportBucket.accessLogRetentionDays})`,
   );
+  return reportBucket;
+}
 
-  const consumers = props.consumers ?? [];
-  consumers.forEach((c, i) => problems.push(...consumerProblems(c, `consumers.${i}`)));
+/** Checks the props that the configuration schema does not cover; every problem is named at once. */
+export function resolveOptions(props: ApiKeyRotationProps, source: string): ResolvedOptions {
+  return validated(source, (check, problems) => {
+    const schedule = scheduleOf(props.schedule, check);
+    const alarms = alarmsOf(props, check);
+    const reportBucket = reportBucketOf(props.reportBucket, check);
+    const consumers = props.consumers ?? [];
+    consumers.forEach((c, i) => problems.push(...consumerProblems(c, `consumers.${i}`)));
+    return { schedule, alarms, reportBucket, consumers };
+  });
+}
 
-  if (problems.length > 0) throw new Error(`${source} is invalid: ${problems.join('; ')}`);
-  return { schedule, alarms, reportBucket, consumers };
+/** The rotation core's schedule and consumers, checked. */
+export function resolveCore(
+  props: { schedule?: ReconcilerScheduleOptions; consumers?: ConsumerAccess[] },
+  source: string,
+): Pick<ResolvedOptions, 'schedule' | 'consumers'> {
+  return validated(source, (check, problems) => {
+    const schedule = scheduleOf(props.schedule, check);
+    const consumers = props.consumers ?? [];
+    consumers.forEach((c, i) => problems.push(...consumerProblems(c, `consumers.${i}`)));
+    return { schedule, consumers };
+  });
+}
+
+/** The monitoring's alarm settings, checked. */
+export function resolveAlarms(props: MonitoringAlarmProps, source: string): ResolvedAlarms {
+  return validated(source, (check) => alarmsOf(props, check));
+}
+
+/** A report store's settings, checked. */
+export function resolveReportBucket(
+  props: ReportBucketOptions,
+  source: string,
+): Required<ReportBucketOptions> {
+  return validated(source, (check) => reportBucketOf(props, check, ''));
 }
 
 /** What is wrong with a consumer, if anything. */

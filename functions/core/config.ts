@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HygieneSchema, type ExemptibleCheck } from './checks/registry.js';
 
 /** One rotation policy: how often a credential rotates and how its old keys retire. */
 export const PolicySchema = z
@@ -12,50 +13,9 @@ export const PolicySchema = z
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
 
-const hygieneAction = z.enum(['report', 'disable', 'ignore']);
-const reportOnly = z.enum(['report', 'ignore']);
-
-/** What each hygiene check does with what it finds. Defaults are conservative: report only. */
-export const HygieneSchema = z
-  .object({
-    unused: z
-      .object({ action: hygieneAction.default('report'), days: z.number().int().min(1).max(365).default(90) })
-      .strict()
-      .prefault({}),
-    orphaned: z
-      .object({ action: hygieneAction.default('report') })
-      .strict()
-      .prefault({}),
-    /** Lingering keys are disabled already: `disable` lets them finish retirement (deletion). */
-    lingering: z
-      .object({ action: hygieneAction.default('report') })
-      .strict()
-      .prefault({}),
-    unmanaged: z
-      .object({ action: z.enum(['report', 'adopt', 'ignore']).default('report') })
-      .strict()
-      .prefault({}),
-    overdue: z
-      .object({ action: reportOnly.default('report') })
-      .strict()
-      .prefault({}),
-    posture: z
-      .object({ action: reportOnly.default('report'), maxApisPerKey: z.number().int().min(1).default(3) })
-      .strict()
-      .prefault({}),
-    quota: z
-      .object({
-        /** API keys per account and region; 10,000 in AWS, not raisable. */
-        limit: z.number().int().min(1).default(10_000),
-        /** Rotation refuses to create a key when fewer than this many would be left. */
-        headroom: z.number().int().min(0).default(100),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
 export type Hygiene = z.infer<typeof HygieneSchema>;
-export type HygieneCheck = Exclude<keyof Hygiene, 'quota'>;
+/** A check a key's exemption tag may name. */
+export type HygieneCheck = ExemptibleCheck;
 
 /**
  * How keyrot shares the account's API Gateway and Secrets Manager quotas. The reconciler paces its own

@@ -1,6 +1,8 @@
+import type { AnyCheck, CheckContext, CheckFinding, Verdict } from './checks/check.js';
+import { CHECKS, EXEMPTIBLE } from './checks/registry.js';
 import type { Config, HygieneCheck } from './config.js';
 import type { ManagedKey } from './credentials.js';
-import { CREDENTIAL_PATTERN, TAG, parseInstantTag, tagName } from './tags.js';
+import { TAG, parseInstantTag, tagName } from './tags.js';
 import { addDays, day } from './time.js';
 import type { Action, Finding, Inventory, ObservedKey, PlanStats } from './types.js';
 
@@ -9,8 +11,6 @@ export interface HygieneSink {
   findings: Finding[];
   stats: PlanStats;
 }
-
-const CHECKS: HygieneCheck[] = ['unused', 'orphaned', 'lingering', 'unmanaged', 'overdue', 'posture'];
 
 /** Which checks a key is exempt from today, from its exempt, exempt-until and exempt-reason tags. */
 export function exemptions(
@@ -25,11 +25,11 @@ export function exemptions(
   const untilTag = tagName(config.tagPrefix, TAG.exemptUntil);
   const until = tag(TAG.exemptUntil);
   const checks = listed.split(/[\s+]+/).filter((c) => c !== '');
-  const unknown = checks.filter((c) => !CHECKS.includes(c as HygieneCheck));
+  const unknown = checks.filter((c) => !(EXEMPTIBLE as readonly string[]).includes(c));
   const problems: string[] = [];
   if (unknown.length > 0 || checks.length === 0) {
     problems.push(
-      `tag ${tagName(config.tagPrefix, TAG.exempt)}=${JSON.stringify(listed)} must list checks from ${CHECKS.join(' ')}`,
+      `tag ${tagName(config.tagPrefix, TAG.exempt)}=${JSON.stringify(listed)} must list checks from ${EXEMPTIBLE.join(' ')}`,
     );
   }
   const untilDate =
@@ -63,21 +63,6 @@ export function exemptions(
   return new Set(checks as HygieneCheck[]);
 }
 
-function ageDays(key: ObservedKey, now: Date, createdAt?: Date): number | undefined {
-  const created = createdAt ?? key.createdDate;
-  return created === undefined ? undefined : (now.getTime() - created.getTime()) / 86_400_000;
-}
-
-/** A credential name for an adopted key: its name made safe, or its id. */
-export function adoptedCredentialName(key: ObservedKey, taken: Set<string>): string {
-  const fromName = key.name
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 64);
-  const base = CREDENTIAL_PATTERN.test(fromName) ? fromName : key.id;
-  return taken.has(base) ? `${base.slice(0, 63 - key.id.length)}-${key.id}` : base;
-}
-
 export interface HygieneInput {
   inventory: Inventory;
   unmanaged: ObservedKey[];
@@ -86,60 +71,64 @@ export interface HygieneInput {
   credentialNames: Set<string>;
 }
 
-/** Findings about keys nobody rotates or uses, and what policy says to do about them. */
+/**
+ * Runs every check of the registry: on each unmanaged key, each credential's current key, then the
+ * account. A check set to `ignore`, or named by a key's exemption, says nothing of that key.
+ */
 export function planHygiene(input: HygieneInput, config: Config, now: Date, sink: HygieneSink): void {
-  const { hygiene } = config;
-  const usage = input.inventory.usage;
   // The default policy exists: the config schema checks it.
   const window = config.policies[config.defaultPolicy]!.disableWindowDays;
-  const taken = new Set(input.credentialNames);
-  const check = (key: ObservedKey, exempt: Set<HygieneCheck>, name: HygieneCheck) =>
-    hygiene[name].action !== 'ignore' && !exempt.has(name);
+  const base: CheckContext = {
+    now,
+    tagPrefix: config.tagPrefix,
+    secretPrefix: config.secretPrefix,
+    defaultPolicy: config.defaultPolicy,
+    windowDays: window,
+    usage: input.inventory.usage,
+    taken: new Set(input.credentialNames),
+    disabled: false,
+  };
+  const settingsOf = (check: AnyCheck): unknown => (config.hygiene as Record<string, unknown>)[check.name];
+  const on = (check: AnyCheck) => (settingsOf(check) as { action?: string }).action !== 'ignore';
+  const exemptOf = new Map<string, Set<HygieneCheck>>();
+  const applies = (check: AnyCheck, keyId: string) =>
+    on(check) && !(exemptOf.get(keyId)?.has(check.name as HygieneCheck) ?? false);
+  const count = (check: AnyCheck, finding: CheckFinding<string>) => {
+    sink.findings.push(finding as Finding);
+    sink.stats.checks[check.name as keyof PlanStats['checks']]++;
+  };
+  const record = (check: AnyCheck, verdict: Verdict<string> | undefined, ctx: CheckContext) => {
+    if (verdict === undefined) return;
+    count(check, verdict.finding);
+    if (verdict.action === undefined) return;
+    sink.actions.push(verdict.action);
+    if (verdict.action.kind === 'disable-key') ctx.disabled = true;
+  };
+  const exempt = (key: ObservedKey) => {
+    const checks = exemptions(key, config, now, sink.findings);
+    if (checks.size > 0) sink.stats.exemptions++;
+    exemptOf.set(key.id, checks);
+  };
 
   for (const key of input.unmanaged) {
-    const exempt = exemptions(key, config, now, sink.findings);
-    if (exempt.size > 0) sink.stats.exemptions++;
-    const base = { keyId: key.id };
+    exempt(key);
     // Malformed: a finding names the key and the tag, and the key counts as never disabled by keyrot.
     const disabledTag = parseInstantTag(key.tags, tagName(config.tagPrefix, TAG.disabledAt), key.id);
     if (!disabledTag.ok) sink.findings.push(disabledTag.finding);
     const disabledAt = disabledTag.ok ? disabledTag.value : undefined;
-    if (!key.enabled) {
-      if (disabledAt !== undefined) {
-        // Disabled by this service (a hygiene action): finish the two-phase retirement.
-        if (now.getTime() >= addDays(disabledAt, window).getTime()) {
-          sink.actions.push({
-            kind: 'delete-key',
-            credential: undefined,
-            keyId: key.id,
-            reason: `unmanaged key ${key.id} was disabled by keyrot on ${day(disabledAt)}; the ${window}-day disable window ended`,
-          });
-        }
-        continue;
-      }
-      const since = key.lastUpdatedDate ?? key.createdDate;
-      if (since !== undefined && now.getTime() >= addDays(since, window).getTime()) {
-        if (!check(key, exempt, 'lingering')) continue;
-        sink.stats.lingeringKeys++;
-        const deletes = hygiene.lingering.action === 'disable';
-        sink.findings.push({
-          ...base,
-          kind: 'lingering',
-          action: deletes ? 'delete' : 'report',
-          message: `unmanaged key ${key.id} (${key.name}) disabled since at least ${day(since)}, longer than the ${window}-day window`,
+    if (!key.enabled && disabledAt !== undefined) {
+      // Disabled by this service (a hygiene action): finish the two-phase retirement.
+      if (now.getTime() >= addDays(disabledAt, window).getTime()) {
+        sink.actions.push({
+          kind: 'delete-key',
+          credential: undefined,
+          keyId: key.id,
+          reason: `unmanaged key ${key.id} was disabled by keyrot on ${day(disabledAt)}; the ${window}-day disable window ended`,
         });
-        if (deletes) {
-          sink.actions.push({
-            kind: 'delete-key',
-            credential: undefined,
-            keyId: key.id,
-            reason: `lingering: disabled since at least ${day(since)}, longer than the ${window}-day disable window`,
-          });
-        }
       }
       continue;
     }
-    if (disabledAt !== undefined) {
+    if (key.enabled && disabledAt !== undefined) {
       // Re-enabled by hand: disabled again later, it must get a fresh window (I3).
       sink.actions.push({
         kind: 'forget-disabled',
@@ -148,93 +137,28 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
         reason: `unmanaged key ${key.id} was disabled by keyrot on ${day(disabledAt)} and re-enabled by hand; its disable record is removed, so a later disable starts a fresh ${window}-day window`,
       });
     }
-    let disabled = false;
-    const disable = (name: 'unused' | 'orphaned', reason: string) => {
-      if (hygiene[name].action !== 'disable' || disabled) return 'report' as const;
-      disabled = true;
-      sink.actions.push({ kind: 'disable-key', credential: undefined, keyId: key.id, reason });
-      return 'disable' as const;
-    };
-    if (key.planIds.length === 0) {
-      if (check(key, exempt, 'orphaned')) {
-        sink.stats.orphanedKeys++;
-        const reason = `orphaned: key ${key.id} (${key.name}) is in no usage plan`;
-        sink.findings.push({
-          ...base,
-          kind: 'orphaned',
-          action: disable('orphaned', reason),
-          message: reason,
-        });
-      }
-    } else if (isUnused(key, usage, hygiene.unused.days, now)) {
-      if (check(key, exempt, 'unused')) {
-        sink.stats.unusedKeys++;
-        const reason = `unused: key ${key.id} (${key.name}) had no request from ${usage?.from} to ${usage?.to}`;
-        sink.findings.push({ ...base, kind: 'unused', action: disable('unused', reason), message: reason });
-      }
-    }
-    if (check(key, exempt, 'unmanaged') && !disabled) {
-      const adopt = hygiene.unmanaged.action === 'adopt';
-      const credential = adoptedCredentialName(key, taken);
-      sink.findings.push({
-        ...base,
-        kind: 'unmanaged',
-        action: adopt ? 'adopt' : 'report',
-        message: `key ${key.id} (${key.name}) has no ${tagName(config.tagPrefix, TAG.credential)} tag: nobody rotates it${adopt ? `; adopted as credential ${credential}` : ''}`,
-      });
-      if (adopt) {
-        taken.add(credential);
-        sink.actions.push({
-          kind: 'adopt-key',
-          credential,
-          keyId: key.id,
-          policy: config.defaultPolicy,
-          reason: `unmanaged key ${key.id} (${key.name}) adopted: tagged, its value stored in ${config.secretPrefix}${credential}, rotated from now on`,
-        });
-      }
+    const ctx = { ...base, disabled: false };
+    for (const check of CHECKS as readonly AnyCheck[]) {
+      if (check.unmanagedKey === undefined || !applies(check, key.id)) continue;
+      record(check, check.unmanagedKey(key, settingsOf(check), ctx), ctx);
     }
   }
 
   for (const { key, overdueSince } of input.current) {
-    const exempt = exemptions(key.key, config, now, sink.findings);
-    if (exempt.size > 0) sink.stats.exemptions++;
-    if (overdueSince !== undefined && check(key.key, exempt, 'overdue')) {
-      sink.findings.push({
-        kind: 'overdue',
-        credential: key.credential,
-        keyId: key.key.id,
-        action: 'report',
-        message: `credential ${key.credential}: current key ${key.key.id} active since ${day(overdueSince)}, past its policy's period plus grace`,
-      });
-    }
-    const reportOnly = (kind: 'unused' | 'orphaned', text: string) => {
-      if (!check(key.key, exempt, kind)) return;
-      if (kind === 'unused') sink.stats.unusedKeys++;
-      else sink.stats.orphanedKeys++;
-      sink.findings.push({
-        kind,
-        credential: key.credential,
-        keyId: key.key.id,
-        action: 'report',
-        message: `credential ${key.credential}: current key ${key.key.id} ${text}; a managed credential is retired by deleting its secret, never by a hygiene action`,
-      });
-    };
-    if (key.key.planIds.length === 0) reportOnly('orphaned', 'is in no usage plan');
-    else if (isUnused(key.key, usage, hygiene.unused.days, now, key.createdAt)) {
-      reportOnly('unused', `had no request from ${usage?.from} to ${usage?.to}`);
+    exempt(key.key);
+    const ctx = { ...base, disabled: false };
+    for (const check of CHECKS as readonly AnyCheck[]) {
+      if (check.currentKey === undefined || !applies(check, key.key.id)) continue;
+      record(check, check.currentKey(key, settingsOf(check), ctx, overdueSince), ctx);
     }
   }
-}
 
-/** No request over the whole window, and the key is older than the window. */
-function isUnused(
-  key: ObservedKey,
-  usage: Inventory['usage'],
-  days: number,
-  now: Date,
-  createdAt?: Date,
-): boolean {
-  if (usage === undefined) return false;
-  const age = ageDays(key, now, createdAt);
-  return age !== undefined && age >= days && (usage.requests[key.id] ?? 0) === 0;
+  for (const check of CHECKS as readonly AnyCheck[]) {
+    if (check.account === undefined || !on(check)) continue;
+    for (const finding of check.account(input.inventory, settingsOf(check), base)) {
+      // A finding about one key honours that key's exemption.
+      if (finding.keyId !== undefined && !applies(check, finding.keyId)) continue;
+      count(check, finding);
+    }
+  }
 }

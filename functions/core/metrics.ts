@@ -1,6 +1,10 @@
+import { COUNTED } from './checks/registry.js';
 import { ROTATION_KINDS, type Outcome, type Plan } from './types.js';
 
-/** Metric names, shared with the alarms in infra/. Never one metric per key (cost). */
+/**
+ * Metric names, shared with the alarms in infra/. Never one metric per key (cost). Each counted hygiene
+ * check adds its own (`count.metric` in checks/).
+ */
 export const METRIC = {
   keysRotated: 'KeysRotated',
   rotationFailures: 'RotationFailures',
@@ -10,9 +14,6 @@ export const METRIC = {
   findings: 'Findings',
   overdueKeys: 'OverdueKeys',
   keysInGrace: 'KeysInGrace',
-  unusedKeys: 'UnusedKeys',
-  orphanedKeys: 'OrphanedKeys',
-  lingeringKeys: 'LingeringKeys',
   keysAdopted: 'KeysAdopted',
   managedKeys: 'ManagedKeys',
   unmanagedKeys: 'UnmanagedKeys',
@@ -53,9 +54,11 @@ export function runMetrics(
     [METRIC.findings, plan.findings.length, 'Count'],
     [METRIC.overdueKeys, plan.stats.overdueKeys, 'Count'],
     [METRIC.keysInGrace, plan.stats.keysInGrace, 'Count'],
-    [METRIC.unusedKeys, plan.stats.unusedKeys, 'Count'],
-    [METRIC.orphanedKeys, plan.stats.orphanedKeys, 'Count'],
-    [METRIC.lingeringKeys, plan.stats.lingeringKeys, 'Count'],
+    ...COUNTED.map((c): [string, number, MetricPoint['unit']] => [
+      c.metric,
+      plan.stats.checks[c.name],
+      'Count',
+    ]),
     [METRIC.keysAdopted, count(outcomes, ['adopt-key'], 'done'), 'Count'],
     [METRIC.managedKeys, plan.stats.managedKeys, 'Count'],
     [METRIC.unmanagedKeys, plan.stats.unmanagedKeys, 'Count'],

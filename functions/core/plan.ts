@@ -13,7 +13,7 @@ import {
 import { TAG, tagName } from './tags.js';
 import { addDays, day } from './time.js';
 import { planHygiene, type HygieneInput } from './hygiene.js';
-import { postureFindings } from './posture.js';
+import { noCounts } from './checks/registry.js';
 import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
 import { STAGE } from './stages.js';
 
@@ -41,9 +41,7 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     credentials: index.credentials.length,
     overdueKeys: 0,
     keysInGrace: 0,
-    unusedKeys: 0,
-    orphanedKeys: 0,
-    lingeringKeys: 0,
+    checks: noCounts(),
     exemptions: 0,
   };
   const sink: Sink = { actions, findings, stats, usage: inventory.usage, current: [], dueAt: new Map() };
@@ -59,7 +57,6 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     now,
     sink,
   );
-  findings.push(...postureFindings(inventory, config));
   for (const message of inventory.problems ?? []) findings.push({ kind: 'read-failed', message });
   return { actions: limitToQuota(sink, config), findings, stats };
 }
@@ -75,7 +72,8 @@ interface Sink {
 
 /**
  * A rotation holds two keys of a credential for a while: refuse the ones that would leave less than
- * the configured headroom under the account's key quota, most overdue first in line.
+ * the configured headroom under the account's key quota, most overdue first in line. The quota check
+ * (checks/quota.ts) reports the account nearing it.
  */
 function limitToQuota(sink: Sink, config: Config): Action[] {
   const { limit, headroom } = config.hygiene.quota;
@@ -83,13 +81,6 @@ function limitToQuota(sink: Sink, config: Config): Action[] {
   const rotations = sink.actions
     .filter((a) => a.kind === 'rotate')
     .sort((a, b) => sink.dueAt.get(a)!.getTime() - sink.dueAt.get(b)!.getTime());
-  if (sink.stats.totalKeys >= limit - headroom) {
-    sink.findings.push({
-      kind: 'quota',
-      action: 'report',
-      message: `${sink.stats.totalKeys} of ${limit} API keys in use: less than the ${headroom}-key headroom left; delete unused keys or lower the headroom`,
-    });
-  }
   if (rotations.length <= available) return sink.actions;
   const refused = new Set<Action>(rotations.slice(available));
   for (const action of refused) {

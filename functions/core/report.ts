@@ -1,3 +1,4 @@
+import { COUNTED, type CheckTotal, type Counts } from './checks/registry.js';
 import type { Config } from './config.js';
 import {
   indexCredentials,
@@ -17,6 +18,13 @@ import {
   type Trigger,
 } from './types.js';
 import { STAGE } from './stages.js';
+
+/** The totals the counted checks add: `unused`, `orphaned`, ... (checks/registry.ts). */
+function checkTotals(counts: Counts): Record<CheckTotal, number> {
+  const totals = {} as Record<CheckTotal, number>;
+  for (const c of COUNTED) if (c.total !== undefined) totals[c.total] = counts[c.name];
+  return totals;
+}
 
 export const REPORT_SCHEMA = 'keyrot/run-report@1';
 
@@ -77,14 +85,12 @@ export interface RunReport {
     failures: number;
     /** Actions left for the next run because this one neared its deadline. */
     deferred: number;
-    unused: number;
-    orphaned: number;
     inGrace: number;
     rotated: number;
     disabled: number;
     deleted: number;
     findings: number;
-  };
+  } & Record<CheckTotal, number>;
   keys: KeyRow[];
   actions: ActionRow[];
   findings: Finding[];
@@ -214,8 +220,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       overdue: s.overdueKeys,
       failures: actionRows.filter((a) => a.outcome === 'failed').length,
       deferred: actionRows.filter((a) => a.outcome === 'deferred').length,
-      unused: s.unusedKeys,
-      orphaned: s.orphanedKeys,
+      ...checkTotals(s.checks),
       inGrace: rows.filter((r) => r.state === 'retiring').length,
       rotated: done([...ROTATION_KINDS]),
       disabled: done(['disable-key']),

@@ -1,3 +1,5 @@
+import type { CheckKind, Counts } from './checks/registry.js';
+
 /** What the reconciler observed of the account: plain data, no SDK types. */
 export interface ObservedKey {
   id: string;
@@ -144,6 +146,7 @@ export interface Outcome {
 /** The action kinds that complete a rotation when done. */
 export const ROTATION_KINDS: readonly ActionKind[] = ['rotate', 'resume-rotation', 'record-rotation'];
 
+/** Findings the planner raises itself; the hygiene and posture checks add theirs (checks/registry.ts). */
 export type FindingKind =
   | 'malformed-tag'
   | 'unknown-policy'
@@ -156,22 +159,17 @@ export type FindingKind =
   | 'key-reenabled'
   | 'read-failed'
   | 'rotation-paused'
-  | 'unused'
-  | 'orphaned'
-  | 'lingering'
-  | 'unmanaged'
-  | 'overdue'
-  | 'quota'
   | 'retiring-key-in-use'
   | 'exemption-expired'
-  | 'posture-method-without-key'
-  | 'posture-plan-unlimited'
-  | 'posture-authorizer-key-source'
-  | 'posture-key-opens-many-apis';
+  | CheckKind;
 
 /** Something wrong that the planner will not (or cannot) fix by itself. */
-export interface Finding {
+export interface Finding extends FindingDetail {
   kind: FindingKind;
+}
+
+/** A finding but its kind. */
+export interface FindingDetail {
   message: string;
   credential?: string | undefined;
   keyId?: string | undefined;
@@ -196,9 +194,8 @@ export interface PlanStats {
   overdueKeys: number;
   /** Superseded keys still enabled within their grace period. */
   keysInGrace: number;
-  unusedKeys: number;
-  orphanedKeys: number;
-  lingeringKeys: number;
+  /** Keys each hygiene check found (not counting exempt keys or checks set to ignore). */
+  checks: Counts;
   exemptions: number;
 }
 

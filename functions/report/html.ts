@@ -1,9 +1,10 @@
+import { COUNTED } from '../core/checks/registry.js';
 import type { KeyRow, RunReport } from '../core/report.js';
 
 const escape = (value: unknown): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const SUMMARY: [keyof RunReport['totals'], string][] = [
+const SUMMARY: (readonly [keyof RunReport['totals'], string])[] = [
   ['keys', 'API keys'],
   ['managedKeys', 'managed'],
   ['credentials', 'credentials'],
@@ -12,8 +13,7 @@ const SUMMARY: [keyof RunReport['totals'], string][] = [
   ['deleted', 'deleted this run'],
   ['overdue', 'overdue'],
   ['inGrace', 'in grace'],
-  ['unused', 'unused'],
-  ['orphaned', 'orphaned'],
+  ...COUNTED.flatMap((c) => (c.total === undefined ? [] : [[c.total, c.label ?? c.total] as const])),
   ['unmanagedKeys', 'unmanaged'],
   ['failures', 'failures'],
 ];

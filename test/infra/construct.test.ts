@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { METRIC } from '../../functions/core/metrics.js';
+import { COUNTED } from '../../functions/core/checks/registry.js';
 import { ALARMS } from '../../infra/alarms.js';
 import { ApiKeyRotation, type ApiKeyRotationProps } from '../../infra/api-key-rotation.js';
 import {
@@ -239,7 +240,7 @@ describe('alarms', () => {
     expect(alarms).toHaveLength(7);
     for (const a of alarms) {
       const name = String(a.AlarmName);
-      expect(a).toMatchObject({ AlarmActions: ['${Alarms}'], OKActions: ['${Alarms}'] });
+      expect(a).toMatchObject({ AlarmActions: ['${MonitoringAlarms}'], OKActions: ['${MonitoringAlarms}'] });
       expect(a.AlarmDescription).toMatch(new RegExp(`\\. Runbook: runbooks/${name}\\.md$`));
       const path = String(a.AlarmDescription).replace(/^.* Runbook: /, '');
       expect({ path, exists: existsSync(join(ROOT, path)) }).toEqual({ path, exists: true });
@@ -259,7 +260,7 @@ describe('alarms', () => {
 
   it('the alarm topic is encrypted with a key of its own that CloudWatch may use, and CloudWatch may publish to it', () => {
     const [topic] = resourcesOf(template, 'AWS::SNS::Topic');
-    expect(flat(topic![1].Properties)).toMatchObject({ KmsMasterKeyId: '${AlarmTopicKey.Arn}' });
+    expect(flat(topic![1].Properties)).toMatchObject({ KmsMasterKeyId: '${MonitoringAlarmTopicKey.Arn}' });
     template.hasResourceProperties('AWS::KMS::Key', {
       Description: 'keyrot: encrypts the alarm topic',
       KeyPolicy: {
@@ -311,9 +312,11 @@ describe('alarms', () => {
       METRIC.keysDeleted,
       METRIC.keysInGrace,
       METRIC.overdueKeys,
-      METRIC.unusedKeys,
-      METRIC.orphanedKeys,
-      METRIC.lingeringKeys,
+      'UnusedKeys',
+      'OrphanedKeys',
+      'LingeringKeys',
+      // A counted check added later lands on the dashboard too.
+      ...COUNTED.map((c) => c.metric),
       METRIC.unmanagedKeys,
       METRIC.findings,
       METRIC.totalKeys,
@@ -327,7 +330,7 @@ describe('alarms', () => {
     ]) {
       expect(body).toContain(`"${metric}"`);
     }
-    for (const name of Object.values(ALARMS)) expect(body).toContain(`\${${name}.Arn}`);
+    for (const name of Object.values(ALARMS)) expect(body).toContain(`\${Monitoring${name}.Arn}`);
   });
 });
 
@@ -360,7 +363,7 @@ describe('the report bucket', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       },
-      LoggingConfiguration: { DestinationBucketName: '${AccessLogs}', LogFilePrefix: 'reports/' },
+      LoggingConfiguration: { DestinationBucketName: '${ReportsAccessLogs}', LogFilePrefix: 'reports/' },
       LifecycleConfiguration: {
         Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
       },
@@ -387,7 +390,7 @@ describe('the report bucket', () => {
         }),
       ]),
     });
-    expect(policies['${AccessLogs}']).toMatchObject({
+    expect(policies['${ReportsAccessLogs}']).toMatchObject({
       Statement: expect.arrayContaining([
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
         // S3 delivers the report bucket's logs, and nothing else.
@@ -401,7 +404,7 @@ describe('the report bucket', () => {
         }),
       ]),
     });
-    expect(buckets.AccessLogs).toMatchObject({
+    expect(buckets.ReportsAccessLogs).toMatchObject({
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
       LifecycleConfiguration: { Rules: [{ ExpirationInDays: 400, Status: 'Enabled' }] },
     });

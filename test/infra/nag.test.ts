@@ -3,7 +3,7 @@ import type { IConstruct } from 'constructs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { ApiKeyRotation } from '../../infra/api-key-rotation.js';
+import { ApiKeyRotation, KeyrotMonitoring, ReportStore, RotationCore } from '../../infra/api-key-rotation.js';
 import { createApp } from '../../infra/keyrot-app.js';
 import { CDK_CONTEXT } from './synth.js';
 
@@ -65,6 +65,16 @@ const variants: [string, () => App][] = [
       const stack = new Stack(app, 'Platform');
       const topic = sns.Topic.fromTopicArn(stack, 'Pager', 'arn:aws:sns:eu-west-1:123456789012:pager');
       new ApiKeyRotation(stack, 'KeyRotation', { alarmTopic: topic });
+      return app;
+    },
+  ],
+  [
+    'each part alone: the rotation core without reports, the report store, the monitoring on metrics only',
+    () => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      new RotationCore(new Stack(app, 'Core'), 'Rotation');
+      new ReportStore(new Stack(app, 'Store'), 'Reports', { lockMode: 'COMPLIANCE' });
+      new KeyrotMonitoring(new Stack(app, 'Watch'), 'Monitoring', { metricNamespace: 'KeyRotation' });
       return app;
     },
   ],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
-import { adoptedCredentialName } from '../../functions/core/hygiene.js';
+import { adoptedCredentialName } from '../../functions/core/checks/unmanaged.js';
 import { plan } from '../../functions/core/plan.js';
 import type { Inventory, ObservedKey, UsageWindow } from '../../functions/core/types.js';
 import { at, config, inventory, key, secret } from './fixtures.js';
@@ -71,7 +71,7 @@ describe('hygiene: unused keys', () => {
       expect.objectContaining({ kind: 'disable-key', keyId: 'u1', credential: undefined }),
     ]);
     expect(first.findings[0]).toMatchObject({ kind: 'unused', action: 'disable' });
-    expect(first.stats.unusedKeys).toBe(1);
+    expect(first.stats.checks.unused).toBe(1);
     const disabled = key({ id: 'u1', createdDay: 0, enabled: false, disabledDay: 400 });
     expect(kindsOf(inventory([disabled], []), cfg, 429).actions).toEqual([]);
     expect(kindsOf(inventory([disabled], []), cfg, 430).actions).toEqual([
@@ -172,7 +172,7 @@ describe('hygiene: orphaned, lingering, unmanaged', () => {
     const reported = kindsOf(inventory([lingering], []), config, 330);
     expect(reported.findings).toEqual([expect.objectContaining({ kind: 'lingering', action: 'report' })]);
     expect(reported.actions).toEqual([]);
-    expect(reported.stats.lingeringKeys).toBe(1);
+    expect(reported.stats.checks.lingering).toBe(1);
     const cfg = parseConfig({ hygiene: { lingering: { action: 'disable' } } });
     expect(kindsOf(inventory([lingering], []), cfg, 330).actions).toEqual([
       expect.objectContaining({
@@ -253,7 +253,7 @@ describe('hygiene: exemptions', () => {
     [exempt('unused', 'someday'), 'must be a date'],
     [
       exempt('usage', '2027-12-01'),
-      'must list checks from unused orphaned lingering unmanaged overdue posture',
+      'must list checks from overdue unused orphaned lingering unmanaged posture',
     ],
     [exempt('', '2027-12-01'), 'must list checks'],
     [exempt('unused', '2027-12-01', ' '), 'rotation:exempt-reason must say why'],

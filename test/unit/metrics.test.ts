@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC, runMetrics } from '../../functions/core/metrics.js';
+import { noCounts } from '../../functions/core/checks/registry.js';
 import type { Action, Plan } from '../../functions/core/types.js';
 import type { Outcome } from '../../functions/reconcile/apply.js';
 
@@ -34,9 +35,7 @@ describe('run metrics', () => {
         credentials: 900,
         overdueKeys: 3,
         keysInGrace: 7,
-        unusedKeys: 11,
-        orphanedKeys: 13,
-        lingeringKeys: 17,
+        checks: { ...noCounts(), unused: 11, orphaned: 13, lingering: 17, unmanaged: 19 },
         exemptions: 1,
       },
     };
@@ -65,9 +64,10 @@ describe('run metrics', () => {
       [METRIC.findings]: 1,
       [METRIC.overdueKeys]: 3,
       [METRIC.keysInGrace]: 7,
-      [METRIC.unusedKeys]: 11,
-      [METRIC.orphanedKeys]: 13,
-      [METRIC.lingeringKeys]: 17,
+      // Published by the checks that count (checks/*.ts): the names dashboards and alarms use.
+      UnusedKeys: 11,
+      OrphanedKeys: 13,
+      LingeringKeys: 17,
       [METRIC.keysAdopted]: 1,
       [METRIC.managedKeys]: 2000,
       [METRIC.unmanagedKeys]: 500,
@@ -98,9 +98,7 @@ function emptyStats() {
     credentials: 0,
     overdueKeys: 0,
     keysInGrace: 0,
-    unusedKeys: 0,
-    orphanedKeys: 0,
-    lingeringKeys: 0,
+    checks: noCounts(),
     exemptions: 0,
   };
 }

@@ -166,9 +166,9 @@ describe('hygiene on an emulator account with keys of every kind', async () => {
       return (out.Datapoints ?? []).reduce((t, p) => t + (p.Sum ?? 0), 0);
     };
     expect({
-      unused: await sum(METRIC.unusedKeys),
-      orphaned: await sum(METRIC.orphanedKeys),
-      lingering: await sum(METRIC.lingeringKeys),
+      unused: await sum('UnusedKeys'),
+      orphaned: await sum('OrphanedKeys'),
+      lingering: await sum('LingeringKeys'),
       disabled: await sum(METRIC.keysDisabled),
       deleted: await sum(METRIC.keysDeleted),
       adopted: await sum(METRIC.keysAdopted),

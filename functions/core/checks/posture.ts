@@ -1,12 +1,37 @@
-import type { Config } from './config.js';
-import type { Finding, Inventory } from './types.js';
+import { z } from 'zod';
+import type { Inventory } from '../types.js';
+import { defineCheck, type CheckFinding } from './check.js';
 
 const SHOWN = 10;
 
+type PostureKind =
+  | 'posture-method-without-key'
+  | 'posture-plan-unlimited'
+  | 'posture-authorizer-key-source'
+  | 'posture-key-opens-many-apis';
+
 /** The API Gateway pitfalls that silently switch keys off or make one key too powerful. Findings only. */
-export function postureFindings(inventory: Inventory, config: Config): Finding[] {
-  if (config.hygiene.posture.action === 'ignore') return [];
-  const findings: Finding[] = [];
+export const posture = defineCheck({
+  name: 'posture',
+  settings: z
+    .object({
+      action: z.enum(['report', 'ignore']).default('report'),
+      maxApisPerKey: z.number().int().min(1).default(3),
+    })
+    .strict()
+    .prefault({}),
+  kinds: [
+    'posture-method-without-key',
+    'posture-plan-unlimited',
+    'posture-authorizer-key-source',
+    'posture-key-opens-many-apis',
+  ],
+  exemptible: true,
+  account: (inventory, settings) => postureFindings(inventory, settings.maxApisPerKey),
+});
+
+function postureFindings(inventory: Inventory, max: number): CheckFinding<PostureKind>[] {
+  const findings: CheckFinding<PostureKind>[] = [];
   for (const plan of inventory.plans) {
     const noThrottle = plan.throttle?.rateLimit === undefined && plan.throttle?.burstLimit === undefined;
     const noQuota = plan.quota?.limit === undefined;
@@ -51,7 +76,6 @@ export function postureFindings(inventory: Inventory, config: Config): Finding[]
     }
   }
   const apisOfPlan = new Map(inventory.plans.map((p) => [p.id, new Set(p.apiStages.map((s) => s.apiId))]));
-  const max = config.hygiene.posture.maxApisPerKey;
   for (const key of inventory.keys) {
     if (!key.enabled) continue;
     const apis = new Set(key.planIds.flatMap((id) => [...(apisOfPlan.get(id) ?? [])]));

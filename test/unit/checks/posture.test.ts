@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../functions/core/config.js';
-import { postureFindings } from '../../functions/core/posture.js';
-import type { Inventory } from '../../functions/core/types.js';
-import { config, key } from './fixtures.js';
+import { parseConfig, type Config } from '../../../functions/core/config.js';
+import { plan } from '../../../functions/core/plan.js';
+import type { Inventory } from '../../../functions/core/types.js';
+import { at, config, key } from '../fixtures.js';
+
+const postureFindings = (inventory: Inventory, cfg: Config) =>
+  plan(inventory, cfg, at(10)).findings.filter((f) => f.kind.startsWith('posture-'));
 
 const stage = (apiId: string, s = 'prod') => ({ apiId, stage: s });
 
@@ -75,6 +78,30 @@ describe('posture: the API Gateway pitfalls', () => {
     ]);
     expect(postureFindings(account(), parseConfig({ hygiene: { posture: { action: 'ignore' } } }))).toEqual(
       [],
+    );
+  });
+
+  it("a key's exemption from posture silences the findings about that key, not the plans' or APIs'", () => {
+    const inv = account();
+    inv.keys[0] = key({
+      id: 'wide',
+      plans: ['p-wide'],
+      tags: {
+        'rotation:exempt': 'posture',
+        'rotation:exempt-until': '2027-12-31',
+        'rotation:exempt-reason': 'the partner gateway needs all four APIs',
+      },
+    });
+    const kinds = postureFindings(inv, config).map((f) => f.kind);
+    expect(kinds).not.toContain('posture-key-opens-many-apis');
+    expect(kinds).toContain('posture-plan-unlimited');
+  });
+
+  it('a key that is no current key (here: its credential has no secret) is checked too', () => {
+    const inv = account();
+    inv.keys[0] = key({ id: 'wide', plans: ['p-wide'], credential: 'c', generation: 1, version: 'v1' });
+    expect(postureFindings(inv, config).map((f) => `${f.kind}:${f.keyId}`)).toContain(
+      'posture-key-opens-many-apis:wide',
     );
   });
 });
