@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC, runMetrics } from '../../functions/core/metrics.js';
-import { noCounts } from '../../functions/core/checks/registry.js';
+import { COUNTED, noCounts } from '../../functions/core/checks/registry.js';
 import type { Action, Plan } from '../../functions/core/types.js';
 import type { Outcome } from '../../functions/reconcile/apply.js';
 
@@ -65,6 +65,7 @@ describe('run metrics', () => {
       [METRIC.overdueKeys]: 3,
       [METRIC.keysInGrace]: 7,
       // Published by the checks that count (checks/*.ts): the names dashboards and alarms use.
+      ...Object.fromEntries(COUNTED.map((c) => [c.metric, 0])),
       UnusedKeys: 11,
       OrphanedKeys: 13,
       LingeringKeys: 17,
