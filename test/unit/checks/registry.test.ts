@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHECKS, COUNTED, EXEMPTIBLE, noCounts } from '../../../functions/core/checks/registry.js';
 import { parseConfig } from '../../../functions/core/config.js';
@@ -21,6 +21,13 @@ describe('the hygiene and posture registry', () => {
       const checks = exported.filter((v) => CHECKS.includes(v as (typeof CHECKS)[number]));
       expect(checks, `${file} exports a check in CHECKS`).toHaveLength(1);
     }
+  });
+
+  it("the README's hygiene table documents every check", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const table = readme.split('### Hygiene')[1]!.split('\n\n').find((p) => p.startsWith('| check |'))!;
+    const documented = [...table.matchAll(/^\| `([a-z-]+)`/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(CHECKS.map((c) => c.name).sort());
   });
 
   it('names and finding kinds are unique', () => {
