@@ -61,6 +61,15 @@ export function inventory(keys: ObservedKey[], secrets: ObservedSecret[]): Inven
   return {
     keys,
     secrets,
-    plans: [{ id: 'plan-a', name: 'A', apiStages: [], throttle: { rateLimit: 10 }, quota: { limit: 1000 } }],
+    // A plan opens a stage, as real ones do (a plan without one is a finding of its own).
+    plans: [
+      {
+        id: 'plan-a',
+        name: 'A',
+        apiStages: [{ apiId: 'api-a', stage: 'prod' }],
+        throttle: { rateLimit: 10 },
+        quota: { limit: 1000 },
+      },
+    ],
   };
 }
