@@ -25,7 +25,10 @@ describe('the hygiene and posture registry', () => {
 
   it("the README's hygiene table documents every check", () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const table = readme.split('### Hygiene')[1]!.split('\n\n').find((p) => p.startsWith('| check |'))!;
+    const table = readme
+      .split('### Hygiene')[1]!
+      .split('\n\n')
+      .find((p) => p.startsWith('| check |'))!;
     const documented = [...table.matchAll(/^\| `([a-z-]+)`/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(CHECKS.map((c) => c.name).sort());
   });
