@@ -4,6 +4,7 @@ import { orphaned } from './orphaned.js';
 import { overdue } from './overdue.js';
 import { posture } from './posture.js';
 import { quota } from './quota.js';
+import { stageless } from './stageless.js';
 import { unmanaged } from './unmanaged.js';
 import { unused } from './unused.js';
 
@@ -13,7 +14,7 @@ import { unused } from './unused.js';
  * summary and dashboard line follow from it. A check that may disable a key comes before `unmanaged`,
  * which leaves a key being disabled alone.
  */
-export const CHECKS = [overdue, unused, orphaned, lingering, unmanaged, posture, quota] as const;
+export const CHECKS = [overdue, unused, orphaned, lingering, unmanaged, stageless, posture, quota] as const;
 
 type Checks = (typeof CHECKS)[number];
 export type CheckName = Checks['name'];
