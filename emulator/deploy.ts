@@ -113,7 +113,7 @@ export async function functionBundles(): Promise<Record<string, string>> {
   const dir = join(BUNDLES, sourcesHash());
   const index = join(dir, 'bundles.json');
   if (!existsSync(index)) {
-    rmSync(BUNDLES, { recursive: true, force: true });
+    forgetOldBundles(dir);
     const staging = `${dir}.staging-${process.pid}`;
     const template = await synthesize({}, true, staging);
     const found: Record<string, string> = {};
@@ -131,7 +131,26 @@ export async function functionBundles(): Promise<Record<string, string>> {
     }
   }
   const names = JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>;
-  return Object.fromEntries(Object.entries(names).map(([name, asset]) => [name, join(dir, asset)]));
+  const bundles = Object.fromEntries(Object.entries(names).map(([name, asset]) => [name, join(dir, asset)]));
+  const missing = Object.values(bundles).filter((path) => !existsSync(join(path, 'index.mjs')));
+  if (missing.length > 0)
+    throw new Error(`bundles in ${dir} are incomplete (${missing.join(', ')}): remove ${BUNDLES}`);
+  return bundles;
+}
+
+/**
+ * Removes the bundles of other versions of the sources, and stagings a crashed build left (an hour
+ * old): never a staging in progress, which another process (a test worker) may be building now.
+ */
+function forgetOldBundles(current: string): void {
+  if (!existsSync(BUNDLES)) return;
+  for (const entry of readdirSync(BUNDLES)) {
+    const path = join(BUNDLES, entry);
+    if (path === current) continue;
+    const staging = entry.includes('.staging-');
+    if (!staging || Date.now() - statSync(path).mtimeMs > 3_600_000)
+      rmSync(path, { recursive: true, force: true });
+  }
 }
 
 export interface DeployTarget {

@@ -1,12 +1,15 @@
 import {
+  CreateApiKeyCommand,
   CreateDeploymentCommand,
   CreateRestApiCommand,
   CreateUsagePlanCommand,
+  CreateUsagePlanKeyCommand,
   GetResourcesCommand,
   PutIntegrationCommand,
   PutMethodCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
+import pLimit from 'p-limit';
 
 /**
  * Seeds an emulator account with a REST API (GET / requires a key), one stage per name, and one
@@ -47,4 +50,30 @@ export async function createPlans(
     ids.push(plan.id ?? '');
   }
   return ids;
+}
+
+/**
+ * Creates `count` enabled keys named `<prefix>-<i>`, key i in plan `planIds[i % planIds.length]`, many
+ * at once (the emulator serves requests concurrently; moto has no ImportApiKeys). Returns the key ids
+ * in order.
+ */
+export async function seedKeys(
+  apigw: APIGatewayClient,
+  count: number,
+  planIds: string[],
+  prefix = 'bulk',
+): Promise<string[]> {
+  const limit = pLimit(16);
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      limit(async () => {
+        const key = await apigw.send(new CreateApiKeyCommand({ name: `${prefix}-${i}`, enabled: true }));
+        const usagePlanId = planIds[i % planIds.length];
+        if (usagePlanId !== undefined) {
+          await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: key.id, keyType: 'API_KEY' }));
+        }
+        return key.id ?? '';
+      }),
+    ),
+  );
 }

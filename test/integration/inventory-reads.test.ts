@@ -1,7 +1,7 @@
-import { CreateApiKeyCommand, CreateUsagePlanKeyCommand } from '@aws-sdk/client-api-gateway';
 import { describe, expect, it } from 'vitest';
 import { readInventory } from '../../functions/aws/inventory.js';
 import { parseConfig } from '../../functions/core/config.js';
+import { seedKeys } from '../../emulator/seed-account.js';
 import { createPlans, dayAt, World } from '../support/world.js';
 
 describe('inventory reads grow with keys/500 and plans, never one call per key', async () => {
@@ -9,12 +9,7 @@ describe('inventory reads grow with keys/500 and plans, never one call per key',
   const { apigw } = world.raw();
   const plans = await createPlans(apigw, ['gold', 'silver', 'bronze']);
   const KEYS = 1_201;
-  for (let i = 0; i < KEYS; i++) {
-    const key = await apigw.send(new CreateApiKeyCommand({ name: `bulk-${i}`, enabled: true }));
-    await apigw.send(
-      new CreateUsagePlanKeyCommand({ usagePlanId: plans[i % 3]!, keyId: key.id, keyType: 'API_KEY' }),
-    );
-  }
+  await seedKeys(apigw, KEYS, plans);
 
   it('1,201 keys in 3 plans: 3 GetApiKeys pages, 1 GetUsagePlans, one GetUsagePlanKeys and one GetUsage per plan', async () => {
     world.recorder.reset();

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { functionBundles } from '../../emulator/deploy.js';
 import { startEmulator } from '../../emulator/start.js';
 
 declare module 'vitest' {
@@ -14,7 +15,8 @@ declare module 'vitest' {
  * The endpoint reaches tests as inject('emulatorEndpoint') and as $KEYROT_EMULATOR_ENDPOINT.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const emulator = await startEmulator();
+  // The deployed functions' bundles, built once before the workers start (they run in parallel).
+  const [emulator] = await Promise.all([startEmulator(), functionBundles()]);
   project.provide('emulatorEndpoint', emulator.endpoint);
   process.env.KEYROT_EMULATOR_ENDPOINT = emulator.endpoint;
   return async () => {

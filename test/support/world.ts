@@ -5,7 +5,6 @@ import {
   paginateGetUsagePlans,
 } from '@aws-sdk/client-api-gateway';
 import {
-  DescribeSecretCommand,
   GetSecretValueCommand,
   paginateListSecrets,
   SecretsManagerClient,
@@ -273,10 +272,12 @@ export async function readAwsState(world: World): Promise<AwsState> {
     }
   }
   for (const k of keys) k.planIds.sort();
-  const found: SecretState[] = [];
-  for await (const page of paginateListSecrets({ client: secrets }, {})) {
-    for (const s of page.SecretList ?? []) {
-      const described = await secrets.send(new DescribeSecretCommand({ SecretId: s.ARN }));
+  // ListSecrets carries the stages, rotation and last rotation of each secret; values are read at once.
+  const listed = [];
+  for await (const page of paginateListSecrets({ client: secrets }, {}))
+    listed.push(...(page.SecretList ?? []));
+  const found: SecretState[] = await Promise.all(
+    listed.map(async (s) => {
       let currentValue: string | undefined;
       try {
         const v = await secrets.send(
@@ -286,16 +287,16 @@ export async function readAwsState(world: World): Promise<AwsState> {
       } catch {
         currentValue = undefined;
       }
-      found.push({
+      return {
         name: s.Name ?? '',
         credential: (s.Name ?? '').replace(world.config.secretPrefix, ''),
         currentValue,
-        versions: { ...described.VersionIdsToStages },
-        rotationEnabled: described.RotationEnabled ?? false,
-        lastRotatedDate: described.LastRotatedDate,
-      });
-    }
-  }
+        versions: { ...s.SecretVersionsToStages },
+        rotationEnabled: s.RotationEnabled ?? false,
+        lastRotatedDate: s.LastRotatedDate,
+      };
+    }),
+  );
   return { keys, secrets: found };
 }
 

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { readInventory } from '../../../functions/aws/inventory.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { plan } from '../../../functions/core/plan.js';
+import { seedKeys } from '../../../emulator/seed-account.js';
 import { dayAt, World } from '../../support/world.js';
 
 /** A REST API with the given methods ("GET /health": apiKeyRequired), deployed to the stages. */
@@ -138,12 +139,7 @@ describe('GetUsage reads: one call per plan page, never one per key', async () =
   for (let p = 0; p < 20; p++) {
     planIds.push((await apigw.send(new CreateUsagePlanCommand({ name: `plan-${p}`, ...limits }))).id ?? '');
   }
-  for (let i = 0; i < 2_000; i++) {
-    const k = await apigw.send(new CreateApiKeyCommand({ name: `k-${i}`, enabled: true }));
-    await apigw.send(
-      new CreateUsagePlanKeyCommand({ usagePlanId: planIds[i % 20], keyId: k.id, keyType: 'API_KEY' }),
-    );
-  }
+  await seedKeys(apigw, 2_000, planIds, 'k');
 
   it('2,000 keys in 20 plans: 20 GetUsage calls (one page each)', async () => {
     world.recorder.reset();
