@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { ManagedKey } from '../credentials.js';
 import type { Action, FindingDetail, Inventory, ObservedKey, UsageWindow } from '../types.js';
+import type { ManagedKey } from '../credentials.js';
 
 /** A finding a check raises: one of the kinds it declares. */
 export type CheckFinding<Kind extends string> = FindingDetail & { kind: Kind };
@@ -85,6 +85,36 @@ export function isUnused(key: ObservedKey, ctx: CheckContext, days: number, crea
   if (created === undefined) return false;
   const age = (ctx.now.getTime() - created.getTime()) / 86_400_000;
   return age >= days && (ctx.usage.requests[key.id] ?? 0) === 0;
+}
+
+/** An unmanaged key's finding: with `disable`, the run disables the key (once per key); else a report. */
+export function disableOrReport<Kind extends string>(
+  kind: Kind,
+  key: ObservedKey,
+  action: string,
+  ctx: CheckContext,
+  message: string,
+): Verdict<Kind> {
+  const disables = action === 'disable' && !ctx.disabled;
+  return {
+    finding: { kind, keyId: key.id, action: disables ? 'disable' : 'report', message },
+    action: disables
+      ? { kind: 'disable-key', credential: undefined, keyId: key.id, reason: message }
+      : undefined,
+  };
+}
+
+/** A credential's current key: only ever reported, whatever the check's action. */
+export function reportCurrent<Kind extends string>(kind: Kind, key: ManagedKey, what: string): Verdict<Kind> {
+  return {
+    finding: {
+      kind,
+      credential: key.credential,
+      keyId: key.key.id,
+      action: 'report',
+      message: `credential ${key.credential}: current key ${key.key.id} ${what}; a managed credential is retired by deleting its secret, never by a hygiene action`,
+    },
+  };
 }
 
 /** The shared action setting of checks that may disable what they find. */

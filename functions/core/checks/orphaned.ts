@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION, defineCheck } from './check.js';
+import { ACTION, defineCheck, disableOrReport, reportCurrent } from './check.js';
 
 /** A key in no usage plan: it opens nothing, so it is debris or a key someone forgot to attach. */
 export const orphaned = defineCheck({
@@ -11,27 +11,16 @@ export const orphaned = defineCheck({
   kinds: ['orphaned'],
   exemptible: true,
   count: { metric: 'OrphanedKeys', total: 'orphaned', label: 'orphaned' },
-  unmanagedKey: (key, settings, ctx) => {
-    if (!key.enabled || key.planIds.length > 0) return undefined;
-    const message = `orphaned: key ${key.id} (${key.name}) is in no usage plan`;
-    const disables = settings.action === 'disable' && !ctx.disabled;
-    return {
-      finding: { kind: 'orphaned', keyId: key.id, action: disables ? 'disable' : 'report', message },
-      action: disables
-        ? { kind: 'disable-key', credential: undefined, keyId: key.id, reason: message }
-        : undefined,
-    };
-  },
-  currentKey: (key) =>
-    key.key.planIds.length > 0
+  unmanagedKey: (key, settings, ctx) =>
+    !key.enabled || key.planIds.length > 0
       ? undefined
-      : {
-          finding: {
-            kind: 'orphaned',
-            credential: key.credential,
-            keyId: key.key.id,
-            action: 'report',
-            message: `credential ${key.credential}: current key ${key.key.id} is in no usage plan; a managed credential is retired by deleting its secret, never by a hygiene action`,
-          },
-        },
+      : disableOrReport(
+          'orphaned',
+          key,
+          settings.action,
+          ctx,
+          `orphaned: key ${key.id} (${key.name}) is in no usage plan`,
+        ),
+  currentKey: (key) =>
+    key.key.planIds.length > 0 ? undefined : reportCurrent('orphaned', key, 'is in no usage plan'),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION, defineCheck, isUnused } from './check.js';
+import { ACTION, defineCheck, disableOrReport, isUnused, reportCurrent } from './check.js';
 
 /** A key in a usage plan that had no request over the window (GetUsage): nobody would miss it. */
 export const unused = defineCheck({
@@ -11,27 +11,18 @@ export const unused = defineCheck({
   kinds: ['unused'],
   exemptible: true,
   count: { metric: 'UnusedKeys', total: 'unused', label: 'unused' },
-  unmanagedKey: (key, settings, ctx) => {
-    if (!key.enabled || key.planIds.length === 0 || !isUnused(key, ctx, settings.days)) return undefined;
-    const message = `unused: key ${key.id} (${key.name}) had no request from ${ctx.usage?.from} to ${ctx.usage?.to}`;
-    const disables = settings.action === 'disable' && !ctx.disabled;
-    return {
-      finding: { kind: 'unused', keyId: key.id, action: disables ? 'disable' : 'report', message },
-      action: disables
-        ? { kind: 'disable-key', credential: undefined, keyId: key.id, reason: message }
-        : undefined,
-    };
-  },
+  unmanagedKey: (key, settings, ctx) =>
+    !key.enabled || key.planIds.length === 0 || !isUnused(key, ctx, settings.days)
+      ? undefined
+      : disableOrReport(
+          'unused',
+          key,
+          settings.action,
+          ctx,
+          `unused: key ${key.id} (${key.name}) had no request from ${ctx.usage?.from} to ${ctx.usage?.to}`,
+        ),
   currentKey: (key, settings, ctx) =>
     key.key.planIds.length === 0 || !isUnused(key.key, ctx, settings.days, key.createdAt)
       ? undefined
-      : {
-          finding: {
-            kind: 'unused',
-            credential: key.credential,
-            keyId: key.key.id,
-            action: 'report',
-            message: `credential ${key.credential}: current key ${key.key.id} had no request from ${ctx.usage?.from} to ${ctx.usage?.to}; a managed credential is retired by deleting its secret, never by a hygiene action`,
-          },
-        },
+      : reportCurrent('unused', key, `had no request from ${ctx.usage?.from} to ${ctx.usage?.to}`),
 });
