@@ -52,7 +52,10 @@ export class ApiKeyRotation extends Construct {
       ...(props.logRetention !== undefined && { logRetention: props.logRetention }),
     });
     this.monitoring = new KeyrotMonitoring(this, 'Monitoring', {
-      ...props,
+      ...(props.alarmTopic !== undefined && { alarmTopic: props.alarmTopic }),
+      ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
+      ...(props.runbookBaseUrl !== undefined && { runbookBaseUrl: props.runbookBaseUrl }),
+      ...(props.alarms !== undefined && { alarms: props.alarms }),
       metricNamespace: this.core.config.metricNamespace,
       heartbeatPeriod: this.core.heartbeatPeriod,
       reconciler: this.core.reconciler,
