@@ -1,15 +1,14 @@
 import {
-  CreateApiKeyCommand,
   CreateDeploymentCommand,
   CreateRestApiCommand,
   CreateUsagePlanCommand,
-  CreateUsagePlanKeyCommand,
   GetResourcesCommand,
+  ImportApiKeysCommand,
   PutIntegrationCommand,
   PutMethodCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
-import pLimit from 'p-limit';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Seeds an emulator account with a REST API (GET / requires a key), one stage per name, and one
@@ -53,9 +52,9 @@ export async function createPlans(
 }
 
 /**
- * Creates `count` enabled keys named `<prefix>-<i>`, key i in plan `planIds[i % planIds.length]`, many
- * at once (the emulator serves requests concurrently; moto has no ImportApiKeys). Returns the key ids
- * in order.
+ * Creates `count` enabled keys named `<prefix>-<i>`, key i in plan `planIds[i % planIds.length]`, with
+ * ImportApiKeys: a CSV file of a thousand keys per call (the emulator implements it, see
+ * keyrot_moto/import_keys.py). Returns the key ids in order.
  */
 export async function seedKeys(
   apigw: APIGatewayClient,
@@ -63,17 +62,22 @@ export async function seedKeys(
   planIds: string[],
   prefix = 'bulk',
 ): Promise<string[]> {
-  const limit = pLimit(16);
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      limit(async () => {
-        const key = await apigw.send(new CreateApiKeyCommand({ name: `${prefix}-${i}`, enabled: true }));
-        const usagePlanId = planIds[i % planIds.length];
-        if (usagePlanId !== undefined) {
-          await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: key.id, keyType: 'API_KEY' }));
-        }
-        return key.id ?? '';
+  const ids: string[] = [];
+  for (let from = 0; from < count; from += 1000) {
+    const rows = ['Name,Key,Enabled,UsagePlanIds'];
+    for (let i = from; i < Math.min(count, from + 1000); i++) {
+      rows.push(
+        `${prefix}-${i},${randomBytes(20).toString('hex')},true,${planIds[i % planIds.length] ?? ''}`,
+      );
+    }
+    const out = await apigw.send(
+      new ImportApiKeysCommand({
+        body: new TextEncoder().encode(rows.join('\n')),
+        format: 'csv',
+        failOnWarnings: true,
       }),
-    ),
-  );
+    );
+    ids.push(...(out.ids ?? []));
+  }
+  return ids;
 }

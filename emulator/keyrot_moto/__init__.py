@@ -6,6 +6,7 @@ replaced. Nothing here proxies or rewrites HTTP responses. One module per behavi
 
 API Gateway
 - apikey_tags:      TagResource/UntagResource/GetTags on API keys; lastUpdatedDate on UpdateApiKey
+- import_keys:      ImportApiKeys (a CSV file of keys, with their usage plans), which moto lacks
 - usage:            GetUsage, and the test-only seeding route POST /_keyrot/usage
 - paging:           limit/position on GetApiKeys, GetUsagePlans, GetUsagePlanKeys (and GetUsage)
 - usage_plan_keys:  DeleteApiKey/DeleteUsagePlan clean-up, CreateUsagePlanKey conflicts, not-found plans
@@ -44,6 +45,7 @@ def install() -> None:
     from . import (
         apikey_tags,
         clock,
+        import_keys,
         lambda_runtime,
         paging,
         quotas,
@@ -59,6 +61,7 @@ def install() -> None:
     quotas.install()
 
     apikey_tags.install()
+    import_keys.install()
     usage.install()
     paging.install()
     usage_plan_keys.install()
