@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
 import { reconcilerPacer, type Pacer } from '../functions/commons/pacing.js';
 import { ConfigError, type Config } from '../functions/core/config.js';
@@ -47,6 +48,7 @@ interface CommonOptions {
 }
 
 const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
 
 function parseNow(value: string | boolean | undefined): Date {
   if (value === undefined || typeof value === 'boolean') return new Date();
@@ -152,7 +154,16 @@ function withCommonOptions(command: Command, nowFlag = false): Command {
         'how rotations run: Secrets Manager invokes the rotation Lambda, or in-process (emulator)',
       ).choices(['in-process', 'secrets-manager']),
     )
-    .option('--log-level <level>', 'structured logs on stderr: DEBUG, INFO, WARN, ERROR, SILENT', 'WARN')
+    .addOption(
+      new Option('--log-level <level>', `structured logs on stderr: ${LOG_LEVELS.join(', ')}`)
+        .default('WARN')
+        .argParser((value: string) => {
+          const level = value.toUpperCase();
+          if (!LOG_LEVELS.includes(level))
+            throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}`);
+          return level;
+        }),
+    )
     .option('--report-dir <dir>', 'also write the run report (JSON, CSV, HTML) to this folder');
 }
 
@@ -289,6 +300,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new InputError('give exactly one of --bucket <name> or --reports <dir>');
       }
       let runs: RunReport[];
+      if (
+        options.reports !== undefined &&
+        !statSync(options.reports, { throwIfNoEntry: false })?.isDirectory()
+      ) {
+        throw new InputError(`--reports ${options.reports} is not a folder (write one with --report-dir)`);
+      }
       if (options.reports !== undefined) runs = await readLocalRunReports(options.reports);
       else runs = await listRunReports((await session(options, io)).clients.s3, options.bucket!, from, to);
       const period = buildPeriodReport(runs, from, to);

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
+  GetUsagePlanCommand,
   type APIGatewayClient,
+  type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { InputError, isAwsError } from '../commons/errors.js';
@@ -44,6 +46,7 @@ export async function onboardCredential(
       `policy ${JSON.stringify(policyName)} is not one of ${Object.keys(config.policies).join(', ')}`,
     );
   }
+  await checkPlans(deps.apigw, input.usagePlanIds);
   const version = randomUUID();
   const apiKey = generateKeyValue();
   const credentialTag = tagName(config.tagPrefix, TAG.credential);
@@ -98,4 +101,39 @@ export async function onboardCredential(
     rotationLambdaArn: config.rotationLambdaArn,
   });
   return { credential: input.credential, secretArn, keyId, version };
+}
+
+/**
+ * Before the first write: every plan exists, and no two share an API stage (API Gateway lets a key
+ * reference one usage plan per stage, so the second attachment would fail after the key exists).
+ */
+async function checkPlans(apigw: APIGatewayClient, usagePlanIds: string[]): Promise<void> {
+  const plans: UsagePlan[] = [];
+  const missing: string[] = [];
+  for (const usagePlanId of new Set(usagePlanIds)) {
+    try {
+      plans.push(await apigw.send(new GetUsagePlanCommand({ usagePlanId })));
+    } catch (error) {
+      if (!isAwsError(error, 'NotFoundException')) throw error;
+      missing.push(usagePlanId);
+    }
+  }
+  if (missing.length > 0) {
+    throw new InputError(
+      `usage plan(s) ${missing.join(', ')} not found in this account and region; list them with: aws apigateway get-usage-plans`,
+    );
+  }
+  const planOfStage = new Map<string, string>();
+  for (const plan of plans) {
+    for (const stage of plan.apiStages ?? []) {
+      const name = `${stage.apiId}:${stage.stage}`;
+      const other = planOfStage.get(name);
+      if (other !== undefined) {
+        throw new InputError(
+          `usage plans ${other} and ${plan.id} both open API stage ${name}: a key can be in only one usage plan per API stage; choose one of them`,
+        );
+      }
+      planOfStage.set(name, plan.id ?? '');
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import { CreateUsagePlanCommand, GetUsagePlanCommand } from '@aws-sdk/client-api-gateway';
 import type { SdkPlugin } from '../../functions/commons/clients.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
@@ -123,9 +124,39 @@ describe('keyrot CLI on the emulator', async () => {
     ],
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['plan', '--rotation', 'sometimes'], "argument 'sometimes' is invalid"],
+    [
+      ['plan', '--log-level', 'LOUD'],
+      "argument 'LOUD' is invalid. expected one of DEBUG, INFO, WARN, ERROR, SILENT",
+    ],
+    [
+      ['report', '--from', '2026-01-01', '--to', '2026-01-31', '--reports', '/nonexistent/reports'],
+      '--reports /nonexistent/reports is not a folder',
+    ],
+    [
+      ['onboard', 'newc', '--plan', 'nosuchplan'],
+      'usage plan(s) nosuchplan not found in this account and region',
+    ],
   ])('bad input %j exits 2 with a clear message', async (args, message) => {
     const out = await cli(world, args);
     expect(out.code).toBe(2);
     expect(out.stderr).toContain(message);
+  });
+
+  it('a failed onboard writes nothing, so the same onboard with good plans then works', async () => {
+    const { apigw } = world.raw();
+    const stages = (await apigw.send(new GetUsagePlanCommand({ usagePlanId: gold! }))).apiStages;
+    const twin = (await apigw.send(new CreateUsagePlanCommand({ name: 'gold-twin', apiStages: stages }))).id!;
+    world.recorder.reset();
+    const unknown = await cli(world, ['onboard', 'newc', '--plan', gold!, '--plan', 'nosuchplan']);
+    const shared = await cli(world, ['onboard', 'newc', '--plan', gold!, '--plan', twin]);
+    expect([unknown.code, shared.code]).toEqual([2, 2]);
+    expect(shared.stderr).toContain(`usage plans ${gold} and ${twin} both open API stage`);
+    expect(world.recorder.writes()).toEqual([]);
+    const retried = await cli(world, ['onboard', 'newc', '--plan', gold!, '--json']);
+    expect(retried.code).toBe(0);
+    const state = await readAwsState(world);
+    expect(state.keys.filter((k) => k.tags['rotation:credential'] === 'newc').map((k) => k.planIds)).toEqual([
+      [gold],
+    ]);
   });
 });
