@@ -98,11 +98,12 @@ async function agreeWithEmulatorClock(endpoint: string, now: Date | undefined): 
 
 async function session(options: CommonOptions, io: CliIo): Promise<Session> {
   const config = await loadConfig(options.config);
-  const local = options.endpointUrl !== undefined && isLoopback(options.endpointUrl);
+  // The SDK's own variable (as `npm run emulator` suggests exporting) counts as --endpoint-url.
+  const endpointUrl = options.endpointUrl ?? (process.env.AWS_ENDPOINT_URL || undefined);
+  const local = endpointUrl !== undefined && isLoopback(endpointUrl);
   const requested = options.now === undefined || options.now === true ? undefined : parseNow(options.now);
   const now =
-    (local ? await agreeWithEmulatorClock(options.endpointUrl!, requested) : requested) ??
-    parseNow(options.now);
+    (local ? await agreeWithEmulatorClock(endpointUrl, requested) : requested) ?? parseNow(options.now);
   const pacer = reconcilerPacer(config.pacing);
   // On the emulator without a deployed rotation function, this process runs the rotation steps itself.
   const mode =
@@ -114,7 +115,7 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
       process.env.AWS_REGION ??
       process.env.AWS_DEFAULT_REGION ??
       (local ? 'us-east-1' : undefined),
-    endpoint: options.endpointUrl,
+    endpoint: endpointUrl,
     // The emulator takes any credentials; don't make a user configure some for it.
     credentials:
       local && !hasCredentials ? { accessKeyId: 'keyrot-local', secretAccessKey: 'keyrot-local' } : undefined,

@@ -159,4 +159,25 @@ describe('keyrot CLI on the emulator', async () => {
       [gold],
     ]);
   });
+
+  it('AWS_ENDPOINT_URL counts as --endpoint-url: an emergency rotation on the emulator ends at once', async () => {
+    const saved = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = emulatorEndpoint();
+    try {
+      let stderr = '';
+      const code = await runCli(['rotate', 'newc', '--grace', '0', '--json'], {
+        stdout: (t) => printed.push(t),
+        stderr: (t) => (stderr += t),
+        plugins: [accountPlugin(world.accountId)],
+      });
+      printed.push(stderr);
+      expect({ code, stderr }).toMatchObject({ code: 0 });
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = saved;
+    }
+    const keys = (await readAwsState(world)).keys.filter((k) => k.tags['rotation:credential'] === 'newc');
+    expect(keys.filter((k) => k.enabled)).toHaveLength(1);
+    expect(keys.map((k) => k.tags['rotation:generation']).sort()).toEqual(['1', '2']);
+  }, 60_000);
 });
