@@ -18,6 +18,7 @@ import {
   secretsManagerDriver,
   type RotationDriver,
 } from '../functions/rotation/starter.js';
+import { explainEnvironmentError } from './errors.js';
 import { periodText, runToJson, runToText, statusText } from './output.js';
 import { parseDay, parseDuration } from './parse.js';
 import { rotateNow } from '../functions/oncall/rotate-now.js';
@@ -325,7 +326,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    io.stderr(`keyrot: ${errorMessage(error)}\n`);
+    const at = argv.indexOf('--endpoint-url');
+    const endpoint = (at >= 0 ? argv[at + 1] : undefined) ?? (process.env.AWS_ENDPOINT_URL || undefined);
+    const explained = explainEnvironmentError(error, endpoint);
+    io.stderr(`keyrot: ${explained?.message ?? errorMessage(error)}\n`);
+    if (explained !== undefined) return explained.badInput ? EXIT.badInput : EXIT.failed;
     if (error instanceof InputError || error instanceof ConfigError) return EXIT.badInput;
     return EXIT.failed;
   }
