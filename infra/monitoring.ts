@@ -12,17 +12,15 @@ import { COUNTED } from '../functions/core/checks/registry.js';
 import { parseConfig } from '../functions/core/config.js';
 import { METRIC } from '../functions/core/metrics.js';
 import { alarmDescription, alarmSpecs, type AlarmName, type AlarmSpec } from './alarms.js';
-import { resolveAlarms, type MonitoringAlarmProps } from './props.js';
-
-/** The default daily schedule's latest run (15-minute window, three 15-minute attempts), plus margin. */
-const DEFAULT_HEARTBEAT = Duration.hours(26);
+import { resolveAlarms, resolveCore, type MonitoringAlarmProps } from './props.js';
+import { heartbeatPeriod } from './rotation-core.js';
 
 export interface KeyrotMonitoringProps extends MonitoringAlarmProps {
   /** The namespace the reconciler publishes to (config `metricNamespace`). @default keyrot */
   readonly metricNamespace?: string;
   /**
    * ReconcilerRunMissing fires when no run completed for this long: the schedule's period plus the
-   * latest a run may start and finish. @default 26 hours (a daily run)
+   * latest a run may start and finish. @default that of the default daily schedule (26 hours)
    */
   readonly heartbeatPeriod?: Duration;
   /** Alarms and graphs on these resources when given; without them, on the metrics alone. */
@@ -57,7 +55,8 @@ export class KeyrotMonitoring extends Construct {
     }
     const specs = alarmSpecs({
       quotaUsedPercent: options.quotaUsedPercent,
-      heartbeatPeriod: props.heartbeatPeriod ?? DEFAULT_HEARTBEAT,
+      heartbeatPeriod:
+        props.heartbeatPeriod ?? heartbeatPeriod(resolveCore({}, 'default schedule').schedule.flexibleWindow),
     });
     const action = new actions.SnsAction(this.alarmTopic);
     const created: Partial<Record<AlarmName, cloudwatch.Alarm>> = {};

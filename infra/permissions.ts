@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { RUNS_PREFIX } from './report-store.js';
 
 /**
  * The IAM statements of the two functions, one per kind of call they make, and why each wildcard in
@@ -171,7 +172,7 @@ export const RECONCILER: readonly Grant[] = [
     actions: ['s3:PutObject'],
     resources: [
       {
-        arn: (t) => `${t.reportBucketArn}/runs/*`,
+        arn: (t) => `${t.reportBucketArn}/${RUNS_PREFIX}*`,
         wildcard: 'Each run writes its own report objects under runs/.',
       },
     ],

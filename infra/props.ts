@@ -192,29 +192,38 @@ function reportBucketOf(props: ReportBucketOptions | undefined, check: Check, la
   return reportBucket;
 }
 
+type CoreProps = {
+  schedule?: ReconcilerScheduleOptions | undefined;
+  consumers?: ConsumerAccess[] | undefined;
+};
+
+function coreOf(
+  props: CoreProps,
+  check: Check,
+  problems: string[],
+): Pick<ResolvedOptions, 'schedule' | 'consumers'> {
+  const schedule = scheduleOf(props.schedule, check);
+  const consumers = props.consumers ?? [];
+  consumers.forEach((c, i) => problems.push(...consumerProblems(c, `consumers.${i}`)));
+  return { schedule, consumers };
+}
+
 /** Checks the props that the configuration schema does not cover; every problem is named at once. */
 export function resolveOptions(props: ApiKeyRotationProps, source: string): ResolvedOptions {
   return validated(source, (check, problems) => {
-    const schedule = scheduleOf(props.schedule, check);
+    const core = coreOf(props, check, problems);
     const alarms = alarmsOf(props, check);
     const reportBucket = reportBucketOf(props.reportBucket, check);
-    const consumers = props.consumers ?? [];
-    consumers.forEach((c, i) => problems.push(...consumerProblems(c, `consumers.${i}`)));
-    return { schedule, alarms, reportBucket, consumers };
+    return { ...core, alarms, reportBucket };
   });
 }
 
 /** The rotation core's schedule and consumers, checked. */
 export function resolveCore(
-  props: { schedule?: ReconcilerScheduleOptions; consumers?: ConsumerAccess[] },
+  props: CoreProps,
   source: string,
 ): Pick<ResolvedOptions, 'schedule' | 'consumers'> {
-  return validated(source, (check, problems) => {
-    const schedule = scheduleOf(props.schedule, check);
-    const consumers = props.consumers ?? [];
-    consumers.forEach((c, i) => problems.push(...consumerProblems(c, `consumers.${i}`)));
-    return { schedule, consumers };
-  });
+  return validated(source, (check, problems) => coreOf(props, check, problems));
 }
 
 /** The monitoring's alarm settings, checked. */

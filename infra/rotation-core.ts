@@ -31,6 +31,16 @@ const RECONCILER_TIMEOUT = Duration.minutes(15);
 /** The reconciler's asynchronous retries after a failed run (Lambda's own, on top of Scheduler's). */
 const RECONCILER_RETRIES = 2;
 
+/**
+ * ReconcilerRunMissing's window: a day, plus the latest a daily run may start (the schedule's flexible
+ * window) and finish (every attempt of Lambda's retries running to the timeout), plus half an hour.
+ */
+export function heartbeatPeriod(flexibleWindow: Duration): Duration {
+  const latestMinutes =
+    24 * 60 + flexibleWindow.toMinutes() + (RECONCILER_RETRIES + 1) * RECONCILER_TIMEOUT.toMinutes();
+  return Duration.hours(Math.ceil((latestMinutes + 30) / 60));
+}
+
 export interface RotationCoreProps {
   /** keyrot's configuration; see KeyrotSettings. @default the defaults of keyrot.json */
   readonly config?: KeyrotSettings;
@@ -160,11 +170,7 @@ export class RotationCore extends Construct {
     }
 
     this.schedule = this.createSchedule();
-    const latestMinutes =
-      24 * 60 +
-      this.options.schedule.flexibleWindow.toMinutes() +
-      (RECONCILER_RETRIES + 1) * RECONCILER_TIMEOUT.toMinutes();
-    this.heartbeatPeriod = Duration.hours(Math.ceil((latestMinutes + 30) / 60));
+    this.heartbeatPeriod = heartbeatPeriod(this.options.schedule.flexibleWindow);
     for (const consumer of this.options.consumers) this.addConsumer(consumer);
   }
 
