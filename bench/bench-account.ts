@@ -22,8 +22,8 @@ export function benchRawConfig(): Record<string, unknown> {
     defaultPolicy: '30d',
     hygiene: { posture: { action: 'ignore' }, quota: { limit: 20_000, headroom: 100 } },
     pacing: {
-      quotaScale: Number(process.env.BENCH_SCALE ?? 5),
-      rotationsInFlight: Number(process.env.BENCH_IN_FLIGHT ?? 4),
+      quotaScale: Number(process.env.BENCH_SCALE ?? 1),
+      rotationsInFlight: Number(process.env.BENCH_IN_FLIGHT ?? 8),
     },
     ...(arn !== undefined && arn !== '' && { rotationLambdaArn: arn }),
   };

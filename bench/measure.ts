@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { readInventory } from '../functions/aws/inventory.js';
 import { createClients, type SdkPlugin } from '../functions/commons/clients.js';
 import { createLogger } from '../functions/commons/logger.js';
-import { reconcilerPacer, type Pacer } from '../functions/commons/pacing.js';
+import { keyrotPacer, type Pacer } from '../functions/commons/pacing.js';
 import { BENCH_ACCOUNT, benchConfig } from './bench-account.js';
 import { plan } from '../functions/core/plan.js';
 import { reconcile } from '../functions/reconcile/run.js';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   );
 
   calls.reset();
-  const pacer = reconcilerPacer(config.pacing);
+  const pacer = keyrotPacer(config.pacing);
   const clients = clientsWith(pacer);
   // The emulator's counts start with the wave (re-arming the enforcement resets them).
   await emulatorQuotas(endpoint, BENCH_ACCOUNT, config.pacing.quotaScale);

@@ -23,14 +23,16 @@ import { startEmulator } from '../emulator/start.js';
 import { Pacer } from '../functions/commons/pacing.js';
 import { addDays } from '../functions/core/time.js';
 import { RECONCILER_NODE_OPTIONS } from '../infra/reconciler-runtime.js';
-import { BENCH_ACCOUNT, benchRawConfig, T0 } from './bench-account.js';
+import { BENCH_ACCOUNT, benchConfig, benchRawConfig, T0 } from './bench-account.js';
+import { physicalFloorMs, sharedCalls } from './floor.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const PLANS = Number(process.env.BENCH_PLANS ?? 300);
 const WAVE = Number(process.env.BENCH_WAVE ?? 1_000);
-const SCALE = Number(process.env.BENCH_SCALE ?? 5);
-const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 8);
+const SHARE = benchConfig().pacing.apiGatewayShare;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BUNDLE = join(HERE, '..', '.cache', 'bench', 'measure.mjs');
 const FIGURES = join(HERE, '..', '.cache', 'bench', 'wave.json');
@@ -106,6 +108,12 @@ async function main(): Promise<void> {
     const floorMs = new Pacer({ scale: SCALE }).floorMs(quotas.calls);
     const throttled = Object.values(quotas.throttled).reduce((a, b) => a + b, 0);
     const ratio = (wave.waveMs! / floorMs).toFixed(2);
+    // What the rotations can't do without, at the quotas: CreateApiKey, one attachment per plan in the
+    // share of the shared bucket, the Secrets Manager writes.
+    const physical = physicalFloorMs(quotas.calls, { rotations: wave.rotated!, share: SHARE, scale: SCALE });
+    const physicalRatio = (wave.waveMs! / physical).toFixed(2);
+    const perRotation = (sharedCalls(quotas.calls) / Math.max(1, wave.rotated!)).toFixed(1);
+    const peakRate = (quotas.sharedPeak10s / 10).toFixed(1);
     const ops = (calls: Record<string, number>) =>
       Object.entries(calls)
         .sort((a, b) => b[1] - a[1])
@@ -118,7 +126,10 @@ async function main(): Promise<void> {
       `wave      ${wave.rotated} rotated in ${wave.waveMs} ms by ${workers} rotation function containers at most (${invocations} invocations); quota floor ${Math.round(floorMs)} ms, ratio ${ratio}; throttled by the emulator ${throttled}${throttled > 0 ? ` (${ops(quotas.throttled)})` : ''}`,
     );
     console.log(
-      `bench keys=${wave.keys} plans=${PLANS} read_calls=${wave.readCalls} plan_ms=${wave.planMs} peak_rss_mb=${wave.peakRssMb} wave=${wave.rotated} wave_floor_ratio=${ratio} rotation_workers=${workers} throttled=${throttled} throttle_errors_surfaced=${wave.throttleErrorsSurfaced}`,
+      `physical  floor ${Math.round(physical)} ms (rotations/5, attachments/(10 x ${SHARE}), Secrets Manager writes/50; quotas x${SCALE}), ratio ${physicalRatio}; API Gateway shared bucket: ${perRotation} calls per rotation, at most ${quotas.sharedPeak10s} in any 10 s (${peakRate}/s; the share allows ${(10 * SHARE * SCALE).toFixed(1)}/s)`,
+    );
+    console.log(
+      `bench keys=${wave.keys} plans=${PLANS} read_calls=${wave.readCalls} plan_ms=${wave.planMs} peak_rss_mb=${wave.peakRssMb} wave=${wave.rotated} wave_floor_ratio=${ratio} rotation_workers=${workers} throttled=${throttled} throttle_errors_surfaced=${wave.throttleErrorsSurfaced} apigw_shared_calls_per_rotation=${perRotation} physical_floor_ratio=${physicalRatio} shared_peak_rate=${peakRate}`,
     );
   } finally {
     await emulator.stop();

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
-import { reconcilerPacer, type Pacer } from '../functions/commons/pacing.js';
+import { keyrotPacer, type Pacer } from '../functions/commons/pacing.js';
 import { ConfigError, type Config } from '../functions/core/config.js';
 import { InputError, errorMessage } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
@@ -105,7 +105,7 @@ async function session(options: CommonOptions, io: CliIo): Promise<Session> {
   const requested = options.now === undefined || options.now === true ? undefined : parseNow(options.now);
   const now =
     (local ? await agreeWithEmulatorClock(endpointUrl, requested) : requested) ?? parseNow(options.now);
-  const pacer = reconcilerPacer(config.pacing);
+  const pacer = keyrotPacer(config.pacing);
   // On the emulator without a deployed rotation function, this process runs the rotation steps itself.
   const mode =
     options.rotation ?? (local && config.rotationLambdaArn === undefined ? 'in-process' : 'secrets-manager');

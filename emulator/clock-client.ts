@@ -47,6 +47,8 @@ export interface QuotaFigures {
   scale: number | null;
   calls: Record<string, number>;
   throttled: Record<string, number>;
+  /** The most requests API Gateway's shared bucket received in any 10 seconds, throttled ones included. */
+  sharedPeak10s: number;
 }
 
 /**

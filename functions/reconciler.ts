@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
-import { reconcilerPacer } from './commons/pacing.js';
+import { keyrotPacer } from './commons/pacing.js';
 import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
 import { putRunReport } from './aws/report-bucket.js';
@@ -10,7 +10,7 @@ import { secretsManagerDriver } from './rotation/starter.js';
 const log = createLogger();
 // One pacer per container: the quotas are per account, whatever the client.
 const setUp = loadConfig().then((config) => {
-  const pacer = reconcilerPacer(config.pacing);
+  const pacer = keyrotPacer(config.pacing);
   return { config, pacer, clients: createClients({ pacer }) };
 });
 

@@ -1,6 +1,6 @@
 import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
-import { rotationPacer } from './commons/pacing.js';
+import { keyrotPacer } from './commons/pacing.js';
 import { loadConfig } from './commons/load-config.js';
 import { createLogger } from './commons/logger.js';
 import { httpCanary } from './rotation/canary.js';
@@ -10,7 +10,7 @@ const log = createLogger();
 // Once per container: its clients pace to this container's share of the account's quotas.
 const setUp = loadConfig().then((config) => ({
   config,
-  clients: createClients({ pacer: rotationPacer(config.pacing) }),
+  clients: createClients({ pacer: keyrotPacer(config.pacing) }),
 }));
 
 /** The Secrets Manager rotation function: one step of the rotation contract per invocation. */

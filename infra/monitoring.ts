@@ -194,7 +194,9 @@ export class KeyrotMonitoring extends Construct {
         ],
         { right: [daily(METRIC.runDuration, 'Maximum')] },
       ),
-      graph('Pacing', [daily(METRIC.throttledCalls)], { right: [daily(METRIC.pacingWait, 'Maximum')] }),
+      graph('Pacing', [daily(METRIC.throttledCalls), daily(METRIC.apiGatewaySharedCalls)], {
+        right: [daily(METRIC.pacingWait, 'Maximum'), daily(METRIC.apiGatewaySharedWait, 'Maximum')],
+      }),
     );
     const { reconciler, rotationFunction, deadLetterQueue } = this.props;
     const functions: cloudwatch.IWidget[] = [];

@@ -193,6 +193,8 @@ export const ROTATION: readonly Grant[] = [
       'secretsmanager:GetSecretValue',
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
+      // The rotation's records on its secret (functions/core/rotation-record.ts): its new key, activations.
+      'secretsmanager:TagResource',
     ],
     resources: [secrets],
   },

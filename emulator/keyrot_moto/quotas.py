@@ -16,8 +16,13 @@ Off by default: tests seed thousands of keys as fast as the emulator answers, wh
 throttle. A test or the benchmark turns it on (test-only route, any apigateway credential scope):
 
     POST /_keyrot/quotas {"scale": 5}      -> enforce at 5x the quotas (null: off); counters reset
-    GET  /_keyrot/quotas                   -> {"scale", "calls": {op: n}, "throttled": {op: n}} of the
-                                              caller's account (x-moto-account-id or its credentials)
+    GET  /_keyrot/quotas                   -> {"scale", "calls": {op: n}, "throttled": {op: n},
+                                              "sharedPeak10s": n} of the caller's account
+                                              (x-moto-account-id or its credentials)
+
+`sharedPeak10s` is the most requests API Gateway's shared bucket (every call without a quota of its
+own) received in any 10 seconds since enforcement was armed, throttled attempts included: what a
+share of that bucket is measured against.
 """
 import json
 import re
@@ -56,6 +61,9 @@ _scale: float | None = None
 _buckets: dict[tuple[str, str, str, str], list[float]] = {}
 _calls: dict[str, dict[str, int]] = {}
 _throttled: dict[str, dict[str, int]] = {}
+# When each request reached an account's shared API Gateway bucket (monotonic seconds).
+_shared_times: dict[str, list[float]] = {}
+WINDOW_S = 10.0
 
 
 def _operation(service: str, method: str, path: str, headers: Any) -> str | None:
@@ -98,6 +106,16 @@ def _throttle(service: str) -> tuple[int, dict[str, str], str]:
     return 400, {"Content-Type": "application/x-amz-json-1.1"}, body
 
 
+def peak_in_window(times: list[float], window: float = WINDOW_S) -> int:
+    """The most of these instants that fall in any half-open interval [t, t + window)."""
+    peak, first = 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= window:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return peak
+
+
 def check(request: Any) -> tuple[int, dict[str, str], str] | None:
     """A throttling answer when the request goes over its quota, else None (and the call is counted)."""
     scale = _scale
@@ -124,6 +142,8 @@ def check(request: Any) -> tuple[int, dict[str, str], str] | None:
     op = f"{service}:{operation}"
     with _lock:
         allowed = _take((account, region, service, name), per_second * scale, max(1.0, round(burst * scale)))
+        if service == "apigateway" and name == APIGATEWAY_OTHERS[0]:
+            _shared_times.setdefault(account, []).append(time.monotonic())
         counts = _calls if allowed else _throttled
         per_account = counts.setdefault(account, {})
         per_account[op] = per_account.get(op, 0) + 1
@@ -149,9 +169,15 @@ def quotas_route(request: Any, full_url: str, headers: Any) -> Any:
             _buckets.clear()
             _calls.clear()
             _throttled.clear()
+            _shared_times.clear()
     with _lock:
         return json_response(
-            {"scale": _scale, "calls": dict(_calls.get(account, {})), "throttled": dict(_throttled.get(account, {}))}
+            {
+                "scale": _scale,
+                "calls": dict(_calls.get(account, {})),
+                "throttled": dict(_throttled.get(account, {})),
+                "sharedPeak10s": peak_in_window(_shared_times.get(account, [])),
+            }
         )
 
 
@@ -162,6 +188,7 @@ def reset() -> None:
         _buckets.clear()
         _calls.clear()
         _throttled.clear()
+        _shared_times.clear()
 
 
 def install() -> None:

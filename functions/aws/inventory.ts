@@ -22,11 +22,15 @@ export async function readInventory(
   clients: { apigw: APIGatewayClient; secrets: SecretsManagerClient },
   config: Config,
   now: Date,
-  options: { hygiene?: boolean } = {},
+  options: {
+    hygiene?: boolean;
+    /** false: the plans without their keys (every key's planIds empty): one call instead of one per plan. */
+    planKeys?: boolean;
+  } = {},
 ): Promise<Inventory> {
   const [keys, plans, secrets] = await Promise.all([
     readKeys(clients.apigw),
-    readPlans(clients.apigw),
+    readPlans(clients.apigw, options.planKeys ?? true),
     readSecrets(clients.secrets, config),
   ]);
   const byId = new Map(keys.map((k) => [k.id, k]));
@@ -85,7 +89,10 @@ async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
   return keys;
 }
 
-async function readPlans(apigw: APIGatewayClient): Promise<{ plan: ObservedPlan; keyIds: string[] }[]> {
+async function readPlans(
+  apigw: APIGatewayClient,
+  withKeys: boolean,
+): Promise<{ plan: ObservedPlan; keyIds: string[] }[]> {
   const plans: ObservedPlan[] = [];
   for await (const page of paginateGetUsagePlans({ client: apigw, pageSize: PAGE }, {})) {
     for (const item of page.items ?? []) {
@@ -99,6 +106,7 @@ async function readPlans(apigw: APIGatewayClient): Promise<{ plan: ObservedPlan;
       });
     }
   }
+  if (!withKeys) return plans.map((plan) => ({ plan, keyIds: [] }));
   const limit = pLimit(READ_CONCURRENCY);
   return Promise.all(
     plans.map((plan) =>

@@ -4,6 +4,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { TAG, tagName } from '../core/tags.js';
+import { factsTags, type RotationFacts } from '../core/rotation-record.js';
 
 /**
  * Marks `version` as the AWSCURRENT version whose rotation has been recorded (counted, announced,
@@ -39,4 +40,25 @@ export async function versionCreated(
     token = page.NextToken;
   } while (token !== undefined && token !== '');
   return undefined;
+}
+
+/**
+ * Records what the reconciler knows of a rotation on its secret before starting it, so the rotation
+ * function reads it there rather than in API Gateway's shared budget. Facts too long for a tag are not
+ * recorded: the rotation function then looks them up.
+ */
+export async function recordFacts(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  facts: RotationFacts,
+  prefix: string,
+): Promise<void> {
+  const tags = factsTags(prefix, facts);
+  if (tags === undefined) return;
+  await secrets.send(
+    new TagResourceCommand({
+      SecretId: secretId,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
 }

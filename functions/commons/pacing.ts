@@ -94,6 +94,8 @@ export interface PacingStats {
   /** Attempts that AWS answered with a throttling error (the SDK retried them with backoff). */
   throttled: number;
   byOperation: Record<string, number>;
+  /** Per bucket: calls made, calls reserved for rotations (made by the rotation function), time waited. */
+  byBucket: Record<string, { calls: number; reserved: number; waitedMs: number }>;
 }
 
 const THROTTLING = new Set([
@@ -103,12 +105,17 @@ const THROTTLING = new Set([
   'LimitExceededException',
 ]);
 
+/** API Gateway's bucket shared by every call without a quota of its own (and by deployments). */
+export const SHARED_BUCKET = 'apigateway:*';
+
 /**
  * Paces every call of a run under the account's quotas, shared by all clients that use it. It sits
  * inside the SDK's retry loop, so retried attempts are paced too and throttling answers are counted.
+ * API Gateway's shared bucket is paced to `apiGatewayShare` of it, one request at a time (no burst:
+ * the burst is left to the account's deployments, and keyrot's rate holds over any window).
  */
 export class Pacer {
-  readonly stats: PacingStats = { calls: 0, waitedMs: 0, throttled: 0, byOperation: {} };
+  readonly stats: PacingStats = { calls: 0, waitedMs: 0, throttled: 0, byOperation: {}, byBucket: {} };
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly quotas: Record<string, RateLimit>;
 
@@ -116,19 +123,29 @@ export class Pacer {
     options: {
       quotas?: Record<string, RateLimit>;
       scale?: number;
+      /** The part of API Gateway's shared bucket to pace to (default all of it). */
+      apiGatewayShare?: number;
       clock?: () => number;
       sleep?: (ms: number) => Promise<void>;
     } = {},
   ) {
     const scale = options.scale ?? 1;
+    const share = options.apiGatewayShare ?? 1;
     this.quotas = Object.fromEntries(
       Object.entries(options.quotas ?? DEFAULT_QUOTAS).map(([k, q]) => [
         k,
-        { perSecond: q.perSecond * scale, burst: Math.max(1, Math.round(q.burst * scale)) },
+        k === SHARED_BUCKET
+          ? { perSecond: q.perSecond * scale * share, burst: 1 }
+          : { perSecond: q.perSecond * scale, burst: Math.max(1, Math.round(q.burst * scale)) },
       ]),
     );
     for (const [key, limit] of Object.entries(this.quotas))
       this.buckets.set(key, new TokenBucket(limit, options.clock, options.sleep));
+  }
+
+  /** Requests per second this pacer allows from a bucket. */
+  rate(bucket: string): number {
+    return this.quotas[bucket]?.perSecond ?? Infinity;
   }
 
   /** The least time the quotas allow for these calls ("service:Operation" to count), from full buckets (ms). */
@@ -147,6 +164,31 @@ export class Pacer {
     return floor;
   }
 
+  private bucketStats(key: string) {
+    return (this.stats.byBucket[key] ??= { calls: 0, reserved: 0, waitedMs: 0 });
+  }
+
+  /**
+   * Takes tokens for calls another process will make: the reconciler admits a rotation once the
+   * budget has room for the calls its rotation function will make. Returns how long it waited (ms).
+   */
+  async reserve(calls: Record<string, number>): Promise<number> {
+    let waited = 0;
+    for (const [key, count] of Object.entries(calls)) {
+      const bucket = this.buckets.get(key);
+      if (bucket === undefined) continue;
+      const stats = this.bucketStats(key);
+      for (let i = 0; i < count; i++) {
+        const ms = await bucket.take();
+        waited += ms;
+        stats.waitedMs += ms;
+        stats.reserved++;
+      }
+    }
+    this.stats.waitedMs += waited;
+    return waited;
+  }
+
   plugin(service: string): SdkPlugin {
     return {
       applyToStack: (stack) => {
@@ -157,7 +199,13 @@ export class Pacer {
             const name = `${service}:${operation}`;
             this.stats.byOperation[name] = (this.stats.byOperation[name] ?? 0) + 1;
             const key = quotaKey(service, operation, this.quotas);
-            if (key !== undefined) this.stats.waitedMs += await this.buckets.get(key)!.take();
+            if (key !== undefined) {
+              const waited = await this.buckets.get(key)!.take();
+              const stats = this.bucketStats(key);
+              stats.calls++;
+              stats.waitedMs += waited;
+              this.stats.waitedMs += waited;
+            }
             try {
               return await next(args);
             } catch (error) {
@@ -176,17 +224,23 @@ export class Pacer {
 /** The pacing settings of the configuration (config.pacing). */
 export interface PacingShare {
   quotaScale: number;
-  rotationsInFlight: number;
+  apiGatewayShare: number;
 }
 
-/** The reconciler's pacer: the whole of the (scaled) quotas, shared by every client of its run. */
-export const reconcilerPacer = (share: PacingShare): Pacer => new Pacer({ scale: share.quotaScale });
+/**
+ * The pacer of one keyrot process (the reconciler, a rotation function container, the CLI): the
+ * scaled quotas, and its share of API Gateway's shared bucket. Processes stay within the share
+ * together because the reconciler admits each rotation it starts against its own pacer
+ * (`reserve`): the calls a rotation function makes were paid for before RotateSecret.
+ */
+export const keyrotPacer = (pacing: PacingShare): Pacer =>
+  new Pacer({ scale: pacing.quotaScale, apiGatewayShare: pacing.apiGatewayShare });
 
 /**
- * A rotation function container's pacer: its share of the quotas. At most `rotationsInFlight` rotations
- * run at once (the reconciler's limit), one container each, plus one: a rotation's finishSecret
- * invocation may still be returning when the run, seeing AWSCURRENT moved, starts the next rotation
- * (the bench saw 5 containers busy at once with 4 in flight). Together they stay within the quotas.
+ * The API Gateway calls one rotation's function makes, for the reconciler to reserve before starting
+ * it: CreateApiKey and a CreateUsagePlanKey per plan; three reads more when its facts were not
+ * recorded (the current key, its plans, the generations: test/integration/rotation/calls-per-step).
  */
-export const rotationPacer = (share: PacingShare): Pacer =>
-  new Pacer({ scale: share.quotaScale / (share.rotationsInFlight + 1) });
+export function rotationCost(planCount: number, recorded = true): Record<string, number> {
+  return { [SHARED_BUCKET]: planCount + (recorded ? 0 : 3), 'apigateway:CreateApiKey': 1 };
+}

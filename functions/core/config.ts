@@ -18,17 +18,23 @@ export type Hygiene = z.infer<typeof HygieneSchema>;
 export type HygieneCheck = ExemptibleCheck;
 
 /**
- * How keyrot shares the account's API Gateway and Secrets Manager quotas. The reconciler paces its own
- * calls to `quotaScale` times the quotas. Each rotation function container paces to a
- * `1 / (rotationsInFlight + 1)` share of them, and the reconciler never has more than
- * `rotationsInFlight` rotations going at once, so the rotation functions' containers together stay
- * under the quotas however many Lambda runs (no reserved concurrency, which small accounts refuse).
+ * How keyrot shares the account's API Gateway and Secrets Manager quotas. API Gateway's shared budget
+ * (10 requests/s for every call without a quota of its own) also serves the account's deployments, so
+ * keyrot takes at most `apiGatewayShare` of it, across the reconciler and every rotation function
+ * container: the reconciler paces its own calls to that share and admits each rotation it starts only
+ * when the share has room for the calls that rotation will make (its plans, known from the
+ * inventory). A rotation function container paces to the share on its own too (a rotation Secrets
+ * Manager starts on its schedule was admitted by no one). No reserved concurrency: small accounts
+ * refuse it.
  */
 const PacingSchema = z
   .object({
     /** Below 1 leaves room for other tools in the account; above 1 only where quotas were raised. */
     quotaScale: z.number().positive().max(100).default(1),
-    rotationsInFlight: z.number().int().min(1).max(100).default(4),
+    /** Of API Gateway's shared 10 requests/s, the part keyrot uses; the rest is left to deployments. */
+    apiGatewayShare: z.number().gt(0).max(1).default(0.6),
+    /** Rotations the reconciler keeps going at once: enough to cover a rotation's latency. */
+    rotationsInFlight: z.number().int().min(1).max(100).default(8),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import {
   type Parsed,
   type TagName,
 } from './tags.js';
+import { readActivations } from './rotation-record.js';
 import { addDays, staggerDays } from './time.js';
 import type { Finding, Inventory, ObservedKey, ObservedSecret } from './types.js';
 
@@ -146,12 +147,27 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
   for (const secret of inventory.secrets) {
     const name = secretCredential(secret, config);
     if (name === undefined) continue;
-    credentialOf(name).secret = secret;
+    const credential = credentialOf(name);
+    credential.secret = secret;
+    applyActivations(credential, readActivations(config.tagPrefix, secret.tags));
     const mismatch = secretTagMismatch(secret, name, config);
     if (mismatch !== undefined) findings.push(mismatch);
   }
   const credentials = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   return { credentials, unmanagedKeys, findings };
+}
+
+/**
+ * A rotation's new key records when it became current on the secret (finishSecret), not on the key:
+ * API Gateway's shared budget is the scarce one. A key tag (onboarding, adoption, rollback) counts
+ * too; the later of the two is when the key last became current.
+ */
+function applyActivations(credential: Credential, activations: Map<number, Date>): void {
+  for (const key of credential.keys) {
+    const recorded = key.generation === undefined ? undefined : activations.get(key.generation);
+    if (recorded !== undefined && (key.activatedAt === undefined || recorded > key.activatedAt))
+      key.activatedAt = recorded;
+  }
 }
 
 export type PolicyChoice = { ok: true; name: string; policy: Policy } | { ok: false; finding: Finding };

@@ -22,6 +22,12 @@ export const METRIC = {
   deferredActions: 'DeferredActions',
   rotationsInProgress: 'RotationsInProgress',
   pacingWait: 'PacingWait',
+  /** The configured share of API Gateway's shared 10 requests/s (pacing.apiGatewayShare). */
+  apiGatewayShare: 'ApiGatewayShare',
+  /** Calls on that budget: the run's own and those reserved for the rotations it started. */
+  apiGatewaySharedCalls: 'ApiGatewaySharedCalls',
+  /** Time the run waited for room in its share (its own calls, and admitting rotations). */
+  apiGatewaySharedWait: 'ApiGatewaySharedWait',
   throttledCalls: 'ThrottledCalls',
   heartbeat: 'RunCompleted',
   runDuration: 'RunDuration',
@@ -33,6 +39,14 @@ export interface MetricPoint {
   unit: 'Count' | 'Percent' | 'Milliseconds';
 }
 
+/** How the run paced itself (commons/pacing.ts keeps the figures). */
+export interface RunPacing {
+  waitedMs: number;
+  throttled: number;
+  /** API Gateway's shared budget: the configured share, the calls on it, the time waited for it. */
+  shared?: { share: number; calls: number; waitedMs: number };
+}
+
 function count(outcomes: Outcome[], kinds: string[], status: Outcome['status']): number {
   return outcomes.filter((o) => kinds.includes(o.action.kind) && o.status === status).length;
 }
@@ -42,7 +56,7 @@ export function runMetrics(
   plan: Plan,
   outcomes: Outcome[],
   durationMs: number,
-  pacing: { waitedMs: number; throttled: number } = { waitedMs: 0, throttled: 0 },
+  pacing: RunPacing = { waitedMs: 0, throttled: 0 },
 ): MetricPoint[] {
   const rotations = [...ROTATION_KINDS];
   const points: [string, number, MetricPoint['unit']][] = [
@@ -72,6 +86,13 @@ export function runMetrics(
     [METRIC.rotationsInProgress, count(outcomes, rotations, 'started'), 'Count'],
     [METRIC.pacingWait, Math.round(pacing.waitedMs), 'Milliseconds'],
     [METRIC.throttledCalls, pacing.throttled, 'Count'],
+    ...(pacing.shared === undefined
+      ? []
+      : ([
+          [METRIC.apiGatewayShare, Math.round(pacing.shared.share * 100), 'Percent'],
+          [METRIC.apiGatewaySharedCalls, pacing.shared.calls, 'Count'],
+          [METRIC.apiGatewaySharedWait, Math.round(pacing.shared.waitedMs), 'Milliseconds'],
+        ] as [string, number, MetricPoint['unit']][])),
     [METRIC.heartbeat, 1, 'Count'],
     [METRIC.runDuration, Math.round(durationMs), 'Milliseconds'],
   ];

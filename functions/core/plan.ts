@@ -10,7 +10,7 @@ import {
   type Credential,
   type ManagedKey,
 } from './credentials.js';
-import { TAG, tagName } from './tags.js';
+import { TAG, parseGenerationTag, tagName } from './tags.js';
 import { addDays, day } from './time.js';
 import { planHygiene, type HygieneInput } from './hygiene.js';
 import { noCounts } from './checks/registry.js';
@@ -201,6 +201,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
       secretId: secret.arn,
       token: pendingVersion,
       scheduleDays: schedule,
+      planIds: [...current.key.planIds].sort(),
       reason: `rotation to version ${pendingVersion} was started and did not finish`,
     });
   } else {
@@ -217,17 +218,25 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
       });
     }
     if (due && !paused) {
+      const token = nextRotationToken(secret, current.version!, [
+        ...c.keys.map((k) => k.version),
+        ...c.unreadable.map((k) => k.tags[tagName(config.tagPrefix, TAG.version)]),
+      ]);
       const action: Action = {
         kind: 'rotate',
         credential: c.name,
         secretId: secret.arn,
         currentKeyId: current.key.id,
         fromVersion: current.version!,
-        token: nextRotationToken(secret, current.version!, [
-          ...c.keys.map((k) => k.version),
-          ...c.unreadable.map((k) => k.tags[tagName(config.tagPrefix, TAG.version)]),
-        ]),
+        token,
         scheduleDays: schedule,
+        facts: {
+          token,
+          generation: highestGeneration(c, config.tagPrefix) + 1,
+          currentKeyId: current.key.id,
+          policy: current.policyName,
+          planIds: [...current.key.planIds].sort(),
+        },
         reason: `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
       };
       actions.push(action);
@@ -251,6 +260,16 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const others = c.keys.filter((k) => k !== current && k !== pendingKey);
   planPlanSync(c, current, others, actions);
   for (const key of others) planRetirement(key, current, c.keys, policy, now, sink);
+}
+
+/** The highest generation of a credential's keys (a rollback can leave one above the current key's). */
+function highestGeneration(c: Credential, prefix: string): number {
+  const tag = tagName(prefix, TAG.generation);
+  const unreadable = c.unreadable.map((k) => {
+    const parsed = parseGenerationTag(k.tags, tag, k.id);
+    return (parsed.ok ? parsed.value : undefined) ?? 1;
+  });
+  return Math.max(1, ...c.keys.map((k) => k.generation ?? 1), ...unreadable);
 }
 
 /** The current key must be in every plan an enabled older key of the credential is in (I1). */

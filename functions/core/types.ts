@@ -1,3 +1,4 @@
+import type { RotationFacts } from './rotation-record.js';
 import type { CheckKind, Counts } from './checks/registry.js';
 
 /** What the reconciler observed of the account: plain data, no SDK types. */
@@ -85,6 +86,8 @@ export type Action =
       token: string;
       /** Days Secrets Manager's own schedule waits: a backstop behind the reconciler (scheduleDays). */
       scheduleDays: number;
+      /** What the rotation function needs, from the inventory: recorded on the secret before RotateSecret. */
+      facts: RotationFacts;
       reason: string;
     }
   | {
@@ -94,6 +97,8 @@ export type Action =
       token: string;
       /** Days Secrets Manager's own schedule waits: a backstop behind the reconciler (scheduleDays). */
       scheduleDays: number;
+      /** The usage plans of the current key: what carrying the rotation on may still attach. */
+      planIds: string[];
       reason: string;
     }
   | {

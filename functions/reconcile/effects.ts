@@ -18,8 +18,10 @@ import { configureRotation, type RotationDriver } from '../rotation/starter.js';
 import { versionStages, waitForRotation } from '../rotation/watch.js';
 import { adoptKey } from '../onboarding/adopt.js';
 import { disableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
-import { markRecorded, versionCreated } from '../aws/rotation-record.js';
+import { markRecorded, recordFacts, versionCreated } from '../aws/rotation-record.js';
 import { STAGE } from '../core/stages.js';
+import { factsTags } from '../core/rotation-record.js';
+import { rotationCost } from '../commons/pacing.js';
 
 export interface EffectDeps {
   apigw: APIGatewayClient;
@@ -33,6 +35,8 @@ export interface EffectDeps {
   resumeStuckAfterMs: number;
   /** Wall clock for watching rotations (the simulated `now` does not move). */
   clock?: () => number;
+  /** Waits until the run's API Gateway share has room for the calls a rotation will make, and takes it. */
+  admit?: (calls: Record<string, number>) => Promise<unknown>;
 }
 
 /** The writes the reconciler makes, one per action kind. */
@@ -82,6 +86,9 @@ export function awsEffects(deps: EffectDeps): Effects {
         rotationLambdaArn: config.rotationLambdaArn,
       };
       let token = a.token;
+      const recorded = factsTags(config.tagPrefix, a.facts) !== undefined;
+      await deps.admit?.(rotationCost(a.facts.planIds.length, recorded));
+      await recordFacts(secrets, a.secretId, a.facts, config.tagPrefix);
       try {
         token = await deps.rotation.start({ ...request, token });
       } catch (error) {
@@ -122,6 +129,8 @@ export function awsEffects(deps: EffectDeps): Effects {
         // Younger: Secrets Manager is still running or retrying it; carrying it on now would only race.
         if (age < deps.resumeStuckAfterMs) return settle(a.credential, a.secretId, a.token, true);
       }
+      // Its facts may be recorded (a run started it) or not (Secrets Manager's schedule): the most.
+      await deps.admit?.(rotationCost(a.planIds.length, false));
       await deps.rotation.resume({ secretId: a.secretId, token: a.token });
       return settle(a.credential, a.secretId, a.token, true);
     },

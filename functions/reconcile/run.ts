@@ -7,12 +7,13 @@ import { publishEvents } from '../aws/events-publisher.js';
 import { publishMetrics } from '../aws/metrics-publisher.js';
 import { runEvents } from '../core/events.js';
 import type { Config } from '../core/config.js';
-import { runMetrics, type MetricPoint } from '../core/metrics.js';
+import { runMetrics, type MetricPoint, type RunPacing } from '../core/metrics.js';
 import { buildRunReport, type RunReport } from '../core/report.js';
 import { plan as makePlan } from '../core/plan.js';
+import { carryPlanMemberships } from '../core/after-run.js';
 import type { Action, Inventory, Plan, Trigger } from '../core/types.js';
 import type { RotationDriver } from '../rotation/starter.js';
-import type { Pacer } from '../commons/pacing.js';
+import { SHARED_BUCKET, type Pacer } from '../commons/pacing.js';
 import { apply, orderActions, type Outcome } from './apply.js';
 
 export interface RunOptions {
@@ -57,6 +58,22 @@ export interface RunResult {
 
 export const DEFAULT_ROTATION_WAIT_MS = 5 * 60_000;
 export const DEFAULT_RESUME_STUCK_AFTER_MS = 30 * 60_000;
+
+/** The run's pacing figures for its metrics: API Gateway's shared budget with the configured share. */
+function runPacing(options: RunOptions): RunPacing | undefined {
+  const stats = options.pacer?.stats;
+  if (stats === undefined) return undefined;
+  const shared = stats.byBucket[SHARED_BUCKET] ?? { calls: 0, reserved: 0, waitedMs: 0 };
+  return {
+    waitedMs: stats.waitedMs,
+    throttled: stats.throttled,
+    shared: {
+      share: options.config.pacing.apiGatewayShare,
+      calls: shared.calls + shared.reserved,
+      waitedMs: shared.waitedMs,
+    },
+  };
+}
 
 /** One reconcile run: observe, plan, apply, report. The same for the schedule, the CLI and tests. */
 export async function reconcile(options: RunOptions): Promise<RunResult> {
@@ -115,6 +132,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     rotationWaitMs: () => (remaining === undefined ? waitMs : Math.min(waitMs, remaining() - reserve)),
     resumeStuckAfterMs: options.resumeStuckAfterMs ?? DEFAULT_RESUME_STUCK_AFTER_MS,
     clock,
+    admit: options.pacer === undefined ? undefined : (calls) => options.pacer!.reserve(calls),
   });
   const outcomes = await apply(
     plan.actions,
@@ -126,7 +144,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   );
   const deferred = outcomes.filter((o) => o.status === 'deferred').length;
   if (deferred > 0) log.warn('deadline near: actions deferred to the next run', { deferred });
-  const metrics = runMetrics(plan, outcomes, clock() - started, options.pacer?.stats);
+  const metrics = runMetrics(plan, outcomes, clock() - started, runPacing(options));
   await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
   if (options.config.eventBusName !== null) {
     const events = runEvents({ runId, trigger, now: options.now }, outcomes, plan.findings);
@@ -136,9 +154,19 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     done: outcomes.filter((o) => o.status === 'done').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
   });
-  // The report shows the account as the run left it: observed again when anything was written.
+  // The report shows the account as the run left it: observed again when anything was written, the
+  // plans' keys carried over from what the run read and wrote (not one more call per plan).
+  const wrote = outcomes.filter((o) => o.status === 'done' || o.status === 'started').map((o) => o.action);
   const after = outcomes.some((o) => o.status === 'done')
-    ? await readInventory(options.clients, options.config, options.now, { hygiene: false })
+    ? carryPlanMemberships(
+        inventory,
+        await readInventory(options.clients, options.config, options.now, {
+          hygiene: false,
+          planKeys: false,
+        }),
+        wrote,
+        options.config.tagPrefix,
+      )
     : inventory;
   return result(outcomes, metrics, after);
 }

@@ -9,23 +9,24 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  TagResourceCommand,
   UpdateSecretVersionStageCommand,
   type DescribeSecretResponse,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isAwsError, RotationStepError } from '../commons/errors.js';
-import {
-  findKeyByName,
-  findManagedKey,
-  getKey,
-  plansOfKey,
-  tagApiKey,
-  usagePlanExists,
-} from '../aws/api-keys.js';
+import { findManagedKey, getKey, plansOfKey, usagePlanExists } from '../aws/api-keys.js';
 import type { Config } from '../core/config.js';
 import { secretCredential } from '../core/credentials.js';
-import { TAG, formatInstant, tagName, creationTags, parseGenerationTag } from '../core/tags.js';
+import { TAG, tagName, creationTags, parseGenerationTag } from '../core/tags.js';
+import {
+  activationsTag,
+  newKeyTag,
+  readFacts,
+  readNewKey,
+  type RotationFacts,
+} from '../core/rotation-record.js';
 import {
   formatSecretValue,
   generateKeyValue,
@@ -116,6 +117,11 @@ class StepContext {
   readonly name: string;
   readonly credential: string;
   readonly currentVersion: string;
+  readonly tags: Record<string, string>;
+  /** What the reconciler recorded for this rotation before starting it; absent on Secrets Manager's schedule. */
+  readonly facts: RotationFacts | undefined;
+  /** The new key setSecret recorded once it was in every plan: its answers proved that. */
+  readonly recordedKey: { id: string; generation: number } | undefined;
 
   constructor(
     readonly secret: DescribeSecretResponse,
@@ -123,13 +129,8 @@ class StepContext {
     readonly deps: RotationDeps,
   ) {
     this.name = secret.Name ?? '';
-    const credential = secretCredential(
-      {
-        name: this.name,
-        tags: Object.fromEntries((secret.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
-      },
-      deps.config,
-    );
+    this.tags = Object.fromEntries((secret.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    const credential = secretCredential({ name: this.name, tags: this.tags }, deps.config);
     if (credential === undefined) {
       throw new RotationStepError(
         `secret ${this.name} has neither the ${tagName(deps.config.tagPrefix, TAG.credential)} tag nor the ${deps.config.secretPrefix} name prefix`,
@@ -141,6 +142,9 @@ class StepContext {
     );
     if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT version`);
     this.currentVersion = current[0];
+    const prefix = deps.config.tagPrefix;
+    this.facts = readFacts(prefix, this.tags, token);
+    this.recordedKey = readNewKey(prefix, this.tags, token);
   }
 
   get newKeyName(): string {
@@ -185,6 +189,27 @@ class StepContext {
     return key;
   }
 
+  /**
+   * The rotation's facts: as the reconciler recorded them, else (Secrets Manager's own schedule, or a
+   * rotation started by hand) looked up in API Gateway: the current key, its plans, the generations.
+   */
+  async rotationFacts(): Promise<RotationFacts> {
+    if (this.facts !== undefined) return this.facts;
+    const { apigw, config } = this.deps;
+    const current = await this.currentKey();
+    const [planIds, highest] = await Promise.all([
+      plansOfKey(apigw, current.id ?? ''),
+      highestGeneration(apigw, this.credential, config.tagPrefix, current),
+    ]);
+    return {
+      token: this.token,
+      generation: highest + 1,
+      currentKeyId: current.id ?? '',
+      policy: current.tags?.[tagName(config.tagPrefix, TAG.policy)],
+      planIds,
+    };
+  }
+
   /** A key of this credential by its derived name, or by its tags when it was renamed by hand. */
   findKey(name: string, version: string): Promise<ApiKey | undefined> {
     const { tagPrefix } = this.deps.config;
@@ -194,14 +219,23 @@ class StepContext {
     });
   }
 
-  async newKey(): Promise<ApiKey & { id: string }> {
-    const key = await this.findKey(this.newKeyName, this.token);
-    if (key?.id === undefined) {
+  /** The new key as setSecret recorded it; without that record setSecret has not completed. */
+  newKey(): { id: string; generation: number } {
+    if (this.recordedKey === undefined) {
       throw new RotationStepError(
-        `credential ${this.credential}: key ${this.newKeyName} does not exist; run setSecret first`,
+        `credential ${this.credential}: setSecret has not recorded the new key ${this.newKeyName} on ${this.name}; run setSecret first`,
       );
     }
-    return key as ApiKey & { id: string };
+    return this.recordedKey;
+  }
+
+  tag(tags: Record<string, string>): Promise<unknown> {
+    return this.deps.secrets.send(
+      new TagResourceCommand({
+        SecretId: this.secret.ARN,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
   }
 }
 
@@ -232,38 +266,39 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     }
   },
 
-  /** Creates the new key with the pending value and attaches it to every plan of the current key. */
+  /**
+   * Creates the new key with the pending value and attaches it to every plan of the current key, then
+   * records it on the secret. API Gateway's calls are the physical floor: CreateApiKey (its own quota)
+   * and one CreateUsagePlanKey per plan; nothing is read there unless a retry or a missing record asks.
+   */
   async setSecret(ctx) {
+    if (ctx.recordedKey !== undefined) return;
     const { apigw, config } = ctx.deps;
     const pending = await ctx.pendingValue();
-    const current = await ctx.currentKey();
-    const plans = await plansOfKey(apigw, current.id ?? '');
-    let key = await findKeyByName(apigw, ctx.newKeyName);
-    if (key === undefined) {
-      const generation = (await highestGeneration(apigw, ctx.credential, config.tagPrefix, current)) + 1;
-      const policy = current.tags?.[tagName(config.tagPrefix, TAG.policy)];
-      try {
-        key = await apigw.send(
-          new CreateApiKeyCommand({
-            name: ctx.newKeyName,
-            description: `keyrot: credential ${ctx.credential}, generation ${generation}`,
-            enabled: true,
-            value: pending.apiKey,
-            tags: creationTags(config.tagPrefix, {
-              credential: ctx.credential,
-              generation,
-              version: ctx.token,
-              createdAt: ctx.deps.now(),
-              policy,
-            }),
+    const facts = await ctx.rotationFacts();
+    let keyId: string | undefined;
+    try {
+      const created = await apigw.send(
+        new CreateApiKeyCommand({
+          name: ctx.newKeyName,
+          description: `keyrot: credential ${ctx.credential}, generation ${facts.generation}`,
+          enabled: true,
+          value: pending.apiKey,
+          tags: creationTags(config.tagPrefix, {
+            credential: ctx.credential,
+            generation: facts.generation,
+            version: ctx.token,
+            createdAt: ctx.deps.now(),
+            policy: facts.policy,
           }),
-        );
-      } catch (error) {
-        if (!isAwsError(error, 'ConflictException')) throw error;
-        // The same step running at once elsewhere (or a lost answer's retry) created it: that key is ours.
-        key = await ctx.findKey(ctx.newKeyName, ctx.token);
-      }
-      if (key === undefined) {
+        }),
+      );
+      keyId = created.id;
+    } catch (error) {
+      if (!isAwsError(error, 'ConflictException')) throw error;
+      // A key has this value: ours when an earlier attempt (or a lost answer's retry) created it.
+      keyId = (await ctx.findKey(ctx.newKeyName, ctx.token))?.id;
+      if (keyId === undefined) {
         // Another key has this value: drop the pending version so the next attempt draws a fresh one.
         await ctx.deps.secrets.send(
           new UpdateSecretVersionStageCommand({
@@ -277,13 +312,14 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         );
       }
     }
-    for (const usagePlanId of plans) {
+    if (keyId === undefined) throw new RotationStepError(`CreateApiKey for ${ctx.newKeyName} returned no id`);
+    for (const usagePlanId of facts.planIds) {
       try {
-        await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: key.id, keyType: 'API_KEY' }));
+        await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
       } catch (error) {
-        // Already attached (a retried step): testSecret checks the result.
+        // Already attached: an earlier attempt got this far.
         if (isAwsError(error, 'ConflictException')) continue;
-        // The plan was deleted since it was listed: nothing to attach to (testSecret lists them again).
+        // The plan was deleted since it was listed: nothing to attach to.
         if (isAwsError(error, 'NotFoundException') && !(await usagePlanExists(apigw, usagePlanId))) {
           ctx.deps.log.warn('usage plan deleted during the rotation; skipped', {
             credential: ctx.credential,
@@ -294,9 +330,14 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         throw error;
       }
     }
+    // Last: the record says the key exists, enabled (CreateApiKey's answer) and in every plan.
+    await ctx.tag(newKeyTag(config.tagPrefix, ctx.token, keyId, facts.generation));
   },
 
-  /** The new key exists, is enabled, is in every plan of the current key, and (optionally) works. */
+  /**
+   * The new key exists, is enabled and is in every plan of the current key: setSecret's answers proved
+   * it and its record says so. When a canary URL is configured, a request with the new key must pass.
+   */
   async testSecret(ctx) {
     // RotateSecret with RotateImmediately=false tests the configuration with a value-less version.
     const pending = await ctx.value(ctx.token, STAGE.pending);
@@ -304,29 +345,14 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
       ctx.deps.log.info('rotation configuration test', { secret: ctx.name });
       return;
     }
-    const key = await ctx.newKey();
-    if (key.enabled !== true)
-      throw new RotationStepError(`credential ${ctx.credential}: new key ${key.id} is disabled`);
-    const current = await ctx.currentKey();
-    const [want, have] = await Promise.all([
-      plansOfKey(ctx.deps.apigw, current.id ?? ''),
-      plansOfKey(ctx.deps.apigw, key.id),
-    ]);
-    const missing = want.filter((p) => !have.includes(p));
-    if (missing.length > 0) {
-      throw new RotationStepError(
-        `credential ${ctx.credential}: new key ${key.id} is not in usage plan(s) ${missing.join(', ')} of the current key ${current.id}`,
-      );
-    }
+    ctx.newKey();
     if (ctx.deps.canary !== undefined) await ctx.deps.canary(pending.apiKey);
   },
 
   /** Records when the new key became current, then moves AWSCURRENT; the old key becomes AWSPREVIOUS. */
   async finishSecret(ctx) {
-    const key = await ctx.newKey();
-    await tagApiKey(ctx.deps.apigw, key.id, {
-      [tagName(ctx.deps.config.tagPrefix, TAG.activatedAt)]: formatInstant(ctx.deps.now()),
-    });
+    const key = ctx.newKey();
+    await ctx.tag(activationsTag(ctx.deps.config.tagPrefix, ctx.tags, key.generation, ctx.deps.now()));
     // A run finishing the same rotation at once may move the labels first: then that is done.
     const stagesNow = async () =>
       (await ctx.deps.secrets.send(new DescribeSecretCommand({ SecretId: ctx.secret.ARN })))

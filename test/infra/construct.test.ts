@@ -586,6 +586,7 @@ describe('least privilege', () => {
             'secretsmanager:DescribeSecret',
             'secretsmanager:GetSecretValue',
             'secretsmanager:PutSecretValue',
+            'secretsmanager:TagResource',
             'secretsmanager:UpdateSecretVersionStage',
           ],
           SECRETS,
@@ -633,7 +634,12 @@ describe('least privilege', () => {
       '${RotationFunction.Arn}',
     ],
     ['CreateSecret (adoption)', 'reconciler', 'secretsmanager:CreateSecret', secret],
-    ['CreateSecret with tags; the recorded rotation', 'reconciler', 'secretsmanager:TagResource', secret],
+    [
+      'CreateSecret with tags; the rotation facts and the recorded rotation',
+      'reconciler',
+      'secretsmanager:TagResource',
+      secret,
+    ],
     [
       'ListSecretVersionIds (how long a rotation has been pending)',
       'reconciler',
@@ -664,6 +670,12 @@ describe('least privilege', () => {
     ['GetSecretValue', 'rotation', 'secretsmanager:GetSecretValue', secret],
     ['PutSecretValue', 'rotation', 'secretsmanager:PutSecretValue', secret],
     ['UpdateSecretVersionStage', 'rotation', 'secretsmanager:UpdateSecretVersionStage', secret],
+    [
+      'TagResource (its new key and its activation, on the secret)',
+      'rotation',
+      'secretsmanager:TagResource',
+      secret,
+    ],
     ['Decrypt a secret', 'rotation', 'kms:Decrypt', '${SecretsKey.Arn}'],
     ['Encrypt a new secret version', 'rotation', 'kms:GenerateDataKey', '${SecretsKey.Arn}'],
   ];

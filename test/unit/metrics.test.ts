@@ -53,7 +53,11 @@ describe('run metrics', () => {
       outcome('record-rotation', 'done'),
     ];
     const byName = Object.fromEntries(
-      runMetrics(plan, outcomes, 1234.4, { waitedMs: 250.4, throttled: 3 }).map((m) => [m.name, m.value]),
+      runMetrics(plan, outcomes, 1234.4, {
+        waitedMs: 250.4,
+        throttled: 3,
+        shared: { share: 0.6, calls: 2040, waitedMs: 180_000.2 },
+      }).map((m) => [m.name, m.value]),
     );
     expect(byName).toEqual({
       [METRIC.keysRotated]: 3,
@@ -78,6 +82,10 @@ describe('run metrics', () => {
       [METRIC.rotationsInProgress]: 1,
       [METRIC.pacingWait]: 250,
       [METRIC.throttledCalls]: 3,
+      // The share of API Gateway's shared budget, what the run put on it (its rotations' calls too), the wait.
+      [METRIC.apiGatewayShare]: 60,
+      [METRIC.apiGatewaySharedCalls]: 2040,
+      [METRIC.apiGatewaySharedWait]: 180_000,
       [METRIC.heartbeat]: 1,
       [METRIC.runDuration]: 1234,
     });

@@ -3,8 +3,9 @@ import {
   DEFAULT_QUOTAS,
   Pacer,
   quotaKey,
-  reconcilerPacer,
-  rotationPacer,
+  keyrotPacer,
+  rotationCost,
+  SHARED_BUCKET,
   TokenBucket,
 } from '../../functions/commons/pacing.js';
 import { apply } from '../../functions/reconcile/apply.js';
@@ -58,8 +59,9 @@ describe('quotas', () => {
       'apigateway:GetApiKeys': 40,
       'secretsmanager:GetSecretValue': 5000,
     };
-    expect(new Pacer().floorMs(calls)).toBe(20_000);
-    expect(new Pacer({ scale: 10 }).floorMs(calls)).toBe(1_100);
+    // The shared bucket is paced one request at a time: 240 calls at 10/s; CreateApiKey 100 past its burst of 5.
+    expect(new Pacer().floorMs(calls)).toBe(23_900);
+    expect(new Pacer({ scale: 10 }).floorMs(calls)).toBe(2_390);
   });
 });
 
@@ -125,17 +127,32 @@ describe('rotations in flight', () => {
     expect(peak).toEqual({ rotate: 3, 'disable-key': 6 });
   });
 
-  it('the rotation function containers together pace to the quotas: each gets a 1/(rotationsInFlight + 1) share', () => {
-    const calls = { 'apigateway:CreateApiKey': 100 };
-    const whole = reconcilerPacer({ quotaScale: 1, rotationsInFlight: 9 }).floorMs(calls);
-    const share = rotationPacer({ quotaScale: 1, rotationsInFlight: 9 }).floorMs({
-      'apigateway:CreateApiKey': 10,
-    });
-    // Ten containers (nine rotations in flight, one still returning) each making 10 calls take (at
-    // least) as long as one pacer making 100.
-    expect(share).toBeGreaterThanOrEqual(whole * 0.9);
-    expect(reconcilerPacer({ quotaScale: 0.5, rotationsInFlight: 10 }).floorMs(calls)).toBeGreaterThan(
-      whole * 1.9,
-    );
+  it("API Gateway's shared bucket is paced to the configured share, one request at a time (no burst)", async () => {
+    const t = fakeTime();
+    const pacer = new Pacer({ apiGatewayShare: 0.6, clock: t.clock, sleep: t.sleep });
+    expect(pacer.rate(SHARED_BUCKET)).toBeCloseTo(6);
+    // Sixty requests at once: the first goes, the rest one every 1/6 s; never more than 6 in a second.
+    await pacer.reserve({ [SHARED_BUCKET]: 60 });
+    expect(t.now()).toBeGreaterThanOrEqual(9_800);
+    expect(t.now()).toBeLessThanOrEqual(9_900);
+    // Its own quotas keep their burst: five CreateApiKey at once.
+    const before = t.now();
+    await pacer.reserve({ 'apigateway:CreateApiKey': 5 });
+    expect(t.now()).toBe(before);
+  });
+
+  it('the reconciler reserves what each rotation it starts will call: its own calls and theirs stay within the share', async () => {
+    const t = fakeTime();
+    const pacer = keyrotPacer({ quotaScale: 1, apiGatewayShare: 0.6 });
+    const paced = new Pacer({ apiGatewayShare: 0.6, clock: t.clock, sleep: t.sleep });
+    expect(paced.rate(SHARED_BUCKET)).toBe(pacer.rate(SHARED_BUCKET));
+    // Thirty rotations of keys in two plans each: 60 CreateUsagePlanKey, 30 CreateApiKey.
+    for (let i = 0; i < 30; i++) await paced.reserve(rotationCost(2));
+    expect(t.now()).toBeGreaterThanOrEqual(9_800);
+    expect(paced.stats.byBucket[SHARED_BUCKET]).toMatchObject({ reserved: 60, calls: 0 });
+    expect(paced.stats.byBucket['apigateway:CreateApiKey']?.reserved).toBe(30);
+    expect(paced.stats.waitedMs).toBeGreaterThanOrEqual(9_800);
+    // Not recorded on the secret (Secrets Manager's schedule): the rotation function reads three more.
+    expect(rotationCost(2, false)[SHARED_BUCKET]).toBe(5);
   });
 });

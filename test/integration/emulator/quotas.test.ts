@@ -138,6 +138,25 @@ describe('quotas, when enforced', () => {
     }
   });
 
+  it("counts what reached API Gateway's shared bucket in its busiest 10 seconds, throttled attempts included, CreateApiKey not", async () => {
+    const account = newAccountId();
+    await emulatorQuotas(emulator.endpoint, account, 1);
+    try {
+      const { apigw } = clients(account);
+      await Promise.all(
+        Array.from({ length: 3 }, (_, i) => apigw.send(new CreateApiKeyCommand({ name: `k${i}` }))),
+      );
+      const reads = await Promise.all(
+        Array.from({ length: 60 }, () => caught(apigw.send(new GetApiKeysCommand({})))),
+      );
+      // The burst is 40: some of the 60 were refused, and all 60 count against the bucket.
+      expect(reads.filter((r) => r !== undefined).length).toBeGreaterThan(0);
+      expect((await emulatorQuotas(emulator.endpoint, account)).sharedPeak10s).toBe(60);
+    } finally {
+      await emulatorQuotas(emulator.endpoint, account, null);
+    }
+  });
+
   it('the scale multiplies every quota: at 2, ten CreateApiKey at once go through', async () => {
     const account = newAccountId();
     await emulatorQuotas(emulator.endpoint, account, 2);

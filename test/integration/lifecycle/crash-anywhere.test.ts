@@ -83,16 +83,19 @@ describe('a crash just before or just after any write call of a rotation or a re
     expect(reference).toEqual([
       {
         day: 30,
-        // The run starts the rotation and, once it saw finishSecret done, records it (a tag on the secret).
-        reconciler: ['RotateSecretCommand', 'TagResourceCommand'],
+        // The run records the rotation's facts on the secret, starts it, and, once it saw finishSecret
+        // done, records that (tags on the secret).
+        reconciler: ['TagResourceCommand', 'RotateSecretCommand', 'TagResourceCommand'],
         rotationFunction: [
-          // createSecret: the new value as AWSPENDING first, then the key in every plan, tagged.
+          // createSecret: the new value as AWSPENDING first.
           'secretsmanager:PutSecretValue',
+          // setSecret: the key (tagged at creation), in every plan, then recorded on the secret.
           'apigateway:POST /apikeys',
           'apigateway:POST /usageplans/{id}/keys',
           'apigateway:POST /usageplans/{id}/keys',
-          'apigateway:PUT /tags/{arn}',
-          // finishSecret: AWSCURRENT moves to the new version, AWSPENDING comes off it.
+          'secretsmanager:TagResource',
+          // finishSecret: when it became current (on the secret); AWSCURRENT moves, AWSPENDING comes off.
+          'secretsmanager:TagResource',
           'secretsmanager:UpdateSecretVersionStage',
           'secretsmanager:UpdateSecretVersionStage',
         ],
