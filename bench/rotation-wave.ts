@@ -17,7 +17,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { emulatorClock, emulatorLambdaStats, emulatorQuotas } from '../emulator/clock-client.js';
+import {
+  emulatorClock,
+  emulatorLambdaStats,
+  emulatorQuotas,
+  type QuotaFigures,
+} from '../emulator/clock-client.js';
 import { deployFunctions } from '../emulator/deploy.js';
 import { startEmulator } from '../emulator/start.js';
 import { Pacer } from '../functions/commons/pacing.js';
@@ -99,8 +104,17 @@ async function main(): Promise<void> {
     await emulatorQuotas(emulator.endpoint, BENCH_ACCOUNT, SCALE);
     // With the reconciler's own heap cap, as deployed.
     await run('the measured run', [RECONCILER_NODE_OPTIONS, BUNDLE, emulator.endpoint, FIGURES]);
-    const wave = JSON.parse(readFileSync(FIGURES, 'utf8')) as Record<string, number>;
-    const quotas = await emulatorQuotas(emulator.endpoint, BENCH_ACCOUNT);
+    const wave = JSON.parse(readFileSync(FIGURES, 'utf8')) as Record<string, number> & {
+      waveQuotas: QuotaFigures;
+      emergency?: {
+        selected: number;
+        estimateS: number;
+        measuredMs: number;
+        rotated: number;
+        sharedPeak10s: number;
+      };
+    };
+    const quotas = wave.waveQuotas;
     const lambda = await emulatorLambdaStats(emulator.endpoint, BENCH_ACCOUNT);
     const workers = lambda[deployment.rotationFunction.name]?.peakConcurrency ?? 0;
     const invocations = lambda[deployment.rotationFunction.name]?.invocations ?? 0;
@@ -125,11 +139,17 @@ async function main(): Promise<void> {
     console.log(
       `wave      ${wave.rotated} rotated in ${wave.waveMs} ms by ${workers} rotation function containers at most (${invocations} invocations); quota floor ${Math.round(floorMs)} ms, ratio ${ratio}; throttled by the emulator ${throttled}${throttled > 0 ? ` (${ops(quotas.throttled)})` : ''}`,
     );
+    const e = wave.emergency;
+    // keyrot rotate --all on the same account: the dry run's estimate against the measured run.
+    const emergency =
+      e === undefined
+        ? ''
+        : `emergency rotate --all: ${e.rotated} of ${e.selected} in ${(e.measuredMs / 1000).toFixed(0)} s, estimated ${e.estimateS} s (error ${((e.estimateS / (e.measuredMs / 1000) - 1) * 100).toFixed(0)}%), shared bucket at most ${e.sharedPeak10s} in any 10 s\n`;
     console.log(
       `physical  floor ${Math.round(physical)} ms (rotations/5, attachments/(10 x ${SHARE}), Secrets Manager writes/50; quotas x${SCALE}), ratio ${physicalRatio}; API Gateway shared bucket: ${perRotation} calls per rotation, at most ${quotas.sharedPeak10s} in any 10 s (${peakRate}/s; the share allows ${(10 * SHARE * SCALE).toFixed(1)}/s)`,
     );
     console.log(
-      `bench keys=${wave.keys} plans=${PLANS} read_calls=${wave.readCalls} plan_ms=${wave.planMs} peak_rss_mb=${wave.peakRssMb} wave=${wave.rotated} wave_floor_ratio=${ratio} rotation_workers=${workers} throttled=${throttled} throttle_errors_surfaced=${wave.throttleErrorsSurfaced} apigw_shared_calls_per_rotation=${perRotation} physical_floor_ratio=${physicalRatio} shared_peak_rate=${peakRate}`,
+      `${emergency}bench keys=${wave.keys} plans=${PLANS} read_calls=${wave.readCalls} plan_ms=${wave.planMs} peak_rss_mb=${wave.peakRssMb} wave=${wave.rotated} wave_floor_ratio=${ratio} rotation_workers=${workers} throttled=${throttled} throttle_errors_surfaced=${wave.throttleErrorsSurfaced} apigw_shared_calls_per_rotation=${perRotation} physical_floor_ratio=${physicalRatio} shared_peak_rate=${peakRate}${e === undefined ? '' : ` emergency_estimate_error_pct=${((e.estimateS / (e.measuredMs / 1000) - 1) * 100).toFixed(0)}`}`,
     );
   } finally {
     await emulator.stop();

@@ -19,9 +19,10 @@ import {
   type RotationDriver,
 } from '../functions/rotation/starter.js';
 import { explainEnvironmentError } from './errors.js';
-import { periodText, runToJson, runToText, statusText } from './output.js';
+import { periodText, rotateManyText, runToJson, runToText, statusText } from './output.js';
 import { parseDay, parseDuration } from './parse.js';
 import { rotateNow } from '../functions/oncall/rotate-now.js';
+import { rotateMany } from '../functions/oncall/rotate-many.js';
 import { rollback } from '../functions/oncall/rollback.js';
 import { buildPeriodReport } from '../functions/core/period-report.js';
 import type { RunReport } from '../functions/core/report.js';
@@ -35,6 +36,15 @@ export interface CliIo {
   plugins?: SdkPlugin[];
   /** stderr is a terminal: show progress of long runs there. */
   progress?: boolean;
+}
+
+interface RotateOptions extends CommonOptions {
+  grace?: string;
+  all?: boolean;
+  plan?: string[];
+  policy?: string[];
+  prefix?: string;
+  dryRun?: boolean;
 }
 
 interface CommonOptions {
@@ -234,16 +244,54 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     program
       .command('rotate')
       .description(
-        'emergency rotation of a leaked key: rotate now, then revoke or shorten the grace of the old key',
+        'emergency rotation: one credential (a leaked key), or many (--all, --plan, --policy, --prefix: a leaked export, a compromised fleet); the old keys are revoked or get a shorter grace',
       )
-      .argument('<credential>', 'the credential to rotate')
+      .argument('[credential]', 'the credential to rotate')
+      .option('--all', 'every managed credential (the selectors below narrow it)')
+      .option('--plan <id...>', 'credentials whose current key is in any of these usage plans')
+      .option('--policy <name...>', 'credentials under any of these policies')
+      .option('--prefix <text>', 'credentials whose name starts with this')
+      .option('--dry-run', 'print how many would rotate and how long it takes at the quotas; change nothing')
       .option(
         '--grace <duration>',
         'grace for the old key: 0 revokes it at once; 30m, 12h, 3d (default: its policy)',
       ),
     true,
-  ).action(async (credential: string, options: CommonOptions & { grace?: string }) => {
+  ).action(async (credential: string | undefined, options: RotateOptions) => {
     const graceMs = options.grace === undefined ? undefined : parseDuration(options.grace);
+    const many =
+      options.all === true ||
+      options.plan !== undefined ||
+      options.policy !== undefined ||
+      options.prefix !== undefined;
+    if (credential !== undefined && many)
+      throw new InputError(
+        'give a credential, or --all and selectors (--plan, --policy, --prefix), not both',
+      );
+    if (credential === undefined && !many)
+      throw new InputError(
+        'name the credential to rotate, or select many with --all, --plan, --policy or --prefix',
+      );
+    if (credential === undefined) {
+      const s = await session(options, io);
+      const result = await rotateMany(s, {
+        selector: { plans: options.plan, policies: options.policy, prefix: options.prefix },
+        graceMs,
+        dryRun: options.dryRun === true,
+        onProgress: io.progress
+          ? (done, total, action) =>
+              io.stderr(`\r[${done + 1}/${total}] ${action.kind} ${action.credential ?? ''}`.padEnd(60))
+          : undefined,
+      });
+      if (io.progress && result.runs > 0) io.stderr('\n');
+      print(io, options, result, rotateManyText(result));
+      if (!result.dryRun && (result.failed.length > 0 || result.remaining.length > 0)) exitCode = EXIT.failed;
+      return;
+    }
+    if (options.dryRun === true)
+      throw new InputError(
+        '--dry-run goes with --all and the selectors; for one credential, keyrot plan shows what is due',
+      );
     const s = await session(options, io);
     const result = await rotateNow(s, { credential, graceMs });
     const old = result.revoked

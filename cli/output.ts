@@ -1,3 +1,4 @@
+import type { RotateManyResult } from '../functions/oncall/rotate-many.js';
 import type { Action, Finding } from '../functions/core/types.js';
 import type { RunResult } from '../functions/reconcile/run.js';
 import type { PeriodReport } from '../functions/core/period-report.js';
@@ -99,5 +100,34 @@ export function periodText(p: PeriodReport): string {
         `    ${r.at.slice(0, 10)} ${r.kind} ${r.outcome} (run ${r.runId}, ${r.trigger})${r.error ? `: ${r.error}` : ''}`,
       );
   }
+  return lines.join('\n');
+}
+
+/** "7 min 20 s", "45 s". */
+export function durationText(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** keyrot rotate --all: the count and estimate (dry run), or what was rotated, failed and is left. */
+export function rotateManyText(r: RotateManyResult): string {
+  const e = r.estimate;
+  const lines = [
+    `${r.dryRun ? 'emergency rotation (dry run)' : 'emergency rotation'}: ${r.selected} credential(s) selected${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}`,
+    `estimate: ${durationText(e.seconds * 1000)} at the quotas, bound by the ${e.boundBy} (${e.sharedCalls} API Gateway shared calls, ${e.attachments} of them attachments; ${e.rotations} CreateApiKey; ${e.secretWrites} Secrets Manager writes)`,
+  ];
+  for (const s of r.skipped.slice(0, 20)) lines.push(`  skipped ${s.credential}: ${s.why}`);
+  if (r.dryRun) return lines.join('\n');
+  lines.push(
+    `rotated ${r.rotated} of ${r.selected} in ${durationText(r.durationMs)} (${r.runs} run(s))${r.failed.length > 0 ? `; ${r.failed.length} failed` : ''}`,
+  );
+  for (const f of r.failed.slice(0, 20)) lines.push(`  failed ${f.credential}: ${f.error}`);
+  if (r.remaining.length > 0)
+    lines.push(
+      `${r.remaining.length} not rotated yet (${r.remaining.slice(0, 10).join(', ')}${r.remaining.length > 10 ? ', ...' : ''}): the request stays on their secrets; the scheduled runs, or this command again, carry it on`,
+    );
   return lines.join('\n');
 }

@@ -1,4 +1,6 @@
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { Trigger } from './core/types.js';
 import { createClients } from './commons/clients.js';
 import { keyrotPacer } from './commons/pacing.js';
 import { loadConfig } from './commons/load-config.js';
@@ -14,10 +16,26 @@ const setUp = loadConfig().then((config) => {
   return { config, pacer, clients: createClients({ pacer }) };
 });
 
+/**
+ * Invocations one run may chain: a wave the deadline cuts short (a mass emergency rotation of
+ * thousands of keys) goes on in a new invocation, at most this many times, then waits for the schedule.
+ */
+export const MAX_CONTINUATIONS = 12;
+
+export type ReconcilerEvent = Partial<ScheduledEvent> & {
+  dryRun?: boolean;
+  /** Set on an invocation that carries on a run its deadline cut short: how many came before. */
+  continuation?: number;
+  trigger?: Trigger;
+};
+
 /** The scheduled reconciler: observe, plan, apply, report. Re-runs converge, so retries are safe. */
-export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolean }, context?: Context) {
+export async function handler(event: ReconcilerEvent, context?: Context) {
   if (context !== undefined) log.addContext(context);
   const { config, pacer, clients } = await setUp;
+  const trigger: Trigger =
+    event.trigger ??
+    (event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual');
   const result = await reconcile({
     clients,
     config,
@@ -27,8 +45,7 @@ export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolea
     dryRun: event.dryRun === true,
     pacer,
     remainingMs: context === undefined ? undefined : () => context.getRemainingTimeInMillis(),
-    trigger:
-      event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual',
+    trigger,
   });
   const bucket = process.env.REPORT_BUCKET;
   if (bucket !== undefined && bucket !== '' && !result.dryRun) {
@@ -36,6 +53,20 @@ export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolea
     log.info('report stored', { objects: stored });
   }
   const count = (status: string) => result.outcomes.filter((o) => o.status === status).length;
+  // Deferred: the deadline stopped the run. The next invocation carries on (asynchronously: this one ends).
+  const continuation = (event.continuation ?? 0) + 1;
+  const continued =
+    count('deferred') > 0 && context !== undefined && !result.dryRun && continuation <= MAX_CONTINUATIONS;
+  if (continued) {
+    await clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: context.invokedFunctionArn,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify({ continuation, trigger })),
+      }),
+    );
+    log.info('run continues in a new invocation', { deferred: count('deferred'), continuation });
+  }
   return {
     runId: result.runId,
     actions: result.plan.actions.length,
@@ -44,5 +75,6 @@ export async function handler(event: Partial<ScheduledEvent> & { dryRun?: boolea
     deferred: count('deferred'),
     failed: count('failed'),
     findings: result.plan.findings.length,
+    continued,
   };
 }

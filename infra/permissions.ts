@@ -32,6 +32,7 @@ export interface Targets {
   /** The customer-managed key of the credentials' secrets. */
   secretsKeyArn: string;
   rotationFunctionArn: string;
+  reconcilerArn: string;
   metricNamespace: string;
   /** The bus's ARN, or undefined when events are off. */
   eventBusArn: string | undefined;
@@ -52,6 +53,11 @@ interface Grant {
   conditions?: (t: Targets) => iam.Conditions;
   /** Left out when its target is (events off, no report bucket). */
   when?: (t: Targets) => boolean;
+  /**
+   * Names the role's own function: a policy of its own (the function depends on its role's default
+   * policy, so a default-policy statement naming the function would be a dependency cycle).
+   */
+  ownPolicy?: true;
 }
 
 const apigateway = (path: string, wildcard?: string): Resource => ({
@@ -153,6 +159,13 @@ export const RECONCILER: readonly Grant[] = [
     sid: 'InvokeRotationFunction',
     actions: ['lambda:InvokeFunction'],
     resources: [{ arn: (t) => t.rotationFunctionArn }],
+  },
+  // A run its deadline cuts short goes on in a new invocation of the reconciler (asynchronous).
+  {
+    sid: 'ContinueRun',
+    actions: ['lambda:InvokeFunction'],
+    resources: [{ arn: (t) => t.reconcilerArn }],
+    ownPolicy: true,
   },
   secretsKey,
   {

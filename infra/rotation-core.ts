@@ -151,6 +151,7 @@ export class RotationCore extends Construct {
         secretPrefix: this.config.secretPrefix,
         secretsKeyArn: nag ? ref(this.secretsKey, 'Arn') : this.secretsKey.keyArn,
         rotationFunctionArn: nag ? ref(this.rotationFunction, 'Arn') : this.rotationFunction.functionArn,
+        reconcilerArn: nag ? ref(this.reconciler, 'Arn') : this.reconciler.functionArn,
         metricNamespace: this.config.metricNamespace,
         eventBusArn: this.eventBusArn(),
         reportBucketArn:
@@ -165,7 +166,17 @@ export class RotationCore extends Construct {
       [this.rotationFunction, ROTATION],
       [this.reconciler, RECONCILER],
     ] as const) {
-      for (const s of statementsOf(grants, place('tokens'))) role.addToRolePolicy(s);
+      for (const s of statementsOf(
+        grants.filter((g) => g.ownPolicy !== true),
+        place('tokens'),
+      ))
+        role.addToRolePolicy(s);
+      const own = statementsOf(
+        grants.filter((g) => g.ownPolicy === true),
+        place('tokens'),
+      );
+      if (own.length > 0)
+        new iam.Policy(this, `${role.node.id}OwnInvocation`, { statements: own }).attachToRole(role.role!);
       acknowledgeIam5(role.role!, wildcardAcknowledgements(grants, place('nag')));
     }
 

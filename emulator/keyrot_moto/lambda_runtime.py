@@ -26,7 +26,10 @@ GET /_keyrot/lambda-stats answers, per function of the account, its invocations,
 once and the write calls they made.
 
 invoke(function, event) is the in-server entry point (Secrets Manager's rotation uses it); the Lambda
-Invoke API reaches the same path through LambdaFunction._invoke_lambda. Each invocation carries the
+Invoke API reaches the same path through LambdaFunction._invoke_lambda. An asynchronous Invoke
+(InvocationType Event) answers 202 at once and runs the invocation in the background; a failed one is
+tried twice more, after KEYROT_ASYNC_RETRY_SECONDS (default 60, then twice that), as Lambda retries
+asynchronous invocations (moto runs them synchronously). Each invocation carries the
 emulator's clock (clock.py), so the function's Date agrees with moto's dates on a simulated day.
 """
 import hashlib
@@ -455,6 +458,27 @@ def reset() -> None:
         _faults.clear()
 
 
+def _async_retry_s() -> float:
+    try:
+        return float(os.environ.get("KEYROT_ASYNC_RETRY_SECONDS", "60"))
+    except ValueError:
+        return 60.0
+
+
+def invoke_async(fn: LambdaFunction, payload: Any) -> None:
+    """An Event invocation: in the background, tried up to three times (Lambda's two retries)."""
+
+    def attempts() -> None:
+        delay = _async_retry_s()
+        for attempt in range(3):
+            if invoke(fn, payload).ok:
+                return
+            if attempt < 2:
+                time.sleep(delay * (attempt + 1))
+
+    threading.Thread(target=attempts, daemon=True, name=f"async-{fn.function_name}").start()
+
+
 def install() -> None:
     from moto.apigateway import urls
 
@@ -470,3 +494,14 @@ def install() -> None:
         return json.dumps(result.payload), not result.ok, ""
 
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+
+    synchronous = LambdaFunction.invoke
+
+    def invoke_api(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
+        kind = request_headers.get("x-amz-invocation-type") or request_headers.get("X-Amz-Invocation-Type")
+        if kind != "Event" or not is_runnable(self):
+            return synchronous(self, body, request_headers, response_headers)
+        invoke_async(self, json.loads(body) if body else {})
+        return ""
+
+    LambdaFunction.invoke = invoke_api  # type: ignore[method-assign]

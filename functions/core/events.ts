@@ -13,6 +13,8 @@ export const DETAIL_TYPE = {
   rolledBack: 'API Key Rolled Back',
   finding: 'API Key Hygiene Finding',
   findingsSummary: 'API Key Hygiene Summary',
+  /** keyrot rotate --all: what was asked, what was rotated, what is left (a later run carries it on). */
+  emergencySummary: 'API Key Emergency Rotation Summary',
 } as const;
 
 /**
@@ -84,6 +86,11 @@ export function runEvents(
               detail: { ...common, secretId: action.secretId, error: error ?? null },
             },
       );
+      if (status === 'done' && action.kind === 'rotate' && action.revoke === true)
+        events.push({
+          detailType: DETAIL_TYPE.revoked,
+          detail: { ...common, keyId: action.currentKeyId, reason: 'emergency rotation with zero grace' },
+        });
       continue;
     }
     if (status !== 'done') continue;

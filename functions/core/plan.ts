@@ -16,6 +16,7 @@ import { planHygiene, type HygieneInput } from './hygiene.js';
 import { noCounts } from './checks/registry.js';
 import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
 import { STAGE } from './stages.js';
+import { graceEnd, isRequest, readRequest, requestOutstanding, type RotationRequest } from './emergency.js';
 
 /**
  * A rotation due within this much of the run counts as due now. The daily run starts at about the same
@@ -188,6 +189,11 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   sink.current.push({ key: current, overdueSince: overdue ? activeSince : undefined });
 
   const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
+  // An emergency request (keyrot rotate --all) makes the credential due now, pause or not.
+  const asked = readRequest(config.tagPrefix, secret.tags, secret.name, c.name);
+  if (asked !== undefined && !isRequest(asked)) findings.push(asked);
+  const request = isRequest(asked) ? asked : undefined;
+  const requested = request !== undefined && requestOutstanding(request, current);
   // Secrets Manager's own schedule is a backstop that counts from its LastRotatedDate.
   const schedule = scheduleDays(policy, {
     until: current.pausedUntil,
@@ -206,9 +212,11 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
     });
   } else {
     // Only a first rotation is staggered: after it, each rotation is a full period after the last.
-    const dueAt = nextRotationAt(current, secret, policy, config) ?? now;
-    const due = now.getTime() + DUE_SLACK_MS >= dueAt.getTime();
-    if (due && paused) {
+    const scheduled = nextRotationAt(current, secret, policy, config) ?? now;
+    // Requested ones first in line (the key quota's headroom goes to them first).
+    const dueAt = requested && request.requestedAt < scheduled ? request.requestedAt : scheduled;
+    const due = requested || now.getTime() + DUE_SLACK_MS >= dueAt.getTime();
+    if (due && paused && !requested) {
       findings.push({
         kind: 'rotation-paused',
         credential: c.name,
@@ -217,7 +225,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
         message: `credential ${c.name}: rotation was due ${day(dueAt)} but is paused until ${day(current.pausedUntil!)} (${current.key.tags[`${config.tagPrefix}pause-reason`] ?? 'no reason given'})`,
       });
     }
-    if (due && !paused) {
+    if (due && (!paused || requested)) {
       const token = nextRotationToken(secret, current.version!, [
         ...c.keys.map((k) => k.version),
         ...c.unreadable.map((k) => k.tags[tagName(config.tagPrefix, TAG.version)]),
@@ -237,7 +245,10 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
           policy: current.policyName,
           planIds: [...current.key.planIds].sort(),
         },
-        reason: `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
+        ...(requested && request.graceMs === 0 && { revoke: true as const }),
+        reason: requested
+          ? `emergency rotation requested at ${request.requestedAt.toISOString()} (keyrot rotate --all); key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}`
+          : `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
       };
       actions.push(action);
       sink.dueAt.set(action, dueAt);
@@ -259,7 +270,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const pendingKey = rotating ? c.keys.find((k) => k.version === pendingVersion) : undefined;
   const others = c.keys.filter((k) => k !== current && k !== pendingKey);
   planPlanSync(c, current, others, actions);
-  for (const key of others) planRetirement(key, current, c.keys, policy, now, sink);
+  for (const key of others) planRetirement(key, current, c.keys, policy, request, now, sink);
 }
 
 /** The highest generation of a credential's keys (a rollback can leave one above the current key's). */
@@ -300,6 +311,7 @@ function planRetirement(
   current: ManagedKey,
   all: ManagedKey[],
   policy: Policy,
+  request: RotationRequest | undefined,
   now: Date,
   { actions, findings, stats, usage }: Sink,
 ): void {
@@ -352,12 +364,17 @@ function planRetirement(
     return;
   }
   const since = supersededAt(key, current, all);
-  const policyGraceEnds = since === undefined ? now : addDays(since, policy.graceDays);
   // An emergency rotation may shorten the grace, never lengthen it.
-  const graceEnds =
-    key.graceUntil !== undefined && key.graceUntil < policyGraceEnds ? key.graceUntil : policyGraceEnds;
+  const grace = since === undefined ? { ends: now, emergency: false } : graceEnd(since, policy, request);
+  const graceEnds = key.graceUntil !== undefined && key.graceUntil < grace.ends ? key.graceUntil : grace.ends;
   const lastUsed = usage?.lastUsed[id];
-  if (now.getTime() >= graceEnds.getTime() && lastUsed !== undefined && lastUsed >= day(graceEnds)) {
+  // A key retired by an emergency request is cut off whoever still uses it: that is the point.
+  if (
+    !grace.emergency &&
+    now.getTime() >= graceEnds.getTime() &&
+    lastUsed !== undefined &&
+    lastUsed >= day(graceEnds)
+  ) {
     // A consumer still on the old key must not be cut off silently.
     findings.push({
       ...base,
@@ -371,7 +388,9 @@ function planRetirement(
     actions.push({
       ...base,
       kind: 'disable-key',
-      reason: `key ${id} superseded on ${since ? day(since) : 'an unknown date'}; the ${policy.graceDays}-day grace period ended ${day(graceEnds)}`,
+      reason: grace.emergency
+        ? `key ${id} superseded on ${since ? day(since) : 'an unknown date'} by an emergency rotation (requested ${request!.requestedAt.toISOString()}); its grace ended ${graceEnds.toISOString()}`
+        : `key ${id} superseded on ${since ? day(since) : 'an unknown date'}; the ${policy.graceDays}-day grace period ended ${day(graceEnds)}`,
     });
   } else {
     stats.keysInGrace++;

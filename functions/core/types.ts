@@ -88,6 +88,8 @@ export type Action =
       scheduleDays: number;
       /** What the rotation function needs, from the inventory: recorded on the secret before RotateSecret. */
       facts: RotationFacts;
+      /** An emergency request with zero grace: the old key is disabled as soon as the rotation is done. */
+      revoke?: true;
       reason: string;
     }
   | {

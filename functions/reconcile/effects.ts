@@ -117,7 +117,19 @@ export function awsEffects(deps: EffectDeps): Effects {
           token = await deps.rotation.start(request);
         } else throw error;
       }
-      return settle(a.credential, a.secretId, token);
+      const done = await settle(a.credential, a.secretId, token);
+      // Revoked at once (an emergency with zero grace); if this fails, the next run disables it.
+      if (a.revoke === true) {
+        try {
+          await disableKey(apigw, a.currentKeyId, config.tagPrefix, deps.now);
+        } catch (error) {
+          throw new KeyrotError(
+            `credential ${a.credential}: rotated to version ${done}, but revoking the old key ${a.currentKeyId} failed (${errorMessage(error)}); the next run disables it`,
+            { cause: error },
+          );
+        }
+      }
+      return done;
     },
     'resume-rotation': async (a) => {
       const stages = await versionStages(secrets, a.secretId, a.token);

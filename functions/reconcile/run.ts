@@ -42,6 +42,8 @@ export interface RunOptions {
   onProgress?: (done: number, total: number, action: Action) => void;
   /** Wall clock for the run's duration; the simulated `now` is not one. */
   clock?: () => number;
+  /** The account as just read (an emergency rotation read it to select credentials); default: read it. */
+  inventory?: Inventory;
 }
 
 export interface RunResult {
@@ -85,7 +87,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   const log = options.log;
   log.appendKeys({ runId });
 
-  const inventory = await readInventory(options.clients, options.config, options.now);
+  const inventory = options.inventory ?? (await readInventory(options.clients, options.config, options.now));
   const plan = makePlan(inventory, options.config, options.now);
   plan.actions = orderActions(plan.actions);
   log.info('planned', {

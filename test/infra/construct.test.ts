@@ -552,6 +552,8 @@ describe('least privilege', () => {
           SECRETS,
         ),
         allow('InvokeRotationFunction', 'lambda:InvokeFunction', '${RotationFunction.Arn}'),
+        // A policy of its own (a statement naming its function in the default policy would be a cycle).
+        allow('ContinueRun', 'lambda:InvokeFunction', '${Reconciler.Arn}'),
         SECRETS_KEY,
         {
           ...allow('PutMetricsInNamespace', 'cloudwatch:PutMetricData', '*'),
@@ -632,6 +634,12 @@ describe('least privilege', () => {
       'reconciler',
       'lambda:InvokeFunction',
       '${RotationFunction.Arn}',
+    ],
+    [
+      'Invoke itself asynchronously: a run its deadline cut short continues',
+      'reconciler',
+      'lambda:InvokeFunction',
+      '${Reconciler.Arn}',
     ],
     ['CreateSecret (adoption)', 'reconciler', 'secretsmanager:CreateSecret', secret],
     [

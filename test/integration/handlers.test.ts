@@ -71,6 +71,7 @@ describe('Lambda handlers, as AWS invokes them (the deployed bundles)', () => {
       deferred: 0,
       failed: 0,
       findings: expect.any(Number),
+      continued: false,
     });
   });
 });

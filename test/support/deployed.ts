@@ -31,7 +31,11 @@ const timedEmulator = (start: Date) =>
   startEmulator({
     clock: start,
     // Secrets Manager retries a failed rotation after minutes; here after a fifth of a second.
-    env: { KEYROT_ROTATION_RETRY_SECONDS: '0.2', KEYROT_SCHEDULE_TICK_SECONDS: '0.2' },
+    env: {
+      KEYROT_ROTATION_RETRY_SECONDS: '0.2',
+      KEYROT_SCHEDULE_TICK_SECONDS: '0.2',
+      KEYROT_ASYNC_RETRY_SECONDS: '0.2',
+    },
   });
 
 /** Starts an emulator with a simulated clock for this test file (stopped after it). */

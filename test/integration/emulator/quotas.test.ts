@@ -163,9 +163,12 @@ describe('quotas, when enforced', () => {
     try {
       const { apigw } = clients(account);
       const results = await Promise.all(
-        Array.from({ length: 11 }, (_, i) => caught(apigw.send(new CreateApiKeyCommand({ name: `k${i}` })))),
+        Array.from({ length: 20 }, (_, i) => caught(apigw.send(new CreateApiKeyCommand({ name: `k${i}` })))),
       );
-      expect(results.filter((r) => r === undefined)).toHaveLength(10);
+      // The burst of ten, and the bucket refills at 10/s while the calls arrive (a busy machine: slowly).
+      const passed = results.filter((r) => r === undefined).length;
+      expect(passed).toBeGreaterThanOrEqual(10);
+      expect(passed).toBeLessThan(20);
     } finally {
       await emulatorQuotas(emulator.endpoint, account, null);
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TagResourceCommand as TagApiKeyCommand, UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
 import { parseConfig } from '../../../functions/core/config.js';
@@ -13,6 +14,7 @@ import { accountPlugin } from '../../support/emulator-account.js';
 import {
   deployedWorld as deployedWorldIn,
   emulatedRotations,
+  emulatorLambdaStats,
   failInvocations,
   rotationsSettled,
   useTimedEmulator,
@@ -119,6 +121,43 @@ describe('rotation through the deployed function, as Secrets Manager runs it', (
     expect(metric(second, METRIC.keysRotated)).toBe(1);
     expect(rotatedEvents(second)).toHaveLength(1);
     expect((await world.run(31)).plan.actions).toEqual([]);
+  });
+
+  it('a run its deadline cuts short goes on in a new invocation of the deployed reconciler until it is done', async () => {
+    const credentials = Array.from({ length: 12 }, (_, i) => `c-${i + 1}`);
+    // Two rotations at a time: a wave that takes longer than one invocation's budget below.
+    const { world, plansOf } = await deployedWorldIn(
+      emulator.endpoint(),
+      { ...config, pacing: { ...config.pacing, rotationsInFlight: 2 } },
+      credentials,
+    );
+    await world.setClock(dayAt(30));
+    const { lambda } = world.clients();
+    const reconciler = world.deployment!.reconciler;
+    // Just over the run's two-minute reserve: each invocation starts what fits in a second.
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: reconciler.name, Timeout: 121 }),
+    );
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: reconciler.arn, Payload: new TextEncoder().encode('{}') }),
+    );
+    const first = JSON.parse(new TextDecoder().decode(out.Payload)) as Record<string, unknown>;
+    expect(first).toMatchObject({ actions: 12, continued: true });
+    expect(first.deferred).toBeGreaterThan(0);
+    // The continuations (asynchronous invocations of the same function) rotate the rest.
+    const generations = async () => {
+      const state = await readAwsState(world);
+      return credentials.map(
+        (c) =>
+          state.keys.find((k) => k.value === state.secrets.find((s) => s.credential === c)?.currentValue)
+            ?.tags['rotation:generation'],
+      );
+    };
+    await expect.poll(generations, { timeout: 90_000, interval: 1_000 }).toEqual(credentials.map(() => '2'));
+    await rotationsSettled(world.endpoint);
+    const stats = await emulatorLambdaStats(world.endpoint, world.accountId);
+    expect(stats[reconciler.name]?.invocations).toBeGreaterThan(1);
+    expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
   });
 
   it('rollback, then a full period: the credential rotates on time again', async () => {

@@ -37,7 +37,12 @@ const emulator = useTimedEmulator();
 describe('runbook drill: every keyrot command in runbooks/ does what the runbook says', () => {
   it('finds the commands in every runbook that has any', () => {
     expect(runbooks.map((r) => r.file)).toEqual(
-      expect.arrayContaining(['leaked-key.md', 'consumer-locked-out.md', 'KeyRotationFailed.md']),
+      expect.arrayContaining([
+        'leaked-key.md',
+        'mass-leak.md',
+        'consumer-locked-out.md',
+        'KeyRotationFailed.md',
+      ]),
     );
     expect(runbooks.flatMap((r) => r.commands).length).toBeGreaterThan(15);
   });
@@ -78,14 +83,17 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
         expect({ command, writes: world.recorder.writes() }).toEqual({ command, writes: [] });
       if (sub === 'status') expect(stdout).toContain(args[1] ?? 'credential');
       if (sub === 'onboard') expect(current).toMatchObject({ enabled: true, planIds: [planId] });
-      if (sub === 'rotate') {
+      if (sub === 'rotate' && args.includes('--dry-run')) {
+        expect({ command, writes: world.recorder.writes() }).toEqual({ command, writes: [] });
+        expect(stdout).toMatch(/selected/);
+      } else if (sub === 'rotate') {
         expect(current?.id).not.toBe(currentBefore?.id);
         expect(current).toMatchObject({ enabled: true, planIds: [planId] });
         const old = after.keys.find((k) => k.id === currentBefore?.id);
         if (args.includes('0')) {
           expect(old?.enabled).toBe(false);
           expect((await events.received()).map((e) => e['detail-type'])).toContain('API Key Revoked');
-        } else {
+        } else if (!args.includes('--all')) {
           expect(old).toMatchObject({ enabled: true, tags: { 'rotation:grace-until': expect.any(String) } });
         }
       }

@@ -1,0 +1,181 @@
+import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import pLimit from 'p-limit';
+import { readInventory } from '../aws/inventory.js';
+import { publishEvents } from '../aws/events-publisher.js';
+import { requestTag } from '../core/emergency.js';
+import { DETAIL_TYPE } from '../core/events.js';
+import {
+  estimateWave,
+  selectCredentials,
+  type Selected,
+  type Selector,
+  type WaveEstimate,
+} from '../core/mass-rotation.js';
+import type { Action, Inventory } from '../core/types.js';
+import { keyrotPacer, SHARED_BUCKET, type Pacer } from '../commons/pacing.js';
+import { reconcile } from '../reconcile/run.js';
+import type { OnCallDeps } from './rotate-now.js';
+
+export interface RotateManyInput {
+  selector: Selector;
+  /** The old keys' grace: 0 disables each as soon as its rotation is done; default: their policy's. */
+  graceMs?: number | undefined;
+  dryRun?: boolean;
+  /** Runs this call makes at most before leaving the rest to the scheduled runs (default 5). */
+  maxRuns?: number;
+  onProgress?: (done: number, total: number, action: Action) => void;
+}
+
+export interface RotateManyResult {
+  requestedAt: string;
+  dryRun: boolean;
+  selected: number;
+  skipped: { credential: string; why: string }[];
+  estimate: WaveEstimate;
+  rotated: number;
+  failed: { credential: string; error: string }[];
+  /** Requested and not rotated yet: the next run (this command again, or the schedule) carries on. */
+  remaining: string[];
+  runs: number;
+  durationMs: number;
+}
+
+/** The inventory with the request tags this call just wrote: what the first run plans from. */
+function withRequests(inventory: Inventory, tags: Map<string, Record<string, string>>): Inventory {
+  return {
+    ...inventory,
+    secrets: inventory.secrets.map((s) => {
+      const added = tags.get(s.arn);
+      return added === undefined ? s : { ...s, tags: { ...s.tags, ...added } };
+    }),
+  };
+}
+
+/**
+ * Mass emergency rotation: records the request on every selected credential's secret, then runs the
+ * reconciler until they are rotated (or `maxRuns` runs made no progress left to make). Each run rotates
+ * as fast as the quotas and the share allow; whatever is left when this returns, or if it is
+ * interrupted, the scheduled runs carry on, since the request is on the secrets. The first run plans
+ * from the inventory the selection read (no second read of every plan's keys).
+ */
+export async function rotateMany(
+  deps: OnCallDeps & { pacer?: Pacer; clock?: () => number },
+  input: RotateManyInput,
+): Promise<RotateManyResult> {
+  const { clients, config, now } = deps;
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const inventory = await readInventory(clients, config, now, { hygiene: false });
+  const { selected, skipped } = selectCredentials(inventory, config, input.selector);
+  const pacing = deps.pacer ?? keyrotPacer(config.pacing);
+  const estimate = estimateWave(inventory, selected, config, {
+    revoke: input.graceMs === 0,
+    readsUsage: false,
+    rates: {
+      shared: pacing.rate(SHARED_BUCKET),
+      createApiKey: pacing.rate('apigateway:CreateApiKey'),
+      secretWrites: pacing.rate('secretsmanager:write'),
+    },
+  });
+  const result: RotateManyResult = {
+    requestedAt: now.toISOString(),
+    dryRun: input.dryRun === true,
+    selected: selected.length,
+    skipped,
+    estimate,
+    rotated: 0,
+    failed: [],
+    remaining: selected.map((s) => s.credential),
+    runs: 0,
+    durationMs: 0,
+  };
+  if (input.dryRun === true || selected.length === 0) return { ...result, durationMs: clock() - started };
+
+  const tags = new Map<string, Record<string, string>>();
+  const limit = pLimit(8);
+  await Promise.all(
+    selected.map((s: Selected) =>
+      limit(async () => {
+        const tag = requestTag(config.tagPrefix, { requestedAt: now, graceMs: input.graceMs });
+        await clients.secrets.send(
+          new TagResourceCommand({
+            SecretId: s.secretArn,
+            Tags: Object.entries(tag).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        );
+        tags.set(s.secretArn, tag);
+      }),
+    ),
+  );
+  deps.log.info('emergency rotation requested', { credentials: selected.length, graceMs: input.graceMs });
+
+  const outstanding = new Set(result.remaining);
+  const failures = new Map<string, string>();
+  const maxRuns = input.maxRuns ?? 5;
+  let planned: Inventory | undefined = withRequests(inventory, tags);
+  while (outstanding.size > 0 && result.runs < maxRuns) {
+    const run = await reconcile({
+      clients,
+      config,
+      now,
+      log: deps.log,
+      rotation: deps.rotation,
+      trigger: 'emergency',
+      pacer: deps.pacer,
+      clock,
+      inventory: planned,
+      onProgress: input.onProgress,
+    });
+    planned = undefined;
+    result.runs++;
+    let progress = false;
+    for (const o of run.outcomes) {
+      const credential = o.action.credential;
+      if (credential === undefined || !outstanding.has(credential)) continue;
+      if (
+        o.action.kind !== 'rotate' &&
+        o.action.kind !== 'resume-rotation' &&
+        o.action.kind !== 'record-rotation'
+      )
+        continue;
+      if (o.status === 'done') {
+        outstanding.delete(credential);
+        failures.delete(credential);
+        result.rotated++;
+        progress = true;
+      } else if (o.status === 'failed') {
+        failures.set(credential, `${o.error?.name ?? 'Error'}: ${o.error?.message ?? ''}`);
+      } else if (o.status === 'started') progress = true;
+    }
+    if (!progress) break;
+  }
+  result.remaining = [...outstanding].sort();
+  result.failed = [...failures].map(([credential, error]) => ({ credential, error }));
+  result.durationMs = clock() - started;
+  if (config.eventBusName !== null) {
+    await publishEvents(
+      clients.eventbridge,
+      config.eventBusName,
+      [
+        {
+          detailType: DETAIL_TYPE.emergencySummary,
+          detail: {
+            requestedAt: result.requestedAt,
+            selector: input.selector,
+            graceSeconds: input.graceMs === undefined ? null : Math.round(input.graceMs / 1000),
+            selected: result.selected,
+            rotated: result.rotated,
+            failed: result.failed.length,
+            remaining: result.remaining.length,
+            runs: result.runs,
+            durationSeconds: Math.round(result.durationMs / 1000),
+            estimatedSeconds: Math.round(estimate.seconds),
+          },
+        },
+      ],
+      now,
+      deps.log,
+    );
+  }
+  return result;
+}
