@@ -47,6 +47,22 @@ function account(requestedDay?: number, graceMs?: number): Inventory {
   );
 }
 
+/** acme rotated to generation 2, current since `activatedDay` (created on day 10). */
+function rotateAcme(inv: Inventory, activatedDay: number): void {
+  inv.keys.push(
+    key({
+      id: 'acme-k2',
+      credential: 'acme',
+      generation: 2,
+      version: 'acme-v2',
+      createdDay: 10,
+      activatedDay,
+      plans: ['gold'],
+    }),
+  );
+  inv.secrets[0] = { ...inv.secrets[0]!, versions: { 'acme-v1': PREV, 'acme-v2': CUR } };
+}
+
 const rotations = (inv: Inventory, day: number) =>
   plan(inv, config, at(day))
     .actions.filter((a) => a.kind === 'rotate')
@@ -65,18 +81,7 @@ describe('an emergency request on the secrets', () => {
   it('is fulfilled once the current key became current after it: no second rotation', () => {
     const inv = account(10);
     // acme rotated on day 10, just after the request.
-    inv.keys.push(
-      key({
-        id: 'acme-k2',
-        credential: 'acme',
-        generation: 2,
-        version: 'acme-v2',
-        createdDay: 10,
-        activatedDay: 10.01,
-        plans: ['gold'],
-      }),
-    );
-    inv.secrets[0] = { ...inv.secrets[0]!, versions: { 'acme-v1': PREV, 'acme-v2': CUR } };
+    rotateAcme(inv, 10.01);
     expect(rotations(inv, 10.02)).toEqual(['beta', 'paused']);
   });
 
@@ -88,18 +93,7 @@ describe('an emergency request on the secrets', () => {
     // acme rotated at day 10 with a one-hour grace: its old key is disabled two hours later although it
     // took requests that day (a leaked key in use is the point).
     const inv = account(10, 3_600_000);
-    inv.keys.push(
-      key({
-        id: 'acme-k2',
-        credential: 'acme',
-        generation: 2,
-        version: 'acme-v2',
-        createdDay: 10,
-        activatedDay: 10.001,
-        plans: ['gold'],
-      }),
-    );
-    inv.secrets[0] = { ...inv.secrets[0]!, versions: { 'acme-v1': PREV, 'acme-v2': CUR } };
+    rotateAcme(inv, 10.001);
     inv.usage = {
       from: '2026-01-01',
       to: '2026-01-11',
