@@ -19,6 +19,7 @@ import {
   type RotationDriver,
 } from '../functions/rotation/starter.js';
 import { explainEnvironmentError } from './errors.js';
+import { progressPrinter } from './progress.js';
 import { periodText, rotateManyText, runToJson, runToText, statusText } from './output.js';
 import { parseDay, parseDuration } from './parse.js';
 import { rotateNow } from '../functions/oncall/rotate-now.js';
@@ -210,15 +211,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     program.command('apply').description('run the reconciler: rotate, retire, report'),
   ).action(async (options: CommonOptions) => {
     const s = await session(options, io);
-    const result = await reconcile({
-      ...s,
-      trigger: 'manual',
-      onProgress: io.progress
-        ? (done, total, action) =>
-            io.stderr(`\r[${done + 1}/${total}] ${action.kind} ${action.credential ?? ''}`.padEnd(60))
-        : undefined,
-    });
-    if (io.progress && result.outcomes.length > 0) io.stderr('\n');
+    const progress = progressPrinter(io.stderr, io.progress === true);
+    const result = await reconcile({ ...s, trigger: 'manual', onProgress: progress.onProgress });
+    progress.end();
     await saveReport(io, options, result);
     print(io, options, runToJson(result), runToText(result));
     if (result.outcomes.some((o) => o.status === 'failed')) exitCode = EXIT.failed;
@@ -274,16 +269,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
     if (credential === undefined) {
       const s = await session(options, io);
+      const progress = progressPrinter(io.stderr, io.progress === true);
       const result = await rotateMany(s, {
         selector: { plans: options.plan, policies: options.policy, prefix: options.prefix },
         graceMs,
         dryRun: options.dryRun === true,
-        onProgress: io.progress
-          ? (done, total, action) =>
-              io.stderr(`\r[${done + 1}/${total}] ${action.kind} ${action.credential ?? ''}`.padEnd(60))
-          : undefined,
+        onProgress: progress.onProgress,
       });
-      if (io.progress && result.runs > 0) io.stderr('\n');
+      progress.end();
       print(io, options, result, rotateManyText(result));
       if (!result.dryRun && (result.failed.length > 0 || result.remaining.length > 0)) exitCode = EXIT.failed;
       return;

@@ -45,6 +45,7 @@ export function runToText(result: RunResult): string {
   lines.push(
     `${verb} at ${result.now.toISOString()} (run ${result.runId}): ${s.totalKeys} keys, ${s.managedKeys} managed in ${s.credentials} credentials, ${s.overdueKeys} overdue, ${s.keysInGrace} in grace`,
   );
+  lines.push(tally(result));
   if (result.plan.actions.length === 0) lines.push('nothing to do');
   const outcomeOf = new Map(result.outcomes.map((o) => [o.action, o]));
   for (const action of result.plan.actions) {
@@ -56,7 +57,24 @@ export function runToText(result: RunResult): string {
     );
   }
   for (const finding of result.plan.findings) lines.push(findingLine(finding));
+  if (!result.dryRun) lines.push(outcomeTally(result));
   return lines.join('\n');
+}
+
+const ALWAYS: Action['kind'][] = ['rotate', 'disable-key', 'delete-key'];
+
+/** "plan: 3 rotate, 1 disable-key, 0 delete-key": rotations and retirements always, the rest when any. */
+export function tally(result: RunResult): string {
+  const counts = new Map<string, number>(ALWAYS.map((k) => [k, 0]));
+  for (const a of result.plan.actions) counts.set(a.kind, (counts.get(a.kind) ?? 0) + 1);
+  const parts = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
+  return `${result.dryRun ? 'plan' : 'to apply'}: ${parts}`;
+}
+
+/** "applied: 4 done, 1 failed, 0 deferred, 0 started" at the end of an apply. */
+export function outcomeTally(result: RunResult): string {
+  const n = (status: string) => result.outcomes.filter((o) => o.status === status).length;
+  return `applied: ${n('done')} done, ${n('failed')} failed, ${n('deferred')} deferred, ${n('started')} still running`;
 }
 
 function findingLine(finding: Finding): string {

@@ -100,10 +100,19 @@ describe('keyrot CLI on the emulator', async () => {
     expect(current?.tags['rotation:generation']).toBe('2');
   });
 
+  it('apply in a CI log (stderr no terminal): plain progress lines, the tally planned and the tally applied (issue 12, item 9)', async () => {
+    const out = await cli(world, ['apply', '--now', '2026-03-05T00:00:00Z']);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toMatch(/^\[1\/\d+\] rotate acme$/m);
+    expect(out.stderr).not.toContain('\r');
+    expect(out.stdout).toMatch(/^to apply: 1 rotate, \d+ disable-key, \d+ delete-key/m);
+    expect(out.stdout).toMatch(/^applied: \d+ done, 0 failed, 0 deferred, 0 still running$/m);
+  });
+
   it('apply exits 1 when an action fails, and names the failure', async () => {
     const out = await cli(
       world,
-      ['apply', '--now', '2026-03-05T00:00:00Z'],
+      ['apply', '--now', '2026-04-10T00:00:00Z'],
       [failing('CreateApiKeyCommand')],
     );
     expect(out.code).toBe(1);

@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emulatorEndpoint } from '../support/emulator-account.js';
+
+const BIN = join(import.meta.dirname, '../../bin/keyrot.js');
+
+/** `keyrot ARGS` as a user runs it: the published bin script in its own node process. */
+function keyrot(args: string[], env: Record<string, string | undefined>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the keyrot command as installed (bin/keyrot.js)', () => {
+  it('prints no SDK notice about the Node.js version on a call (issue 12, item 9)', async () => {
+    const env = { ...process.env };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const out = await keyrot(
+      ['plan', '--endpoint-url', emulatorEndpoint(), '--now', '2026-01-01T00:00:00Z'],
+      env,
+    );
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^plan at 2026-01-01T00:00:00.000Z/);
+    // Node 20 here: the SDK would print its seven-line NodeVersionSupportWarning on the first call.
+    expect(out.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  }, 60_000);
+});
