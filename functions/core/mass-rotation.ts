@@ -92,6 +92,8 @@ export function estimateWave(
   options: {
     revoke: boolean;
     readsUsage: boolean;
+    /** The request is tagged on each selected secret before the run (keyrot rotate --all). */
+    requestTags?: boolean;
     /** Requests per second keyrot paces to: the shared bucket (its share), CreateApiKey, Secrets Manager writes. */
     rates: { shared: number; createApiKey: number; secretWrites: number };
   },
@@ -116,6 +118,8 @@ export function estimateWave(
     ['CreateApiKey', rotations / rates.createApiKey],
     ['Secrets Manager writes', secretWrites / rates.secretWrites],
   ];
-  const [boundBy, seconds] = bounds.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const [boundBy, busiest] = bounds.reduce((a, b) => (b[1] > a[1] ? b : a));
+  // Recording the request on each secret comes first, a Secrets Manager write each.
+  const seconds = busiest + (options.requestTags === true ? rotations / rates.secretWrites : 0);
   return { rotations, attachments, sharedCalls, secretWrites, seconds, boundBy };
 }

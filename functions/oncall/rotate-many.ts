@@ -71,6 +71,7 @@ export async function rotateMany(
   const estimate = estimateWave(inventory, selected, config, {
     revoke: input.graceMs === 0,
     readsUsage: false,
+    requestTags: true,
     rates: {
       shared: pacing.rate(SHARED_BUCKET),
       createApiKey: pacing.rate('apigateway:CreateApiKey'),

@@ -161,6 +161,15 @@ describe('selecting credentials for a mass rotation, and its estimate', () => {
       boundBy: 'API Gateway shared budget',
     });
     expect(estimate.seconds).toBeCloseTo(10 / 6);
+    // Tagging the request on each secret first: three Secrets Manager writes more, at 50/s.
+    expect(
+      estimateWave(inv, selected, config, {
+        revoke: false,
+        readsUsage: false,
+        requestTags: true,
+        rates: RATES,
+      }).seconds,
+    ).toBeCloseTo(10 / 6 + 3 / 50);
     // Revoking adds a disable and a tag per old key; a bigger share goes faster, until CreateApiKey binds.
     expect(
       estimateWave(inv, selected, config, { revoke: true, readsUsage: false, rates: RATES }).sharedCalls,
