@@ -323,7 +323,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const actions = result.plan.actions.filter(
       (a) => credential === undefined || a.credential === credential,
     );
-    print(io, options, { keys: rows, planned: actions }, statusText(rows, actions));
+    print(io, options, { keys: rows, planned: actions }, statusText(rows, actions, s.now));
   });
 
   withCommonOptions(

@@ -81,9 +81,21 @@ function findingLine(finding: Finding): string {
   return `  finding ${finding.kind.padEnd(18)} ${finding.message}`;
 }
 
-export function statusText(rows: KeyRow[], planned: Action[]): string {
+/**
+ * The next rotation as the planner decides it (the report row's nextRotationAt): "due" once that day
+ * has come, "OVERDUE" once the key is past its period and grace (the row is not compliant).
+ */
+function nextRotation(r: KeyRow, now: Date): string {
+  if (r.state === 'disabled') return `disabled ${r.disabledAt?.slice(0, 10) ?? '?'}`;
+  if (r.nextRotationAt === null) return '-';
+  const day = r.nextRotationAt.slice(0, 10);
+  if (r.state === 'active' && !r.compliant) return `${day} OVERDUE`;
+  return new Date(r.nextRotationAt) <= now ? `${day} due` : day;
+}
+
+export function statusText(rows: KeyRow[], planned: Action[], now: Date): string {
   const lines = [
-    `${'credential'.padEnd(22)} ${'state'.padEnd(10)} ${'key'.padEnd(12)} gen ${'current since'.padEnd(11)} ${'next rotation'.padEnd(13)} plans`,
+    `${'credential'.padEnd(22)} ${'state'.padEnd(10)} ${'key'.padEnd(12)} gen ${'current since'.padEnd(11)} ${'next rotation'.padEnd(18)} plans`,
   ];
   for (const r of rows) {
     lines.push(
@@ -93,10 +105,7 @@ export function statusText(rows: KeyRow[], planned: Action[]): string {
         r.keyId.padEnd(12),
         String(r.generation ?? '-').padStart(3),
         (r.activatedAt?.slice(0, 10) ?? '-').padEnd(11),
-        (
-          r.nextRotationAt?.slice(0, 10) ??
-          (r.state === 'disabled' ? `disabled ${r.disabledAt?.slice(0, 10) ?? '?'}` : '-')
-        ).padEnd(13),
+        nextRotation(r, now).padEnd(18),
         r.usagePlans.join(','),
       ].join(' '),
     );

@@ -189,4 +189,14 @@ describe('keyrot CLI on the emulator', async () => {
     expect(keys.filter((k) => k.enabled)).toHaveLength(1);
     expect(keys.map((k) => k.tags['rotation:generation']).sort()).toEqual(['1', '2']);
   }, 60_000);
+
+  it('status says a key is due once its rotation day came and OVERDUE past its grace, as the planner decides (issue 12, item 4)', async () => {
+    // acme's key became current on 2026-03-05 (30d policy, 7 days of grace): due 2026-04-04.
+    const calm = await cli(world, ['status', 'acme', '--now', '2026-04-01T00:00:00Z']);
+    expect(calm.stdout).toMatch(/^acme\s+active\s+\S+\s+\d+ 2026-03-05\s+2026-04-04\s+\S/m);
+    const due = await cli(world, ['status', 'acme', '--now', '2026-04-05T00:00:00Z']);
+    expect(due.stdout).toMatch(/^acme\s+active\s+\S+\s+\d+ 2026-03-05\s+2026-04-04 due\s/m);
+    const overdue = await cli(world, ['status', 'acme', '--now', '2026-05-01T00:00:00Z']);
+    expect(overdue.stdout).toMatch(/^acme\s+active\s+\S+\s+\d+ 2026-03-05\s+2026-04-04 OVERDUE\s/m);
+  });
 });
