@@ -275,6 +275,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         graceMs,
         dryRun: options.dryRun === true,
         onProgress: progress.onProgress,
+        onRun: (run) => saveReport(io, options, run),
       });
       progress.end();
       print(io, options, result, rotateManyText(result));

@@ -13,7 +13,7 @@ import {
 } from '../core/mass-rotation.js';
 import type { Action, Inventory } from '../core/types.js';
 import { keyrotPacer, SHARED_BUCKET, type Pacer } from '../commons/pacing.js';
-import { reconcile } from '../reconcile/run.js';
+import { reconcile, type RunResult } from '../reconcile/run.js';
 import type { OnCallDeps } from './rotate-now.js';
 
 export interface RotateManyInput {
@@ -24,6 +24,8 @@ export interface RotateManyInput {
   /** Runs this call makes at most before leaving the rest to the scheduled runs (default 5). */
   maxRuns?: number;
   onProgress?: (done: number, total: number, action: Action) => void;
+  /** Each reconciler run's result, as it ends (the CLI writes its report with --report-dir). */
+  onRun?: (run: RunResult) => Promise<void>;
 }
 
 export interface RotateManyResult {
@@ -129,6 +131,7 @@ export async function rotateMany(
     });
     planned = undefined;
     result.runs++;
+    await input.onRun?.(run);
     let progress = false;
     for (const o of run.outcomes) {
       const credential = o.action.credential;

@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunReport } from '../../../functions/core/report.js';
 import type { SdkPlugin } from '../../../functions/commons/clients.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { DETAIL_TYPE } from '../../../functions/core/events.js';
@@ -84,8 +88,9 @@ describe('keyrot rotate --all: mass emergency rotation', () => {
   it('rotates the selected credentials now, revokes their old keys with --grace 0, leaves the rest, and sends a summary', async () => {
     const { world, keys, plansOf } = await account();
     world.recorder.reset();
+    const reports = mkdtempSync(join(tmpdir(), 'keyrot-mass-'));
     const out = await world.cli(
-      ['rotate', '--prefix', 'b-', '--grace', '0', ...now(5), '--json'],
+      ['rotate', '--prefix', 'b-', '--grace', '0', ...now(5), '--json', '--report-dir', reports],
       [world.recorder.plugin()],
     );
     expect(out.code).toBe(0);
@@ -109,7 +114,17 @@ describe('keyrot rotate --all: mass emergency rotation', () => {
     expect(summaries.map((e) => JSON.parse(e.Detail))).toEqual([
       expect.objectContaining({ selected: 2, rotated: 2, failed: 0, remaining: 0, graceSeconds: 0 }),
     ]);
-    expect(await leakedKeyValues(world, [out.stdout, out.stderr, ...world.logs])).toEqual([]);
+    // On the record: the run's report, with the emergency rotations and their revocations.
+    const json = readdirSync(reports).find((f) => f.endsWith('.json'));
+    const report = JSON.parse(readFileSync(join(reports, json!), 'utf8')) as RunReport;
+    expect(report.trigger).toBe('emergency');
+    expect(report.actions.filter((a) => a.kind === 'rotate').map((a) => [a.credential, a.outcome])).toEqual([
+      ['b-1', 'done'],
+      ['b-2', 'done'],
+    ]);
+    expect(
+      await leakedKeyValues(world, [out.stdout, out.stderr, ...world.logs, JSON.stringify(report)]),
+    ).toEqual([]);
     // Fulfilled: the next scheduled run rotates none of them again.
     const next = await world.run(6);
     expect(next.outcomes.filter((o) => o.action.kind === 'rotate')).toEqual([]);
