@@ -16,7 +16,7 @@ import { plan } from '../functions/core/plan.js';
 import { reconcile } from '../functions/reconcile/run.js';
 import { secretsManagerDriver } from '../functions/rotation/starter.js';
 import { rotateMany } from '../functions/oncall/rotate-many.js';
-import { emulatorClock, emulatorQuotas } from '../emulator/clock-client.js';
+import { emulatorClock, emulatorLambdaStats, emulatorQuotas } from '../emulator/clock-client.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -114,9 +114,11 @@ async function main(): Promise<void> {
     console.log(`  failed: ${f.action.kind} ${f.action.credential}: ${f.error?.name} ${f.error?.message}`);
   // The wave's own figures, before the emergency phase re-arms the emulator's counters.
   const waveQuotas = await emulatorQuotas(endpoint, BENCH_ACCOUNT);
+  const waveLambda = await emulatorLambdaStats(endpoint, BENCH_ACCOUNT);
   const emergency = process.env.BENCH_EMERGENCY === '0' ? undefined : await emergencyPhase(endpoint, config);
   const figures = {
     waveQuotas,
+    waveLambda,
     emergency,
     keys: inventory.keys.length,
     readCalls,

@@ -19,8 +19,8 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import {
   emulatorClock,
-  emulatorLambdaStats,
   emulatorQuotas,
+  type LambdaFigures,
   type QuotaFigures,
 } from '../emulator/clock-client.js';
 import { deployFunctions } from '../emulator/deploy.js';
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     await run('the measured run', [RECONCILER_NODE_OPTIONS, BUNDLE, emulator.endpoint, FIGURES]);
     const wave = JSON.parse(readFileSync(FIGURES, 'utf8')) as Record<string, number> & {
       waveQuotas: QuotaFigures;
+      waveLambda: Record<string, LambdaFigures>;
       emergency?: {
         selected: number;
         estimateS: number;
@@ -115,7 +116,8 @@ async function main(): Promise<void> {
       };
     };
     const quotas = wave.waveQuotas;
-    const lambda = await emulatorLambdaStats(emulator.endpoint, BENCH_ACCOUNT);
+    // The wave's own (the emergency phase's invocations come after).
+    const lambda = wave.waveLambda;
     const workers = lambda[deployment.rotationFunction.name]?.peakConcurrency ?? 0;
     const invocations = lambda[deployment.rotationFunction.name]?.invocations ?? 0;
     // Every call of the wave, the rotation function's included, against the quotas it was paced to.

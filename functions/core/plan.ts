@@ -226,6 +226,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
       });
     }
     if (due && (!paused || requested)) {
+      const keyAge = `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}`;
       const token = nextRotationToken(secret, current.version!, [
         ...c.keys.map((k) => k.version),
         ...c.unreadable.map((k) => k.tags[tagName(config.tagPrefix, TAG.version)]),
@@ -247,8 +248,8 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
         },
         ...(requested && request.graceMs === 0 && { revoke: true as const }),
         reason: requested
-          ? `emergency rotation requested at ${request.requestedAt.toISOString()} (keyrot rotate --all); key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}`
-          : `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
+          ? `emergency rotation requested at ${request.requestedAt.toISOString()} (keyrot rotate --all); ${keyAge}`
+          : `${keyAge}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
       };
       actions.push(action);
       sink.dueAt.set(action, dueAt);
@@ -385,12 +386,13 @@ function planRetirement(
     return;
   }
   if (now.getTime() >= graceEnds.getTime()) {
+    const superseded = since ? day(since) : 'an unknown date';
     actions.push({
       ...base,
       kind: 'disable-key',
       reason: grace.emergency
-        ? `key ${id} superseded on ${since ? day(since) : 'an unknown date'} by an emergency rotation (requested ${request!.requestedAt.toISOString()}); its grace ended ${graceEnds.toISOString()}`
-        : `key ${id} superseded on ${since ? day(since) : 'an unknown date'}; the ${policy.graceDays}-day grace period ended ${day(graceEnds)}`,
+        ? `key ${id} superseded on ${superseded} by an emergency rotation (requested ${request!.requestedAt.toISOString()}); its grace ended ${graceEnds.toISOString()}`
+        : `key ${id} superseded on ${superseded}; the ${policy.graceDays}-day grace period ended ${day(graceEnds)}`,
     });
   } else {
     stats.keysInGrace++;
