@@ -22,6 +22,8 @@ export interface Selected {
   secretName: string;
   /** The usage plans of its current key: what its rotation attaches the new key to. */
   planIds: string[];
+  /** Its AWSCURRENT version: the request rotates away from it. */
+  currentVersion: string;
 }
 
 export interface Selection {
@@ -58,6 +60,7 @@ export function selectCredentials(inventory: Inventory, config: Config, selector
       secretArn: secret.arn,
       secretName: secret.name,
       planIds: [...current.key.planIds].sort(),
+      currentVersion: version!,
     });
   }
   return selection;

@@ -366,7 +366,7 @@ function planRetirement(
   }
   const since = supersededAt(key, current, all);
   // An emergency rotation may shorten the grace, never lengthen it.
-  const grace = since === undefined ? { ends: now, emergency: false } : graceEnd(since, policy, request);
+  const grace = since === undefined ? { ends: now, emergency: false } : graceEnd(key, since, policy, request);
   const graceEnds = key.graceUntil !== undefined && key.graceUntil < grace.ends ? key.graceUntil : grace.ends;
   const lastUsed = usage?.lastUsed[id];
   // A key retired by an emergency request is cut off whoever still uses it: that is the point.

@@ -99,7 +99,11 @@ export async function rotateMany(
   await Promise.all(
     selected.map((s: Selected) =>
       limit(async () => {
-        const tag = requestTag(config.tagPrefix, { requestedAt: now, graceMs: input.graceMs });
+        const tag = requestTag(config.tagPrefix, {
+          requestedAt: now,
+          graceMs: input.graceMs,
+          fromVersion: s.currentVersion,
+        });
         await clients.secrets.send(
           new TagResourceCommand({
             SecretId: s.secretArn,

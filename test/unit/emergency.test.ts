@@ -85,6 +85,24 @@ describe('an emergency request on the secrets', () => {
     expect(rotations(inv, 10.02)).toEqual(['beta', 'paused']);
   });
 
+  it('a request naming the version it rotates away from stands exactly while that version is current', () => {
+    // acme rotated to v2 moments before the request, recorded (to the second, rounded up) just after it.
+    const inv = account();
+    rotateAcme(inv, 10.00001);
+    const asked = (fromVersion?: string) => ({
+      ...inv,
+      secrets: inv.secrets.map((s) => ({
+        ...s,
+        tags: { ...s.tags, ...requestTag(P, { requestedAt: at(10), fromVersion }) },
+      })),
+    });
+    // By time alone acme looks rotated already; by the version it names, it is still due.
+    expect(rotations(asked(), 10.01)).toEqual(['beta', 'paused']);
+    expect(rotations(asked('acme-v2'), 10.01)).toContain('acme');
+    // The version rotated away from: fulfilled.
+    expect(rotations(asked('acme-v1'), 10.01)).not.toContain('acme');
+  });
+
   it('with zero grace the rotation revokes the old key; with a grace, the old key retires when it ends, in use or not', () => {
     const revoke = plan(account(10, 0), config, at(10)).actions.find((a) => a.kind === 'rotate');
     expect(revoke?.kind === 'rotate' && revoke.revoke).toBe(true);
@@ -130,6 +148,13 @@ describe('an emergency request on the secrets', () => {
     expect(readRequest(P, requestTag(P, { requestedAt: at(1), graceMs: 90_000 }), 's', 'c')).toEqual({
       requestedAt: at(1),
       graceMs: 90_000,
+      fromVersion: undefined,
+    });
+    const v = 'a1b2c3d4-0000-5000-a000-000000000000';
+    expect(readRequest(P, requestTag(P, { requestedAt: at(1), fromVersion: v }), 's', 'c')).toEqual({
+      requestedAt: at(1),
+      graceMs: undefined,
+      fromVersion: v,
     });
   });
 });
