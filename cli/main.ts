@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
@@ -38,6 +38,11 @@ export interface CliIo {
   /** stderr is a terminal: show progress of long runs there. */
   progress?: boolean;
 }
+
+/** package.json's version: what `keyrot --version` prints. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 interface RotateOptions extends CommonOptions {
   grace?: string;
@@ -195,6 +200,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('keyrot')
     .description('Rotation and hygiene for Amazon API Gateway API keys')
+    .version(VERSION, '--version', 'the keyrot version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 

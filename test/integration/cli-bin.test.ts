@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEndpoint } from '../support/emulator-account.js';
@@ -30,5 +31,13 @@ describe('the keyrot command as installed (bin/keyrot.js)', () => {
     expect(out.stdout).toMatch(/^plan at 2026-01-01T00:00:00.000Z/);
     // Node 20 here: the SDK would print its seven-line NodeVersionSupportWarning on the first call.
     expect(out.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  }, 60_000);
+
+  it('--version prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
+    const out = await keyrot(['--version'], { ...process.env });
+    expect(out).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   }, 60_000);
 });
