@@ -6,6 +6,20 @@ import {
 import { TAG, tagName } from '../core/tags.js';
 import { factsTags, type RotationFacts } from '../core/rotation-record.js';
 
+/** Tags a secret: the one writer of keyrot's bookkeeping on secrets (Secrets Manager's tag budget). */
+export async function tagSecret(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  tags: Record<string, string>,
+): Promise<void> {
+  await secrets.send(
+    new TagResourceCommand({
+      SecretId: secretId,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+}
+
 /**
  * Marks `version` as the AWSCURRENT version whose rotation has been recorded (counted, announced,
  * reported). A tag on the secret: Secrets Manager's tagging quota is far from API Gateway's shared one.
@@ -16,12 +30,7 @@ export async function markRecorded(
   version: string,
   prefix: string,
 ): Promise<void> {
-  await secrets.send(
-    new TagResourceCommand({
-      SecretId: secretId,
-      Tags: [{ Key: tagName(prefix, TAG.recordedVersion), Value: version }],
-    }),
-  );
+  await tagSecret(secrets, secretId, { [tagName(prefix, TAG.recordedVersion)]: version });
 }
 
 /** When a version was created (RotateSecret records the pending one), or undefined when it is unknown. */
@@ -54,11 +63,5 @@ export async function recordFacts(
   prefix: string,
 ): Promise<void> {
   const tags = factsTags(prefix, facts);
-  if (tags === undefined) return;
-  await secrets.send(
-    new TagResourceCommand({
-      SecretId: secretId,
-      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-    }),
-  );
+  if (tags !== undefined) await tagSecret(secrets, secretId, tags);
 }

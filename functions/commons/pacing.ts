@@ -185,16 +185,18 @@ export class Pacer {
   async reserve(calls: Record<string, number>): Promise<number> {
     let waited = 0;
     for (const [key, count] of Object.entries(calls)) {
-      const bucket = this.buckets.get(key);
-      if (bucket === undefined) continue;
-      const stats = this.bucketStats(key);
-      for (let i = 0; i < count; i++) {
-        const ms = await bucket.take();
-        waited += ms;
-        stats.waitedMs += ms;
-        stats.reserved++;
-      }
+      if (!this.buckets.has(key)) continue;
+      for (let i = 0; i < count; i++) waited += await this.take(key, 'reserved');
     }
+    return waited;
+  }
+
+  /** One token of a bucket, counted as a call made here or reserved for another process. */
+  private async take(key: string, as: 'calls' | 'reserved'): Promise<number> {
+    const waited = await this.buckets.get(key)!.take();
+    const stats = this.bucketStats(key);
+    stats[as]++;
+    stats.waitedMs += waited;
     this.stats.waitedMs += waited;
     return waited;
   }
@@ -209,13 +211,7 @@ export class Pacer {
             const name = `${service}:${operation}`;
             this.stats.byOperation[name] = (this.stats.byOperation[name] ?? 0) + 1;
             const key = quotaKey(service, operation, this.quotas);
-            if (key !== undefined) {
-              const waited = await this.buckets.get(key)!.take();
-              const stats = this.bucketStats(key);
-              stats.calls++;
-              stats.waitedMs += waited;
-              this.stats.waitedMs += waited;
-            }
+            if (key !== undefined) await this.take(key, 'calls');
             try {
               return await next(args);
             } catch (error) {

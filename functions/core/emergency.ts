@@ -13,6 +13,7 @@
  * stands while the current key became current before it.
  */
 import type { Policy } from './config.js';
+import { addDays } from './time.js';
 import type { ManagedKey } from './credentials.js';
 import type { Finding } from './types.js';
 
@@ -88,7 +89,7 @@ export function graceEnd(
   policy: Policy,
   request: RotationRequest | undefined,
 ): { ends: Date; emergency: boolean } {
-  const byPolicy = new Date(supersededAt.getTime() + policy.graceDays * 86_400_000);
+  const byPolicy = addDays(supersededAt, policy.graceDays);
   const answered =
     request?.graceMs !== undefined && supersededAt >= request.requestedAt && rotatesAway(request, key);
   if (!answered) return { ends: byPolicy, emergency: false };

@@ -1,6 +1,6 @@
-import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
 import { readInventory } from '../aws/inventory.js';
+import { tagSecret } from '../aws/rotation-record.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { requestTag } from '../core/emergency.js';
 import { DETAIL_TYPE } from '../core/events.js';
@@ -11,7 +11,7 @@ import {
   type Selector,
   type WaveEstimate,
 } from '../core/mass-rotation.js';
-import type { Action, Inventory } from '../core/types.js';
+import { ROTATION_KINDS, type Action, type Inventory } from '../core/types.js';
 import { keyrotPacer, SHARED_BUCKET, type Pacer } from '../commons/pacing.js';
 import { reconcile, type RunResult } from '../reconcile/run.js';
 import type { OnCallDeps } from './rotate-now.js';
@@ -104,12 +104,7 @@ export async function rotateMany(
           graceMs: input.graceMs,
           fromVersion: s.currentVersion,
         });
-        await clients.secrets.send(
-          new TagResourceCommand({
-            SecretId: s.secretArn,
-            Tags: Object.entries(tag).map(([Key, Value]) => ({ Key, Value })),
-          }),
-        );
+        await tagSecret(clients.secrets, s.secretArn, tag);
         tags.set(s.secretArn, tag);
       }),
     ),
@@ -140,12 +135,7 @@ export async function rotateMany(
     for (const o of run.outcomes) {
       const credential = o.action.credential;
       if (credential === undefined || !outstanding.has(credential)) continue;
-      if (
-        o.action.kind !== 'rotate' &&
-        o.action.kind !== 'resume-rotation' &&
-        o.action.kind !== 'record-rotation'
-      )
-        continue;
+      if (!ROTATION_KINDS.includes(o.action.kind)) continue;
       if (o.status === 'done') {
         outstanding.delete(credential);
         failures.delete(credential);

@@ -9,7 +9,6 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
-  TagResourceCommand,
   UpdateSecretVersionStageCommand,
   type DescribeSecretResponse,
   type SecretsManagerClient,
@@ -17,6 +16,7 @@ import {
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isAwsError, RotationStepError } from '../commons/errors.js';
 import { findManagedKey, getKey, plansOfKey, usagePlanExists } from '../aws/api-keys.js';
+import { tagSecret } from '../aws/rotation-record.js';
 import type { Config } from '../core/config.js';
 import { secretCredential } from '../core/credentials.js';
 import { TAG, tagName, creationTags, parseGenerationTag } from '../core/tags.js';
@@ -229,13 +229,8 @@ class StepContext {
     return this.recordedKey;
   }
 
-  tag(tags: Record<string, string>): Promise<unknown> {
-    return this.deps.secrets.send(
-      new TagResourceCommand({
-        SecretId: this.secret.ARN,
-        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
+  tag(tags: Record<string, string>): Promise<void> {
+    return tagSecret(this.deps.secrets, this.secret.ARN ?? this.name, tags);
   }
 }
 
