@@ -53,10 +53,11 @@ export async function handler(event: ReconcilerEvent, context?: Context) {
     log.info('report stored', { objects: stored });
   }
   const count = (status: string) => result.outcomes.filter((o) => o.status === status).length;
-  // Deferred: the deadline stopped the run. The next invocation carries on (asynchronously: this one ends).
+  // The deadline stopped the run: the next invocation carries on (asynchronously: this one ends). An
+  // action deferred because another run is rotating the credential is not a reason to go on.
   const continuation = (event.continuation ?? 0) + 1;
   const continued =
-    count('deferred') > 0 && context !== undefined && !result.dryRun && continuation <= MAX_CONTINUATIONS;
+    result.cutShort && context !== undefined && !result.dryRun && continuation <= MAX_CONTINUATIONS;
   if (continued) {
     await clients.lambda.send(
       new InvokeCommand({

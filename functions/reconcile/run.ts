@@ -56,10 +56,14 @@ export interface RunResult {
   outcomes: Outcome[];
   metrics: MetricPoint[];
   report: RunReport;
+  /** The deadline stopped the run before every action started: what is left needs another run. */
+  cutShort: boolean;
 }
 
 export const DEFAULT_ROTATION_WAIT_MS = 5 * 60_000;
 export const DEFAULT_RESUME_STUCK_AFTER_MS = 30 * 60_000;
+/** A run starts no new action when less than this is left of its deadline. */
+export const DEFAULT_RESERVE_MS = 120_000;
 
 /** The run's pacing figures for its metrics: API Gateway's shared budget with the configured share. */
 function runPacing(options: RunOptions): RunPacing | undefined {
@@ -98,6 +102,8 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   });
   // Findings are in the plan, the report and the metrics; the log keeps them for Logs Insights.
   for (const finding of plan.findings) log.info('finding', { finding });
+  // Deferred by the deadline, not by another run's rotation (DeferredError): only that needs a new run.
+  let cutShort = false;
   const result = (outcomes: Outcome[], metrics: MetricPoint[], after: Inventory): RunResult => ({
     runId,
     trigger,
@@ -107,6 +113,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     plan,
     outcomes,
     metrics,
+    cutShort,
     report: buildRunReport({
       runId,
       trigger,
@@ -121,7 +128,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   });
   if (dryRun) return result([], [], inventory);
 
-  const reserve = options.reserveMs ?? 120_000;
+  const reserve = options.reserveMs ?? DEFAULT_RESERVE_MS;
   const remaining = options.remainingMs;
   const waitMs = options.rotationWaitMs ?? DEFAULT_ROTATION_WAIT_MS;
   const effects = awsEffects({
@@ -141,11 +148,17 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     effects,
     log,
     options.onProgress,
-    remaining === undefined ? undefined : () => remaining() < reserve,
+    remaining === undefined
+      ? undefined
+      : () => {
+          if (remaining() >= reserve) return false;
+          cutShort = true;
+          return true;
+        },
     { actions: options.concurrency ?? 4, rotations: options.config.pacing.rotationsInFlight },
   );
   const deferred = outcomes.filter((o) => o.status === 'deferred').length;
-  if (deferred > 0) log.warn('deadline near: actions deferred to the next run', { deferred });
+  if (cutShort) log.warn('deadline near: actions deferred to the next run', { deferred });
   const metrics = runMetrics(plan, outcomes, clock() - started, runPacing(options));
   await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
   if (options.config.eventBusName !== null) {

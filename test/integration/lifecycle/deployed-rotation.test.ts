@@ -160,6 +160,28 @@ describe('rotation through the deployed function, as Secrets Manager runs it', (
     expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
   });
 
+  it('a run deferred by another run rotating the same credentials does not invoke itself again', async () => {
+    const credentials = Array.from({ length: 6 }, (_, i) => `d-${i + 1}`);
+    const { world } = await deployedWorldIn(emulator.endpoint(), config, credentials);
+    await world.setClock(dayAt(30));
+    const { lambda } = world.clients();
+    const reconciler = world.deployment!.reconciler;
+    const invoke = async () => {
+      const out = await lambda.send(
+        new InvokeCommand({ FunctionName: reconciler.arn, Payload: new TextEncoder().encode('{}') }),
+      );
+      return JSON.parse(new TextDecoder().decode(out.Payload)) as Record<string, number | boolean>;
+    };
+    // Two runs at once plan the same rotations: Secrets Manager starts each once, the other run defers
+    // it (DeferredError) with its whole deadline still ahead: nothing is left for a continuation.
+    const runs = await Promise.all([invoke(), invoke()]);
+    expect(runs.reduce((n, r) => n + Number(r.deferred), 0)).toBeGreaterThan(0);
+    expect(runs.map((r) => r.continued)).toEqual([false, false]);
+    await rotationsSettled(world.endpoint);
+    const stats = await emulatorLambdaStats(world.endpoint, world.accountId);
+    expect(stats[reconciler.name]?.invocations).toBe(2);
+  });
+
   it('rollback, then a full period: the credential rotates on time again', async () => {
     const { world, plansOf } = await deployedWorld();
     expect((await world.run(30)).outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual([
