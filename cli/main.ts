@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
 import { keyrotPacer, type Pacer } from '../functions/commons/pacing.js';
@@ -20,11 +21,10 @@ import {
 } from '../functions/rotation/starter.js';
 import { explainEnvironmentError } from './errors.js';
 import { progressPrinter } from './progress.js';
-import { periodText, rotateManyText, runToJson, runToText, statusText } from './output.js';
+import { periodText, rollbackText, rotateManyText, runToJson, runToText, statusText } from './output.js';
 import { parseDay, parseDuration } from './parse.js';
-import { rotateNow } from '../functions/oncall/rotate-now.js';
 import { rotateMany } from '../functions/oncall/rotate-many.js';
-import { rollback } from '../functions/oncall/rollback.js';
+import { planRollback } from '../functions/oncall/rollback.js';
 import { buildPeriodReport } from '../functions/core/period-report.js';
 import type { RunReport } from '../functions/core/report.js';
 import { listRunReports } from '../functions/aws/report-bucket.js';
@@ -37,7 +37,22 @@ export interface CliIo {
   plugins?: SdkPlugin[];
   /** stderr is a terminal: show progress of long runs there. */
   progress?: boolean;
+  /** Asks a yes/no question on the terminal; absent when there is none to ask on (CI, a pipe). */
+  confirm?: (question: string) => Promise<boolean>;
 }
+
+/**
+ * A destructive step goes ahead with --yes, or when the engineer answers yes on the terminal. With no
+ * terminal to ask on, --yes is required (bad input, exit 2); a "no" cancels (exit 1), as Terraform does.
+ */
+async function confirmed(io: CliIo, yes: boolean | undefined, what: string): Promise<void> {
+  if (yes === true) return;
+  if (io.confirm === undefined)
+    throw new InputError(`${what}: add --yes to confirm (there is no terminal to ask on)`);
+  if (!(await io.confirm(`${what}. Go ahead? [y/N] `))) throw new CancelledError(`cancelled: ${what}`);
+}
+
+class CancelledError extends Error {}
 
 /** package.json's version: what `keyrot --version` prints. */
 const VERSION = (
@@ -51,6 +66,7 @@ interface RotateOptions extends CommonOptions {
   policy?: string[];
   prefix?: string;
   dryRun?: boolean;
+  yes?: boolean;
 }
 
 interface CommonOptions {
@@ -256,7 +272,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .option(
         '--grace <duration>',
         'grace for the old key: 0 revokes it at once; 30m, 12h, 3d (default: its policy)',
-      ),
+      )
+      .option('--yes', 'do not ask for confirmation of --grace 0'),
     true,
   ).action(async (credential: string | undefined, options: RotateOptions) => {
     const graceMs = options.grace === undefined ? undefined : parseDuration(options.grace);
@@ -273,48 +290,104 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw new InputError(
         'name the credential to rotate, or select many with --all, --plan, --policy or --prefix',
       );
-    if (credential === undefined) {
-      const s = await session(options, io);
-      const progress = progressPrinter(io.stderr, io.progress === true);
-      const result = await rotateMany(s, {
-        selector: { plans: options.plan, policies: options.policy, prefix: options.prefix },
-        graceMs,
-        dryRun: options.dryRun === true,
-        onProgress: progress.onProgress,
-        onRun: (run) => saveReport(io, options, run),
-      });
-      progress.end();
+    const s = await session(options, io);
+    if (graceMs === 0 && options.dryRun !== true)
+      await confirmed(
+        io,
+        options.yes,
+        `rotate ${credential ?? 'the selected credentials'} --grace 0 disables the old key${credential === undefined ? 's' : ''} as soon as the new one is current: consumers still on ${credential === undefined ? 'them' : 'it'} get 403`,
+      );
+    // One credential or many: the request goes on each secret, and reconciler runs rotate them, so an
+    // emergency rotation has the events, metrics and report of any run (trigger: emergency).
+    const progress = progressPrinter(io.stderr, io.progress === true);
+    const result = await rotateMany(s, {
+      selector:
+        credential === undefined
+          ? { plans: options.plan, policies: options.policy, prefix: options.prefix }
+          : { names: [credential] },
+      graceMs,
+      dryRun: options.dryRun === true,
+      onProgress: progress.onProgress,
+      onRun: (run) => saveReport(io, options, run),
+    });
+    progress.end();
+    if (!result.dryRun && (result.failed.length > 0 || result.remaining.length > 0)) exitCode = EXIT.failed;
+    if (credential === undefined || result.dryRun) {
       print(io, options, result, rotateManyText(result));
-      if (!result.dryRun && (result.failed.length > 0 || result.remaining.length > 0)) exitCode = EXIT.failed;
       return;
     }
-    if (options.dryRun === true)
-      throw new InputError(
-        '--dry-run goes with --all and the selectors; for one credential, keyrot plan shows what is due',
-      );
-    const s = await session(options, io);
-    const result = await rotateNow(s, { credential, graceMs });
-    const old = result.revoked
-      ? `old key ${result.previousKeyId} disabled (revoked)`
-      : `old key ${result.previousKeyId} works until ${result.graceUntil ?? 'the end of its policy grace'}`;
-    print(io, options, result, `rotated ${credential}: version ${result.version} is current; ${old}`);
+    const done = result.rotations[0];
+    const graceUntil = graceMs === undefined ? null : new Date(s.now.getTime() + graceMs).toISOString();
+    const single = {
+      credential,
+      previousKeyId: done?.previousKeyId ?? null,
+      version: done?.version ?? null,
+      revoked: done !== undefined && graceMs === 0,
+      graceUntil: graceMs === 0 ? null : graceUntil,
+      failed: result.failed,
+      remaining: result.remaining,
+    };
+    if (done === undefined) {
+      print(io, options, single, rotateManyText(result));
+      return;
+    }
+    const old = single.revoked
+      ? `old key ${done.previousKeyId ?? '?'} disabled (revoked)`
+      : `old key ${done.previousKeyId ?? '?'} works until ${graceUntil ?? 'the end of its policy grace'}`;
+    print(io, options, single, `rotated ${credential}: version ${done.version} is current; ${old}`);
   });
 
   withCommonOptions(
     program
       .command('rollback')
-      .description('make the previous key current again (inside its disable window)')
-      .argument('<credential>', 'the credential to roll back'),
-  ).action(async (credential: string, options: CommonOptions) => {
-    const s = await session(options, io);
-    const result = await rollback(s, credential);
-    print(
-      io,
-      options,
-      result,
-      `rolled back ${credential}: key ${result.restoredKeyId} (version ${result.restoredVersion}) is current and enabled again; key ${result.supersededKeyId} retires after its grace`,
-    );
-  });
+      .description(
+        'make the previous key current again (inside its disable window); a key revoked because it leaked only with --force',
+      )
+      .argument('<credential>', 'the credential to roll back')
+      .option(
+        '--force',
+        'bring back a key that was revoked because it leaked (said so in the event and report)',
+      )
+      .option(
+        '--pause <duration>',
+        'pause the rotation for this long (such as 3d): the restored key keeps its age and may be due at once',
+      )
+      .option('--dry-run', 'show the rollback and change nothing')
+      .option('--yes', 'do not ask for confirmation of --force'),
+  ).action(
+    async (
+      credential: string,
+      options: CommonOptions & { force?: boolean; pause?: string; dryRun?: boolean; yes?: boolean },
+    ) => {
+      const pauseMs = options.pause === undefined ? undefined : parseDuration(options.pause, '--pause');
+      const s = await session(options, io);
+      const input = {
+        credential,
+        force: options.force === true,
+        pauseUntil: pauseMs === undefined ? undefined : new Date(s.now.getTime() + pauseMs),
+        now: s.now,
+      };
+      const result = await reconcile({
+        ...s,
+        trigger: 'manual',
+        dryRun: options.dryRun === true,
+        actions: async (_plan, inventory) => {
+          const action = planRollback(inventory, s.config, input);
+          if (action.forced !== undefined && options.dryRun !== true)
+            await confirmed(
+              io,
+              options.yes,
+              `rollback ${credential} --force makes key ${action.keyId} work again, revoked on ${action.forced.revokedAt.slice(0, 10)} because it leaked`,
+            );
+          return [action];
+        },
+      });
+      await saveReport(io, options, result);
+      const outcome = result.outcomes[0];
+      if (outcome?.status === 'failed') exitCode = EXIT.failed;
+      print(io, options, runToJson(result), rollbackText(result));
+    },
+  );
 
   withCommonOptions(
     program
@@ -374,6 +447,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
+    if (error instanceof CancelledError) {
+      io.stderr(`keyrot: ${error.message}\n`);
+      return EXIT.failed;
+    }
     const at = argv.indexOf('--endpoint-url');
     const endpoint = (at >= 0 ? argv[at + 1] : undefined) ?? (process.env.AWS_ENDPOINT_URL || undefined);
     const explained = explainEnvironmentError(error, endpoint);
@@ -384,11 +461,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     progress: process.stderr.isTTY,
+    ...(process.stdin.isTTY && process.stderr.isTTY && { confirm: askOnTerminal }),
   });
   process.exitCode = code;
 }

@@ -30,6 +30,7 @@ function target(action: Action): string {
     case 'rotate':
     case 'resume-rotation':
     case 'configure-rotation':
+    case 'rollback':
       return action.credential;
     case 'attach-key':
       return `${action.keyId} -> ${action.usagePlanId}`;
@@ -157,4 +158,21 @@ export function rotateManyText(r: RotateManyResult): string {
       `${r.remaining.length} not rotated yet (${r.remaining.slice(0, 10).join(', ')}${r.remaining.length > 10 ? ', ...' : ''}): the request stays on their secrets; the scheduled runs, or this command again, carry it on`,
     );
   return lines.join('\n');
+}
+
+/** keyrot rollback: what was restored, and when the restored key is next due (its age is kept). */
+export function rollbackText(result: RunResult): string {
+  const action = result.plan.actions[0];
+  if (action?.kind !== 'rollback') return runToText(result);
+  const outcome = result.outcomes[0];
+  const row = result.report.keys.find((k) => k.keyId === action.keyId);
+  const due = row?.nextRotationAt ? `; next rotation due ${row.nextRotationAt.slice(0, 10)}` : '';
+  const forced = action.forced
+    ? ` (FORCED: revoked ${action.forced.revokedAt.slice(0, 10)} because it leaked)`
+    : '';
+  if (result.dryRun)
+    return `would roll back ${action.credential}: key ${action.keyId} (version ${action.version}) current again${forced}, key ${action.fromKeyId} retiring after its grace\n  ${action.reason}`;
+  if (outcome?.status !== 'done')
+    return `rollback of ${action.credential} ${outcome?.status ?? 'not run'}${outcome?.error ? `: ${outcome.error.name}: ${outcome.error.message}` : ''}`;
+  return `rolled back ${action.credential}: key ${action.keyId} (version ${action.version}) is current and enabled again${forced}; key ${action.fromKeyId} retires after its grace${due}${action.pauseUntil ? `; rotation paused until ${action.pauseUntil.slice(0, 10)}` : ''}`;
 }

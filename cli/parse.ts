@@ -3,16 +3,16 @@ import { InputError } from '../functions/commons/errors.js';
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** "0", "90s", "30m", "12h", "3d" to milliseconds. */
-export function parseDuration(value: string): number {
+export function parseDuration(value: string, flag = '--grace'): number {
   const match = /^(\d+)([smhd])?$/.exec(value.trim());
   if (match === null) {
     throw new InputError(
-      `--grace ${JSON.stringify(value)} is not a duration; expected 0, or a number with s, m, h or d (such as 12h)`,
+      `${flag} ${JSON.stringify(value)} is not a duration; expected 0, or a number with s, m, h or d (such as 12h)`,
     );
   }
   const amount = Number(match[1]);
   if (amount !== 0 && match[2] === undefined) {
-    throw new InputError(`--grace ${JSON.stringify(value)} needs a unit: s, m, h or d (such as ${value}h)`);
+    throw new InputError(`${flag} ${JSON.stringify(value)} needs a unit: s, m, h or d (such as ${value}h)`);
   }
   return amount * (UNIT_MS[match[2] ?? 's'] ?? 1_000);
 }

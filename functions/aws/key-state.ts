@@ -26,8 +26,13 @@ export async function recordDisabled(
   keyId: string,
   prefix: string,
   at: Date,
+  revoked = false,
 ): Promise<void> {
-  await tagApiKey(apigw, keyId, { [tagName(prefix, TAG.disabledAt)]: formatInstant(at) });
+  await tagApiKey(apigw, keyId, {
+    [tagName(prefix, TAG.disabledAt)]: formatInstant(at),
+    // Revoked (it leaked): a rollback refuses to bring it back unless forced.
+    ...(revoked && { [tagName(prefix, TAG.revokedAt)]: formatInstant(at) }),
+  });
 }
 
 /**
@@ -39,17 +44,25 @@ export async function disableKey(
   keyId: string,
   prefix: string,
   at: Date,
+  revoked = false,
 ): Promise<void> {
   await setEnabled(apigw, keyId, false);
-  await recordDisabled(apigw, keyId, prefix, at);
+  await recordDisabled(apigw, keyId, prefix, at, revoked);
 }
 
-/** Drops a key's disable record (and any emergency grace): a later disable starts a fresh window. */
+/**
+ * Drops a key's disable record (and any emergency grace or revocation): a later disable starts a
+ * fresh window. Only a rollback forced past a revocation, or a key re-enabled by hand, gets here.
+ */
 export async function forgetDisabled(apigw: APIGatewayClient, keyId: string, prefix: string): Promise<void> {
   await apigw.send(
     new UntagResourceCommand({
       resourceArn: await apiKeyArn(apigw, keyId),
-      tagKeys: [tagName(prefix, TAG.disabledAt), tagName(prefix, TAG.graceUntil)],
+      tagKeys: [
+        tagName(prefix, TAG.disabledAt),
+        tagName(prefix, TAG.graceUntil),
+        tagName(prefix, TAG.revokedAt),
+      ],
     }),
   );
 }

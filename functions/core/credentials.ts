@@ -22,20 +22,40 @@ export interface ManagedKey {
   createdAt: Date | undefined;
   activatedAt: Date | undefined;
   disabledAt: Date | undefined;
+  /** When an emergency rotation revoked it (disabled because it leaked). */
+  revokedAt: Date | undefined;
+  /** When a rollback made it current again. */
+  restoredAt: Date | undefined;
   graceUntil: Date | undefined;
   pausedUntil: Date | undefined;
   policyName: string | undefined;
 }
 
 /**
- * The key that superseded `key`: the first later generation that became active. Its activation is
- * when `key` began retiring (its grace period counts from then).
+ * When a key last became current: its activation, or a rollback that made it current again later.
+ * Its age (when it is due) still counts from its activation; this says when its predecessors retire.
+ */
+export function currentSince(key: ManagedKey): Date | undefined {
+  const { activatedAt, restoredAt } = key;
+  return restoredAt !== undefined && (activatedAt === undefined || restoredAt > activatedAt)
+    ? restoredAt
+    : activatedAt;
+}
+
+/**
+ * The key that superseded `key`: the first other key to become current after `key` last did (a
+ * later generation, or an older one a rollback restored). When that happened is when `key` began
+ * retiring: its grace period counts from then.
  */
 export function successorOf(key: ManagedKey, siblings: ManagedKey[]): ManagedKey | undefined {
+  const since = currentSince(key);
   const generation = key.generation ?? Infinity;
-  return siblings
-    .filter((k) => k.activatedAt !== undefined && (k.generation ?? -Infinity) > generation)
-    .sort((a, b) => a.generation! - b.generation!)[0];
+  const later = (k: ManagedKey) => {
+    const at = currentSince(k);
+    if (k === key || at === undefined) return false;
+    return since === undefined ? (k.generation ?? -Infinity) > generation : at > since;
+  };
+  return siblings.filter(later).sort((a, b) => currentSince(a)!.getTime() - currentSince(b)!.getTime())[0];
 }
 
 /** A consumer's logical key across rotations: its secret and every generation's API key. */
@@ -76,6 +96,8 @@ function parseManagedKey(
   const createdAt = instant(TAG.createdAt);
   const activatedAt = instant(TAG.activatedAt);
   const disabledAt = instant(TAG.disabledAt);
+  const revokedAt = instant(TAG.revokedAt);
+  const restoredAt = instant(TAG.restoredAt);
   const graceUntil = instant(TAG.graceUntil);
   const pausedUntil = instant(TAG.pausedUntil);
   if (findings.length > before) return undefined;
@@ -87,6 +109,8 @@ function parseManagedKey(
     createdAt: createdAt ?? key.createdDate,
     activatedAt,
     disabledAt,
+    revokedAt,
+    restoredAt,
     graceUntil,
     pausedUntil,
     policyName: key.tags[tagName(prefix, TAG.policy)],

@@ -95,7 +95,26 @@ export function runEvents(
     }
     if (status !== 'done') continue;
     if (action.kind === 'disable-key')
-      events.push({ detailType: DETAIL_TYPE.disabled, detail: { ...common, keyId: action.keyId } });
+      events.push(
+        action.revoke === true
+          ? { detailType: DETAIL_TYPE.revoked, detail: { ...common, keyId: action.keyId } }
+          : { detailType: DETAIL_TYPE.disabled, detail: { ...common, keyId: action.keyId } },
+      );
+    if (action.kind === 'rollback')
+      events.push({
+        detailType: DETAIL_TYPE.rolledBack,
+        detail: {
+          ...common,
+          secretId: action.secretId,
+          restoredKeyId: action.keyId,
+          restoredVersion: action.version,
+          supersededKeyId: action.fromKeyId,
+          // Forced: the restored key had been revoked because it leaked, and is live again.
+          forced: action.forced !== undefined,
+          revokedAt: action.forced?.revokedAt ?? null,
+          pausedUntil: action.pauseUntil ?? null,
+        },
+      });
     if (action.kind === 'delete-key')
       events.push({ detailType: DETAIL_TYPE.deleted, detail: { ...common, keyId: action.keyId } });
     if (action.kind === 'adopt-key')

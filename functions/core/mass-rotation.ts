@@ -8,6 +8,8 @@ import { STAGE } from './stages.js';
 import type { Inventory } from './types.js';
 
 export interface Selector {
+  /** These credentials, by name (keyrot rotate <credential>). */
+  names?: string[] | undefined;
   /** Credentials whose current key is in any of these usage plans. */
   plans?: string[] | undefined;
   /** Credentials under any of these policies. */
@@ -37,6 +39,7 @@ export function selectCredentials(inventory: Inventory, config: Config, selector
   const selection: Selection = { selected: [], skipped: [] };
   const plans = selector.plans === undefined ? undefined : new Set(selector.plans);
   for (const c of indexCredentials(inventory, config).credentials) {
+    if (selector.names !== undefined && !selector.names.includes(c.name)) continue;
     if (selector.prefix !== undefined && !c.name.startsWith(selector.prefix)) continue;
     const secret = c.secret;
     const version = secret === undefined ? undefined : versionWithStage(secret, STAGE.current);

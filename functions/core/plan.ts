@@ -5,6 +5,7 @@ import {
   nextRotationToken,
   resolvePolicy,
   scheduleDays,
+  currentSince,
   successorOf,
   versionWithStage,
   type Credential,
@@ -304,7 +305,8 @@ function planPlanSync(c: Credential, current: ManagedKey, others: ManagedKey[], 
 
 /** When an older key became superseded: the activation of the first generation after it. */
 function supersededAt(key: ManagedKey, current: ManagedKey, all: ManagedKey[]): Date | undefined {
-  return successorOf(key, all)?.activatedAt ?? current.activatedAt ?? current.createdAt;
+  const successor = successorOf(key, all);
+  return (successor && currentSince(successor)) ?? currentSince(current) ?? current.createdAt;
 }
 
 function planRetirement(
@@ -390,6 +392,8 @@ function planRetirement(
     actions.push({
       ...base,
       kind: 'disable-key',
+      // Retired by an emergency request: it leaked, so a rollback won't bring it back unforced.
+      ...(grace.emergency && { revoke: true as const }),
       reason: grace.emergency
         ? `key ${id} superseded on ${superseded} by an emergency rotation (requested ${request!.requestedAt.toISOString()}); its grace ended ${graceEnds.toISOString()}`
         : `key ${id} superseded on ${superseded}; the ${policy.graceDays}-day grace period ended ${day(graceEnds)}`,

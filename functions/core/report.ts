@@ -4,6 +4,7 @@ import {
   indexCredentials,
   nextRotationAt,
   resolvePolicy,
+  currentSince,
   successorOf,
   versionWithStage,
   type ManagedKey,
@@ -270,7 +271,8 @@ export function buildRunReport(input: ReportInput): RunReport {
       periodDays: policy?.periodDays ?? null,
       createdAt: iso(m.createdAt),
       activatedAt: iso(m.activatedAt),
-      retiringAt: state === 'active' || state === 'pending' ? null : iso(successor?.activatedAt),
+      retiringAt:
+        state === 'active' || state === 'pending' ? null : iso(successor && currentSince(successor)),
       disabledAt: iso(m.disabledAt),
       deletedAt: null,
       daysSinceRotation: state === 'active' ? age : null,

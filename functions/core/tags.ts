@@ -8,6 +8,10 @@ export const TAG = {
   createdAt: 'created-at',
   activatedAt: 'activated-at',
   disabledAt: 'disabled-at',
+  /** Disabled because it leaked (an emergency rotation): a rollback brings it back only when forced. */
+  revokedAt: 'revoked-at',
+  /** Made current again by a rollback: its successors retire from then; its age still counts from its activation. */
+  restoredAt: 'restored-at',
   /** An emergency rotation's shorter grace for the key it replaced. */
   graceUntil: 'grace-until',
   /** Rotation of the credential is paused until then (with pause-reason). */

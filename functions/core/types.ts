@@ -114,7 +114,14 @@ export type Action =
   | { kind: 'attach-key'; credential: string; keyId: string; usagePlanId: string; reason: string }
   /** Key actions name the credential of a managed key; hygiene on an unmanaged key has none. */
   | { kind: 'record-disabled'; credential: string | undefined; keyId: string; reason: string }
-  | { kind: 'disable-key'; credential: string | undefined; keyId: string; reason: string }
+  | {
+      kind: 'disable-key';
+      credential: string | undefined;
+      keyId: string;
+      /** Retired by an emergency request (it leaked): recorded as revoked. */
+      revoke?: true;
+      reason: string;
+    }
   | { kind: 'delete-key'; credential: string | undefined; keyId: string; reason: string }
   /** A key re-enabled by hand: its disabled-at (and grace-until) tags go, so a later disable starts afresh. */
   | { kind: 'forget-disabled'; credential: string | undefined; keyId: string; reason: string }
@@ -132,7 +139,36 @@ export type Action =
       keyId: string;
       reason: string;
     }
-  | { kind: 'adopt-key'; credential: string; keyId: string; policy: string; reason: string };
+  | { kind: 'adopt-key'; credential: string; keyId: string; policy: string; reason: string }
+  | {
+      /** keyrot rollback: the previous key made current again (an on-call action, never planned by a run). */
+      kind: 'rollback';
+      credential: string;
+      secretId: string;
+      /** The key made current again, and its version (AWSPREVIOUS). */
+      keyId: string;
+      version: string;
+      /** The key and version rolled back from (AWSCURRENT). */
+      fromKeyId: string;
+      fromVersion: string;
+      /** The restored key is disabled (its disable window): enabled again. */
+      enable: boolean;
+      /** Usage plans of the key rolled back from that the restored one is not in. */
+      attachPlanIds: string[];
+      /** AWSPENDING left on the current version by a rotation interrupted after its last step. */
+      clearPending: boolean;
+      /**
+       * The secret's emergency request tag (keyrot rotate): answered by the rotation rolled back, it would
+       * stand again once its version is current and rotate the restored key at once.
+       */
+      clearRequestTag?: string;
+      /** The restored key had been revoked (it leaked): brought back only because the engineer forced it. */
+      forced?: { revokedAt: string };
+      /** Rotation paused until then (keyrot rollback --pause): the restored key keeps its age. */
+      pauseUntil?: string;
+      pauseReason?: string;
+      reason: string;
+    };
 
 export type ActionKind = Action['kind'];
 

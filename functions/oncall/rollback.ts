@@ -1,93 +1,78 @@
-import { CreateUsagePlanKeyCommand } from '@aws-sdk/client-api-gateway';
-import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
-import { isAwsError, KeyrotError } from '../commons/errors.js';
-import { tagApiKey } from '../aws/api-keys.js';
-import { publishEvents } from '../aws/events-publisher.js';
-import { enableKey } from '../aws/key-state.js';
-import { readInventory } from '../aws/inventory.js';
-import { markRecorded } from '../aws/rotation-record.js';
-import { DETAIL_TYPE } from '../core/events.js';
-import { TAG, formatInstant, tagName } from '../core/tags.js';
-import { findCredential } from './find-credential.js';
-import type { OnCallDeps } from './rotate-now.js';
+import { InputError, KeyrotError } from '../commons/errors.js';
+import type { Config } from '../core/config.js';
+import { REQUEST_TAG } from '../core/emergency.js';
 import { STAGE } from '../core/stages.js';
+import { formatInstant } from '../core/tags.js';
+import { day } from '../core/time.js';
+import type { Action, Inventory } from '../core/types.js';
+import { findCredential } from './find-credential.js';
 
-export interface RollbackResult {
+export type RollbackAction = Extract<Action, { kind: 'rollback' }>;
+
+export interface RollbackInput {
   credential: string;
-  restoredKeyId: string;
-  restoredVersion: string;
-  supersededKeyId: string;
+  /** Bring back a key that was revoked because it leaked (keyrot rotate --grace 0). */
+  force?: boolean;
+  /** Pause the credential's rotation until then: the restored key keeps its age, so it may be due. */
+  pauseUntil?: Date | undefined;
+  now: Date;
 }
 
 /**
- * Makes the previous key current again (inside its disable window): re-enabled, back in every plan,
- * then AWSCURRENT moved to its version. The key rolled back from retires by its policy's grace.
+ * keyrot rollback, the plan: the previous key (AWSPREVIOUS) made current again, enabled and in every
+ * plan of the key rolled back from. Refused while a rotation is in progress, and for a key revoked
+ * because it leaked unless forced. Pure: the run's executor applies it, so a rollback gets the events,
+ * metrics and report rows of any run.
  */
-export async function rollback(
-  deps: Omit<OnCallDeps, 'rotation'>,
-  credentialName: string,
-): Promise<RollbackResult> {
-  const { clients, config, now } = deps;
-  const inventory = await readInventory(clients, config, now, { hygiene: false });
-  const state = findCredential(inventory, config, credentialName);
+export function planRollback(inventory: Inventory, config: Config, input: RollbackInput): RollbackAction {
+  const name = input.credential;
+  const state = findCredential(inventory, config, name);
   const previous = state.previous;
   if (previous === undefined || previous.version === undefined) {
     throw new KeyrotError(
-      `credential ${credentialName}: there is no previous key to roll back to (AWSPREVIOUS names no existing key; it may have been deleted after its disable window)`,
+      `credential ${name}: there is no previous key to roll back to (AWSPREVIOUS names no existing key; it may have been deleted after its disable window)`,
+    );
+  }
+  if (state.pendingVersion !== undefined) {
+    throw new KeyrotError(
+      `credential ${name}: a rotation to version ${state.pendingVersion} is in progress; let it finish (keyrot status ${name}), then roll back`,
     );
   }
   const keyId = previous.key.id;
-  const prefix = config.tagPrefix;
-  await enableKey(clients.apigw, keyId, prefix, previous.key.enabled);
-  for (const usagePlanId of state.current.key.planIds) {
-    if (previous.key.planIds.includes(usagePlanId)) continue;
-    try {
-      await clients.apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
-    } catch (error) {
-      if (!isAwsError(error, 'ConflictException')) throw error;
-    }
+  const revokedAt = previous.revokedAt;
+  if (revokedAt !== undefined && input.force !== true) {
+    throw new InputError(
+      `credential ${name}: key ${keyId} (version ${previous.version}) was revoked on ${day(revokedAt)} because it leaked (an emergency rotation); rolling back would make a leaked key work again. If the current key is broken and the leak is contained, run keyrot rollback ${name} --force`,
+    );
   }
-  // Current again from now: its next rotation is a full period away.
-  await tagApiKey(clients.apigw, keyId, { [tagName(prefix, TAG.activatedAt)]: formatInstant(now) });
-  await clients.secrets.send(
-    new UpdateSecretVersionStageCommand({
-      SecretId: state.secret.arn,
-      VersionStage: STAGE.current,
-      MoveToVersionId: previous.version,
-      RemoveFromVersionId: state.currentVersion,
+  const current = state.current;
+  const requestTag = `${config.tagPrefix}${REQUEST_TAG}`;
+  const forced = revokedAt === undefined ? undefined : { revokedAt: formatInstant(revokedAt) };
+  const activeSince = previous.activatedAt ?? previous.createdAt;
+  return {
+    kind: 'rollback',
+    credential: name,
+    secretId: state.secret.arn,
+    keyId,
+    version: previous.version,
+    fromKeyId: current.key.id,
+    fromVersion: state.currentVersion,
+    enable: !previous.key.enabled,
+    attachPlanIds: current.key.planIds.filter((p) => !previous.key.planIds.includes(p)).sort(),
+    clearPending: state.secret.versions[state.currentVersion]?.includes(STAGE.pending) === true,
+    ...(forced !== undefined && { forced }),
+    ...(state.secret.tags[requestTag] !== undefined && { clearRequestTag: requestTag }),
+    ...(input.pauseUntil !== undefined && {
+      pauseUntil: formatInstant(input.pauseUntil),
+      pauseReason: `rolled back from key ${current.key.id} on ${day(input.now)}`,
     }),
-  );
-  // A label left by a rotation interrupted after its last step would read as a rotation in progress.
-  if (state.secret.versions[state.currentVersion]?.includes(STAGE.pending)) {
-    await clients.secrets.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: state.secret.arn,
-        VersionStage: STAGE.pending,
-        RemoveFromVersionId: state.currentVersion,
-      }),
-    );
-  }
-  // A rollback is no rotation: the next one recorded starts from the restored version.
-  await markRecorded(clients.secrets, state.secret.arn, previous.version, prefix);
-  const result = {
-    credential: credentialName,
-    restoredKeyId: keyId,
-    restoredVersion: previous.version,
-    supersededKeyId: state.current.key.id,
+    reason: [
+      `keyrot rollback: key ${keyId} (version ${previous.version}) current again in place of key ${current.key.id} (version ${state.currentVersion})`,
+      forced === undefined ? undefined : `FORCED past its revocation on ${day(revokedAt!)} (it had leaked)`,
+      `its age counts from ${activeSince === undefined ? 'its creation' : day(activeSince)}`,
+      input.pauseUntil === undefined ? undefined : `rotation paused until ${day(input.pauseUntil)}`,
+    ]
+      .filter((part) => part !== undefined)
+      .join('; '),
   };
-  if (config.eventBusName !== null) {
-    await publishEvents(
-      clients.eventbridge,
-      config.eventBusName,
-      [
-        {
-          detailType: DETAIL_TYPE.rolledBack,
-          detail: { ...result, time: now.toISOString(), trigger: 'manual' },
-        },
-      ],
-      now,
-      deps.log,
-    );
-  }
-  return result;
 }

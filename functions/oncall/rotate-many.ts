@@ -14,7 +14,8 @@ import {
 import { ROTATION_KINDS, type Action, type Inventory } from '../core/types.js';
 import { keyrotPacer, SHARED_BUCKET, type Pacer } from '../commons/pacing.js';
 import { reconcile, type RunResult } from '../reconcile/run.js';
-import type { OnCallDeps } from './rotate-now.js';
+import { findCredential } from './find-credential.js';
+import type { OnCallDeps } from './on-call-deps.js';
 
 export interface RotateManyInput {
   selector: Selector;
@@ -40,6 +41,8 @@ export interface RotateManyResult {
   remaining: string[];
   runs: number;
   durationMs: number;
+  /** Each rotation done: the version now current and the key it replaced (null: a resumed rotation). */
+  rotations: { credential: string; version: string; previousKeyId: string | null }[];
 }
 
 /** The inventory with the request tags this call just wrote: what the first run plans from. */
@@ -68,6 +71,8 @@ export async function rotateMany(
   const clock = deps.clock ?? Date.now;
   const started = clock();
   const inventory = await readInventory(clients, config, now, { hygiene: false });
+  // Named credentials: one that can't be rotated is an error that says why, before any write.
+  for (const name of input.selector.names ?? []) findCredential(inventory, config, name);
   const { selected, skipped } = selectCredentials(inventory, config, input.selector);
   const pacing = deps.pacer ?? keyrotPacer(config.pacing);
   const estimate = estimateWave(inventory, selected, config, {
@@ -91,6 +96,7 @@ export async function rotateMany(
     remaining: selected.map((s) => s.credential),
     runs: 0,
     durationMs: 0,
+    rotations: [],
   };
   if (input.dryRun === true || selected.length === 0) return { ...result, durationMs: clock() - started };
 
@@ -112,6 +118,8 @@ export async function rotateMany(
   deps.log.info('emergency rotation requested', { credentials: selected.length, graceMs: input.graceMs });
 
   const outstanding = new Set(result.remaining);
+  // Only the selected credentials' actions: an emergency does the emergency, the schedule the rest.
+  const chosen = new Set(result.remaining);
   const failures = new Map<string, string>();
   const maxRuns = input.maxRuns ?? 5;
   let planned: Inventory | undefined = withRequests(inventory, tags);
@@ -127,6 +135,7 @@ export async function rotateMany(
       clock,
       inventory: planned,
       onProgress: input.onProgress,
+      actions: (plan) => plan.actions.filter((a) => a.credential !== undefined && chosen.has(a.credential)),
     });
     planned = undefined;
     result.runs++;
@@ -137,6 +146,11 @@ export async function rotateMany(
       if (credential === undefined || !outstanding.has(credential)) continue;
       if (!ROTATION_KINDS.includes(o.action.kind)) continue;
       if (o.status === 'done') {
+        result.rotations.push({
+          credential,
+          version: o.detail ?? ('token' in o.action ? o.action.token : ''),
+          previousKeyId: o.action.kind === 'rotate' ? o.action.currentKeyId : null,
+        });
         outstanding.delete(credential);
         failures.delete(credential);
         result.rotated++;

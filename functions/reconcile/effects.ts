@@ -3,7 +3,12 @@ import {
   DeleteApiKeyCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  UntagResourceCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import {
   DeferredError,
   errorMessage,
@@ -17,7 +22,9 @@ import type { Effects } from './apply.js';
 import { configureRotation, type RotationDriver } from '../rotation/starter.js';
 import { versionStages, waitForRotation } from '../rotation/watch.js';
 import { adoptKey } from '../onboarding/adopt.js';
-import { disableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
+import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
+import { tagApiKey } from '../aws/api-keys.js';
+import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { markRecorded, recordFacts, versionCreated } from '../aws/rotation-record.js';
 import { STAGE } from '../core/stages.js';
 import { factsTags } from '../core/rotation-record.js';
@@ -121,7 +128,7 @@ export function awsEffects(deps: EffectDeps): Effects {
       // Revoked at once (an emergency with zero grace); if this fails, the next run disables it.
       if (a.revoke === true) {
         try {
-          await disableKey(apigw, a.currentKeyId, config.tagPrefix, deps.now);
+          await disableKey(apigw, a.currentKeyId, config.tagPrefix, deps.now, true);
         } catch (error) {
           throw new KeyrotError(
             `credential ${a.credential}: rotated to version ${done}, but revoking the old key ${a.currentKeyId} failed (${errorMessage(error)}); the next run disables it`,
@@ -167,7 +174,7 @@ export function awsEffects(deps: EffectDeps): Effects {
       }
     },
     'record-disabled': (a) => recordDisabled(apigw, a.keyId, config.tagPrefix, deps.now),
-    'disable-key': (a) => disableKey(apigw, a.keyId, config.tagPrefix, deps.now),
+    'disable-key': (a) => disableKey(apigw, a.keyId, config.tagPrefix, deps.now, a.revoke === true),
     // Re-enabled by hand: the old disable record goes, so a later disable starts a fresh window (I3).
     'forget-disabled': (a) => forgetDisabled(apigw, a.keyId, config.tagPrefix),
     'adopt-key': (a) =>
@@ -175,6 +182,50 @@ export function awsEffects(deps: EffectDeps): Effects {
         { apigw, secrets: deps.secrets, config, now: deps.now },
         { keyId: a.keyId, credential: a.credential, policy: a.policy },
       ),
+    rollback: async (a) => {
+      // Its disable, revocation and emergency-grace records go: retired again later, it starts afresh.
+      await enableKey(apigw, a.keyId, config.tagPrefix, !a.enable);
+      for (const usagePlanId of a.attachPlanIds) {
+        try {
+          await apigw.send(
+            new CreateUsagePlanKeyCommand({ usagePlanId, keyId: a.keyId, keyType: 'API_KEY' }),
+          );
+        } catch (error) {
+          if (!isAwsError(error, 'ConflictException')) throw error;
+        }
+      }
+      // Current again from now (the key rolled back from retires from then), its age unchanged.
+      await tagApiKey(apigw, a.keyId, {
+        [tagName(config.tagPrefix, TAG.restoredAt)]: formatInstant(deps.now),
+        ...(a.pauseUntil !== undefined && {
+          [tagName(config.tagPrefix, TAG.pausedUntil)]: a.pauseUntil,
+          [tagName(config.tagPrefix, TAG.pauseReason)]: a.pauseReason ?? 'rolled back',
+        }),
+      });
+      if (a.clearRequestTag !== undefined)
+        await secrets.send(new UntagResourceCommand({ SecretId: a.secretId, TagKeys: [a.clearRequestTag] }));
+      await secrets.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: a.secretId,
+          VersionStage: STAGE.current,
+          MoveToVersionId: a.version,
+          RemoveFromVersionId: a.fromVersion,
+        }),
+      );
+      // A label left by a rotation interrupted after its last step would read as a rotation in progress.
+      if (a.clearPending) {
+        await secrets.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: a.secretId,
+            VersionStage: STAGE.pending,
+            RemoveFromVersionId: a.fromVersion,
+          }),
+        );
+      }
+      // A rollback is no rotation: the next one recorded starts from the restored version.
+      await markRecorded(secrets, a.secretId, a.version, config.tagPrefix);
+      return a.version;
+    },
     'delete-key': async (a) => {
       try {
         await apigw.send(new DeleteApiKeyCommand({ apiKey: a.keyId }));

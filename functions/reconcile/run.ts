@@ -42,6 +42,11 @@ export interface RunOptions {
   onProgress?: (done: number, total: number, action: Action) => void;
   /** Wall clock for the run's duration; the simulated `now` is not one. */
   clock?: () => number;
+  /**
+   * The actions to apply instead of the plan's (on-call verbs: a rollback, one credential's rotation).
+   * The plan's findings and figures stay, so the run's report shows the account as it is.
+   */
+  actions?: (plan: Plan, inventory: Inventory) => Action[] | Promise<Action[]>;
   /** The account as just read (an emergency rotation read it to select credentials); default: read it. */
   inventory?: Inventory;
 }
@@ -93,6 +98,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
 
   const inventory = options.inventory ?? (await readInventory(options.clients, options.config, options.now));
   const plan = makePlan(inventory, options.config, options.now);
+  if (options.actions !== undefined) plan.actions = await options.actions(plan, inventory);
   plan.actions = orderActions(plan.actions);
   log.info('planned', {
     now: options.now.toISOString(),

@@ -174,7 +174,7 @@ describe('keyrot CLI on the emulator', async () => {
     process.env.AWS_ENDPOINT_URL = emulatorEndpoint();
     try {
       let stderr = '';
-      const code = await runCli(['rotate', 'newc', '--grace', '0', '--json'], {
+      const code = await runCli(['rotate', 'newc', '--grace', '0', '--yes', '--json'], {
         stdout: (t) => printed.push(t),
         stderr: (t) => (stderr += t),
         plugins: [accountPlugin(world.accountId)],

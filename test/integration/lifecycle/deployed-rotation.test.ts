@@ -9,7 +9,6 @@ import { runCli } from '../../../cli/main.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { DETAIL_TYPE, runEvents } from '../../../functions/core/events.js';
 import { METRIC } from '../../../functions/core/metrics.js';
-import { rollback } from '../../../functions/oncall/rollback.js';
 import { accountPlugin } from '../../support/emulator-account.js';
 import {
   deployedWorld as deployedWorldIn,
@@ -182,19 +181,26 @@ describe('rotation through the deployed function, as Secrets Manager runs it', (
     expect(stats[reconciler.name]?.invocations).toBe(2);
   });
 
-  it('rollback, then a full period: the credential rotates on time again', async () => {
+  it("rollback keeps the restored key's age (due at once, here paused); the key rolled back from retires a full grace after the rollback", async () => {
     const { world, plansOf } = await deployedWorld();
     expect((await world.run(30)).outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual([
       'rotate:done',
     ]);
     await world.setClock(dayAt(31));
-    await rollback(
-      { clients: world.clients(), config: world.config, now: dayAt(31), log: world.log() },
-      'acme',
-    );
-    // Rolled back on day 31: the next rotation is a full period later, not earlier, and it happens.
-    expect((await world.run(60)).plan.actions.filter((a) => a.kind === 'rotate')).toEqual([]);
-    const due = await world.run(61);
+    const out = await world.cli(['rollback', 'acme', '--now', dayAt(31).toISOString(), '--pause', '10d']);
+    expect(out.code, out.stderr).toBe(0);
+    // Generation 1 became current on day 0: 31 days old, due since day 30, held only by the pause.
+    expect(out.stdout).toContain(`next rotation due ${dayAt(30).toISOString().slice(0, 10)}`);
+    expect(out.stdout).toContain(`rotation paused until ${dayAt(41).toISOString().slice(0, 10)}`);
+    const paused = await world.run(32);
+    expect(paused.plan.actions).toEqual([]);
+    expect(paused.plan.findings.map((f) => f.kind)).toContain('rotation-paused');
+    // Generation 2's grace counts from the rollback (day 31), not from its own activation (day 30).
+    expect((await world.run(37)).plan.actions).toEqual([]);
+    expect((await world.run(38)).outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual([
+      'disable-key:done',
+    ]);
+    const due = await world.run(41);
     expect(due.outcomes.filter((o) => o.action.kind === 'rotate').map((o) => o.status)).toEqual(['done']);
     expect(metric(due, METRIC.keysRotated)).toBe(1);
     const state = await readAwsState(world);

@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../../functions/core/report.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { rotationsSettled, startTimedEmulator } from '../../support/deployed.js';
 import { captureEvents } from '../../support/events.js';
@@ -16,7 +20,7 @@ describe('on-call drills on the emulator, with the functions deployed', async ()
   await world.deploy();
   await world.setClock(dayAt(0));
   const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
-  for (const credential of ['acme', 'globex']) {
+  for (const credential of ['acme', 'globex', 'initech']) {
     await onboardCredential(
       { ...world.clients(), config: world.config, now: dayAt(0) },
       { credential, usagePlanIds: plans },
@@ -43,7 +47,16 @@ describe('on-call drills on the emulator, with the functions deployed', async ()
 
   it('leaked key: rotate --now --grace 0 disables the old key, the new one is current in every plan, a revocation event', async () => {
     const before = await current('acme');
-    const out = await cli('rotate', 'acme', '--now', dayAt(10).toISOString(), '--grace', '0', '--json');
+    const out = await cli(
+      'rotate',
+      'acme',
+      '--now',
+      dayAt(10).toISOString(),
+      '--grace',
+      '0',
+      '--yes',
+      '--json',
+    );
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({
       credential: 'acme',
@@ -55,7 +68,12 @@ describe('on-call drills on the emulator, with the functions deployed', async ()
     expect(after.key).toMatchObject({ enabled: true, planIds: [...plans].sort() });
     expect(after.state.keys.find((k) => k.id === before.key.id)).toMatchObject({ enabled: false });
     const received = await events.received();
-    expect(received.map((e) => e['detail-type'])).toEqual(['API Key Rotated', 'API Key Revoked']);
+    // The rotation ran as a reconciler run (trigger emergency), then the command's summary.
+    expect(received.map((e) => e['detail-type'])).toEqual([
+      'API Key Rotated',
+      'API Key Revoked',
+      'API Key Emergency Rotation Summary',
+    ]);
     expect(received[1]?.detail).toMatchObject({
       credential: 'acme',
       keyId: before.key.id,
@@ -77,10 +95,11 @@ describe('on-call drills on the emulator, with the functions deployed', async ()
       '--json',
     );
     expect(JSON.parse(early.stdout).actions).toEqual([]);
+    // The grace counts from the moment the new key became current: seconds after the request.
     const late = await cli(
       'apply',
       '--now',
-      new Date(dayAt(10).getTime() + 12 * 3_600_000).toISOString(),
+      new Date(dayAt(10).getTime() + 12 * 3_600_000 + 60_000).toISOString(),
       '--json',
     );
     expect(JSON.parse(late.stdout).outcomes).toEqual([
@@ -89,13 +108,13 @@ describe('on-call drills on the emulator, with the functions deployed', async ()
   });
 
   it('rollback: the previous key is current and enabled again, and the schedule leaves it so', async () => {
-    const revoked = (await current('acme')).key;
+    const previous = (await current('acme')).key;
     const out = await cli('rotate', 'acme', '--now', dayAt(20).toISOString());
     expect(out.code).toBe(0);
     const rolledBack = await cli('rollback', 'acme', '--now', dayAt(21).toISOString(), '--json');
     expect(rolledBack.code).toBe(0);
     const after = await current('acme');
-    expect(after.key.id).toBe(revoked.id);
+    expect(after.key.id).toBe(previous.id);
     expect(after.key).toMatchObject({ enabled: true, planIds: [...plans].sort() });
     const next = await cli('plan', '--now', dayAt(22).toISOString(), '--json');
     const kinds = JSON.parse(next.stdout).actions.map((a: { kind: string }) => a.kind);
@@ -109,10 +128,72 @@ describe('on-call drills on the emulator, with the functions deployed', async ()
     expect(out.code).toBe(0);
     const { keys } = JSON.parse(out.stdout);
     expect(keys.map((k: { state: string }) => k.state).sort()).toEqual(['active', 'disabled', 'retiring']);
-    expect(keys.find((k: { state: string }) => k.state === 'active').nextRotationAt).toBe(
-      new Date(dayAt(21).getTime() + 90 * 86_400_000).toISOString(),
+    // Rolled back on day 21 to the key made current on day 10: its age counts from day 10.
+    const active = keys.find((k: { state: string }) => k.state === 'active');
+    expect(active.activatedAt.slice(0, 10)).toBe(dayAt(10).toISOString().slice(0, 10));
+    expect(active.nextRotationAt).toBe(
+      new Date(new Date(active.activatedAt).getTime() + 90 * 86_400_000).toISOString(),
     );
     expect((await cli('status', 'nobody', '--now', dayAt(22).toISOString())).code).toBe(2);
+  });
+
+  it('rollback refuses to bring back a revoked (leaked) key unless forced, and a forced one is on the record', async () => {
+    const leaked = (await current('initech')).key;
+    const revoke = await cli('rotate', 'initech', '--now', dayAt(30).toISOString(), '--grace', '0');
+    expect(revoke.code, revoke.stderr).toBe(2);
+    expect(revoke.stderr).toContain('--yes');
+    expect((await current('initech')).key.id).toBe(leaked.id);
+    expect(
+      (await cli('rotate', 'initech', '--now', dayAt(30).toISOString(), '--grace', '0', '--yes')).code,
+    ).toBe(0);
+    const refused = await cli('rollback', 'initech', '--now', dayAt(31).toISOString());
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`key ${leaked.id}`);
+    expect(refused.stderr).toContain('revoked');
+    expect(refused.stderr).toContain('--force');
+    expect((await current('initech')).key.id).not.toBe(leaked.id);
+    const unconfirmed = await cli('rollback', 'initech', '--force', '--now', dayAt(31).toISOString());
+    expect(unconfirmed.code).toBe(2);
+    await events.received();
+    const reports = mkdtempSync(join(tmpdir(), 'keyrot-forced-'));
+    const forced = await cli(
+      'rollback',
+      'initech',
+      '--force',
+      '--yes',
+      '--now',
+      dayAt(31).toISOString(),
+      '--report-dir',
+      reports,
+    );
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('FORCED');
+    const after = await current('initech');
+    expect(after.key).toMatchObject({ id: leaked.id, enabled: true });
+    expect(after.key.tags['rotation:revoked-at']).toBeUndefined();
+    const rolledBack = (await events.received()).find((e) => e['detail-type'] === 'API Key Rolled Back');
+    expect(rolledBack?.detail).toMatchObject({
+      credential: 'initech',
+      restoredKeyId: leaked.id,
+      forced: true,
+    });
+    const report = JSON.parse(
+      readFileSync(
+        join(
+          reports,
+          readdirSync(reports).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    ) as RunReport;
+    expect(report.actions).toEqual([
+      expect.objectContaining({
+        kind: 'rollback',
+        credential: 'initech',
+        outcome: 'done',
+        reason: expect.stringContaining('FORCED'),
+      }),
+    ]);
   });
 
   it('no key value in what the rotation function logged through the drills', async () => {

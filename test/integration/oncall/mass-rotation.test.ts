@@ -90,7 +90,7 @@ describe('keyrot rotate --all: mass emergency rotation', () => {
     world.recorder.reset();
     const reports = mkdtempSync(join(tmpdir(), 'keyrot-mass-'));
     const out = await world.cli(
-      ['rotate', '--prefix', 'b-', '--grace', '0', ...now(5), '--json', '--report-dir', reports],
+      ['rotate', '--prefix', 'b-', '--grace', '0', '--yes', ...now(5), '--json', '--report-dir', reports],
       [world.recorder.plugin()],
     );
     expect(out.code).toBe(0);
@@ -159,6 +159,17 @@ describe('keyrot rotate --all: mass emergency rotation', () => {
       code: 2,
       stderr: expect.stringMatching(/give a credential, or --all and selectors .*, not both/),
     });
-    expect(await world.cli(['rotate', 'a-1', '--dry-run', ...now(5)])).toMatchObject({ code: 2 });
+    expect(await world.cli(['rotate', 'a-1', '--grace', '0', ...now(5)])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/add --yes to confirm/),
+    });
+    expect(await world.cli(['rotate', 'nobody', ...now(5)])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/credential "nobody" not found/),
+    });
+    // One credential has a dry run too: what would rotate, and how long it takes.
+    const dry = await world.cli(['rotate', 'a-1', '--dry-run', ...now(5), '--json']);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, selected: 1, rotated: 0 });
   });
 });
