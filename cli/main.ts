@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline/promises';
@@ -8,7 +9,7 @@ import { ConfigError, type Config } from '../functions/core/config.js';
 import { InputError, errorMessage } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
 import { createLogger } from '../functions/commons/logger.js';
-import { onboardCredential } from '../functions/onboarding/onboard.js';
+import { planOnboard } from '../functions/onboarding/onboard.js';
 import { reconcile, type RunResult } from '../functions/reconcile/run.js';
 import { writeReportFiles } from '../functions/report/files.js';
 import { emulatorClock } from '../emulator/clock-client.js';
@@ -247,15 +248,62 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .description('create a managed credential: its secret and a first key in the given usage plans')
       .argument('<credential>', 'the credential name (the secret is <secretPrefix><credential>)')
       .requiredOption('--plan <id...>', 'usage plan id(s) the key belongs to')
-      .option('--policy <name>', 'rotation policy name (default: the configured default)'),
-  ).action(async (credential: string, options: CommonOptions & { plan: string[]; policy?: string }) => {
-    const s = await session(options, io);
-    const result = await onboardCredential(
-      { ...s.clients, config: s.config, now: s.now },
-      { credential, usagePlanIds: options.plan, policy: options.policy },
-    );
-    print(io, options, result, `onboarded ${credential}: key ${result.keyId}, secret ${result.secretArn}`);
-  });
+      .option('--policy <name>', 'rotation policy name (default: the configured default)')
+      .option('--dry-run', 'check the inputs against the account and show the onboarding; change nothing'),
+  ).action(
+    async (
+      credential: string,
+      options: CommonOptions & { plan: string[]; policy?: string; dryRun?: boolean },
+    ) => {
+      const s = await session(options, io);
+      // Every input is checked against the account before the first write; a half-done one is finished.
+      const result = await reconcile({
+        ...s,
+        trigger: 'manual',
+        dryRun: options.dryRun === true,
+        actions: (_plan, inventory) => [
+          planOnboard(inventory, s.config, {
+            credential,
+            usagePlanIds: options.plan,
+            policy: options.policy,
+            newVersion: randomUUID(),
+          }),
+        ],
+      });
+      await saveReport(io, options, result);
+      const outcome = result.outcomes[0];
+      const row = result.report.keys.find((k) => k.credential === credential && k.state === 'active');
+      const action = result.plan.actions[0]!;
+      const summary = {
+        credential,
+        dryRun: result.dryRun,
+        status: outcome?.status ?? 'planned',
+        keyId: row?.keyId ?? null,
+        secretArn: row?.secretArn ?? null,
+        version: row?.currentVersion ?? null,
+        runId: result.runId,
+        ...(outcome?.error !== undefined && { error: outcome.error }),
+      };
+      if (outcome?.status === 'failed') {
+        exitCode = EXIT.failed;
+        print(
+          io,
+          options,
+          summary,
+          `onboarding ${credential} failed: ${outcome.error?.name ?? 'Error'}: ${outcome.error?.message ?? ''}\nrun the same keyrot onboard command again: it finishes what was written`,
+        );
+        return;
+      }
+      print(
+        io,
+        options,
+        summary,
+        result.dryRun
+          ? `would onboard: ${action.reason}`
+          : `onboarded ${credential}: key ${summary.keyId ?? '?'}, secret ${summary.secretArn ?? '?'}`,
+      );
+    },
+  );
 
   withCommonOptions(
     program

@@ -31,6 +31,7 @@ function target(action: Action): string {
     case 'resume-rotation':
     case 'configure-rotation':
     case 'rollback':
+    case 'onboard':
       return action.credential;
     case 'attach-key':
       return `${action.keyId} -> ${action.usagePlanId}`;
@@ -57,7 +58,7 @@ export function runToText(result: RunResult): string {
       `  ${status.padEnd(7)} ${action.kind.padEnd(18)} ${target(action).padEnd(40)} ${action.reason}${error}`,
     );
   }
-  for (const finding of result.plan.findings) lines.push(findingLine(finding));
+  for (const finding of result.report.findings) lines.push(findingLine(finding));
   if (!result.dryRun) lines.push(outcomeTally(result));
   return lines.join('\n');
 }
@@ -79,6 +80,9 @@ export function outcomeTally(result: RunResult): string {
 }
 
 function findingLine(finding: Finding): string {
+  // Answered by this very run (the key was rotated, disabled or deleted): not an open finding.
+  if (finding.resolvedByRun !== undefined)
+    return `  resolved ${finding.kind.padEnd(17)} ${finding.message} (by this run: ${finding.resolvedByRun})`;
   return `  finding ${finding.kind.padEnd(18)} ${finding.message}`;
 }
 
@@ -117,13 +121,14 @@ export function statusText(rows: KeyRow[], planned: Action[], now: Date): string
 
 export function periodText(p: PeriodReport): string {
   const lines = [
-    `period ${p.from.slice(0, 10)} to ${p.to.slice(0, 10)}: ${p.runs} runs, ${p.totals.rotations} rotations, ${p.totals.retirements} retirements, ${p.totals.failures} failures, ${p.totals.exceptions} exceptions, ${p.totals.credentials} credentials`,
+    `period ${p.from.slice(0, 10)} to ${p.to.slice(0, 10)}: ${p.runs} runs, ${p.totals.rotations} rotations (${p.totals.emergencyRotations} emergency), ${p.totals.retirements} retirements, ${p.totals.rollbacks} rollbacks, ${p.totals.onboardings} onboardings, ${p.totals.failures} failures, ${p.totals.exceptions} exceptions, ${p.totals.credentials} credentials`,
   ];
   for (const c of p.credentials) {
     lines.push(
-      `  ${c.credential}: ${c.rotations.length} rotation(s), ${c.retirements.length} retirement step(s), ${c.exceptions.length} exception(s)`,
+      `  ${c.credential}: ${c.rotations.length} rotation(s), ${c.retirements.length} retirement step(s), ${c.interventions.length} by hand, ${c.exceptions.length} exception(s)`,
     );
-    for (const r of c.rotations)
+    const history = [...c.rotations, ...c.interventions].sort((a, b) => a.at.localeCompare(b.at));
+    for (const r of history)
       lines.push(
         `    ${r.at.slice(0, 10)} ${r.kind} ${r.outcome} (run ${r.runId}, ${r.trigger})${r.error ? `: ${r.error}` : ''}`,
       );

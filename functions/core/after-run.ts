@@ -1,5 +1,5 @@
 import { TAG, tagName } from './tags.js';
-import type { Action, Inventory } from './types.js';
+import { ROTATION_KINDS, type Action, type Finding, type Inventory, type Outcome, type Plan } from './types.js';
 
 /**
  * The usage plans of each key after a run, without reading every plan's keys again (one call per plan
@@ -25,6 +25,10 @@ export function carryPlanMemberships(
       rotatedInto.set(`${action.credential}\n${action.token}`, action.facts.planIds);
     if (action.kind === 'resume-rotation')
       rotatedInto.set(`${action.credential}\n${action.token}`, action.planIds);
+    if (action.kind === 'onboard')
+      rotatedInto.set(`${action.credential}\n${action.version}`, action.usagePlanIds);
+    if (action.kind === 'rollback')
+      attached.set(action.keyId, [...(attached.get(action.keyId) ?? []), ...action.attachPlanIds]);
   }
   const plans = new Set(after.plans.map((p) => p.id));
   const keys = after.keys.map((key) => {
@@ -34,4 +38,47 @@ export function carryPlanMemberships(
     return { ...key, planIds };
   });
   return { ...after, keys };
+}
+
+type Done = Pick<Outcome, 'action' | 'status'>;
+
+/** The key an action acts on: a rotation acts on the key it replaces. */
+export function actedOnKey(action: Action): string | undefined {
+  if (action.kind === 'rotate') return action.currentKeyId;
+  return 'keyId' in action ? action.keyId : undefined;
+}
+
+/**
+ * The plan's findings as the run left them: one about a key the run then rotated away from, disabled
+ * or deleted is marked resolved, so a report never lists as open what the same run fixed.
+ */
+export function findingsAfterRun(findings: Finding[], outcomes: Done[]): Finding[] {
+  const done = new Map<string, Action['kind']>();
+  const rotated = new Set<string>();
+  for (const o of outcomes) {
+    if (o.status !== 'done') continue;
+    const keyId = actedOnKey(o.action);
+    if (keyId !== undefined) done.set(keyId, o.action.kind);
+    if (ROTATION_KINDS.includes(o.action.kind) && o.action.credential !== undefined)
+      rotated.add(o.action.credential);
+  }
+  return findings.map((f) => {
+    const kind = f.keyId === undefined ? undefined : done.get(f.keyId);
+    if (kind !== undefined && kind !== 'attach-key' && kind !== 'record-disabled')
+      return { ...f, resolvedByRun: kind };
+    if (f.kind === 'overdue' && f.credential !== undefined && rotated.has(f.credential))
+      return { ...f, resolvedByRun: 'rotate' };
+    return f;
+  });
+}
+
+/** Current keys still past their period plus grace once the run's rotations are done. */
+export function overdueAfterRun(plan: Plan, outcomes: Done[]): number {
+  if (plan.overdue === undefined) return plan.stats.overdueKeys;
+  const rotated = new Set(
+    outcomes
+      .filter((o) => o.status === 'done' && ROTATION_KINDS.includes(o.action.kind))
+      .map((o) => o.action.credential),
+  );
+  return plan.overdue.filter((o) => !rotated.has(o.credential)).length;
 }

@@ -11,6 +11,7 @@ export const DETAIL_TYPE = {
   adopted: 'API Key Adopted',
   revoked: 'API Key Revoked',
   rolledBack: 'API Key Rolled Back',
+  onboarded: 'API Key Credential Onboarded',
   finding: 'API Key Hygiene Finding',
   findingsSummary: 'API Key Hygiene Summary',
   /** keyrot rotate --all: what was asked, what was rotated, what is left (a later run carries it on). */
@@ -100,6 +101,16 @@ export function runEvents(
           ? { detailType: DETAIL_TYPE.revoked, detail: { ...common, keyId: action.keyId } }
           : { detailType: DETAIL_TYPE.disabled, detail: { ...common, keyId: action.keyId } },
       );
+    if (action.kind === 'onboard')
+      events.push({
+        detailType: DETAIL_TYPE.onboarded,
+        detail: {
+          ...common,
+          secretName: action.secretName,
+          version: action.version,
+          usagePlanIds: action.usagePlanIds,
+        },
+      });
     if (action.kind === 'rollback')
       events.push({
         detailType: DETAIL_TYPE.rolledBack,

@@ -1,3 +1,4 @@
+import { overdueAfterRun } from './after-run.js';
 import { COUNTED } from './checks/registry.js';
 import { ROTATION_KINDS, type Outcome, type Plan } from './types.js';
 
@@ -66,7 +67,8 @@ export function runMetrics(
     [METRIC.keysDeleted, count(outcomes, ['delete-key'], 'done'), 'Count'],
     [METRIC.actionFailures, outcomes.filter((o) => o.status === 'failed').length, 'Count'],
     [METRIC.findings, plan.findings.length, 'Count'],
-    [METRIC.overdueKeys, plan.stats.overdueKeys, 'Count'],
+    // As the run left the account: a key it rotated is no longer overdue (the report says the same).
+    [METRIC.overdueKeys, overdueAfterRun(plan, outcomes), 'Count'],
     [METRIC.keysInGrace, plan.stats.keysInGrace, 'Count'],
     ...COUNTED.map((c): [string, number, MetricPoint['unit']] => [
       c.metric,

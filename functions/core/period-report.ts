@@ -27,6 +27,8 @@ export interface CredentialHistory {
   credential: string;
   rotations: PeriodEvidence[];
   retirements: PeriodEvidence[];
+  /** What on-call engineers did by hand: onboardings and rollbacks (emergency rotations are rotations). */
+  interventions: PeriodEvidence[];
   exceptions: PeriodException[];
 }
 
@@ -40,7 +42,11 @@ export interface PeriodReport {
   lastRun: string | null;
   totals: {
     rotations: number;
+    /** Of the rotations, those an emergency request made (keyrot rotate). */
+    emergencyRotations: number;
     retirements: number;
+    rollbacks: number;
+    onboardings: number;
     failures: number;
     exceptions: number;
     credentials: number;
@@ -52,6 +58,7 @@ export interface PeriodReport {
 
 const ROTATIONS = new Set<string>(ROTATION_KINDS);
 const RETIREMENTS = new Set(['disable-key', 'delete-key', 'record-disabled', 'forget-disabled']);
+const INTERVENTIONS = new Set(['onboard', 'rollback']);
 
 export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): PeriodReport {
   const inPeriod = reports
@@ -61,7 +68,7 @@ export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): P
   const historyOf = (credential: string) => {
     let h = histories.get(credential);
     if (h === undefined) {
-      h = { credential, rotations: [], retirements: [], exceptions: [] };
+      h = { credential, rotations: [], retirements: [], interventions: [], exceptions: [] };
       histories.set(credential, h);
     }
     return h;
@@ -97,6 +104,7 @@ export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): P
       const h = historyOf(a.credential);
       if (ROTATIONS.has(a.kind)) h.rotations.push(evidence);
       else if (RETIREMENTS.has(a.kind)) h.retirements.push(evidence);
+      else if (INTERVENTIONS.has(a.kind)) h.interventions.push(evidence);
       if (exception !== undefined) h.exceptions.push(exception);
     }
     for (const f of report.findings) {
@@ -124,9 +132,16 @@ export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): P
     lastRun: inPeriod.at(-1)?.generatedAt ?? null,
     totals: {
       rotations: count((h) => h.rotations.filter((r) => r.outcome === 'done')),
+      emergencyRotations: count((h) =>
+        h.rotations.filter((r) => r.outcome === 'done' && r.trigger === 'emergency'),
+      ),
       retirements: count((h) => h.retirements.filter((r) => r.outcome === 'done')),
+      rollbacks: count((h) => h.interventions.filter((r) => r.outcome === 'done' && r.kind === 'rollback')),
+      onboardings: count((h) => h.interventions.filter((r) => r.outcome === 'done' && r.kind === 'onboard')),
       failures:
-        count((h) => h.rotations.concat(h.retirements).filter((r) => r.outcome === 'failed')) +
+        count((h) =>
+          h.rotations.concat(h.retirements, h.interventions).filter((r) => r.outcome === 'failed'),
+        ) +
         accountExceptions.filter((e) => e.kind.endsWith(' failed')).length,
       exceptions: count((h) => h.exceptions) + accountExceptions.length,
       credentials: credentials.length,

@@ -60,7 +60,10 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     sink,
   );
   for (const message of inventory.problems ?? []) findings.push({ kind: 'read-failed', message });
-  return { actions: limitToQuota(sink, config), findings, stats };
+  const overdue = sink.current
+    .filter((c) => c.overdueSince !== undefined)
+    .map((c) => ({ credential: c.key.credential, keyId: c.key.key.id }));
+  return { actions: limitToQuota(sink, config), findings, stats, overdue };
 }
 
 interface Sink {

@@ -10,6 +10,7 @@ import {
   type ManagedKey,
 } from './credentials.js';
 import { addDays } from './time.js';
+import { findingsAfterRun, overdueAfterRun } from './after-run.js';
 import {
   ROTATION_KINDS,
   type Action,
@@ -90,6 +91,9 @@ export interface RunReport {
     rotated: number;
     disabled: number;
     deleted: number;
+    /** keyrot rollback and keyrot onboard runs: what on-call engineers did by hand. */
+    rolledBack: number;
+    onboarded: number;
     findings: number;
   } & Record<CheckTotal, number>;
   keys: KeyRow[];
@@ -120,7 +124,7 @@ export interface ReportInput {
 
 const iso = (date: Date | undefined) => (date === undefined ? null : date.toISOString());
 const keyOf = (action: Action): string | null =>
-  'keyId' in action ? action.keyId : action.kind === 'rotate' ? action.currentKeyId : null;
+  'keyId' in action ? (action.keyId ?? null) : action.kind === 'rotate' ? action.currentKeyId : null;
 
 /** The run's report: every key after the run (and those it deleted), every action, every finding. */
 export function buildRunReport(input: ReportInput): RunReport {
@@ -201,6 +205,9 @@ export function buildRunReport(input: ReportInput): RunReport {
       a.keyId.localeCompare(b.keyId),
   );
 
+  const findings = input.dryRun
+    ? input.plan.findings
+    : findingsAfterRun(input.plan.findings, input.outcomes);
   const done = (kinds: string[]) =>
     actionRows.filter((a) => kinds.includes(a.kind) && a.outcome === 'done').length;
   const s = input.plan.stats;
@@ -218,7 +225,8 @@ export function buildRunReport(input: ReportInput): RunReport {
       credentials: new Set(
         rows.filter((r) => r.state !== 'deleted' && r.credential !== null).map((r) => r.credential),
       ).size,
-      overdue: s.overdueKeys,
+      // As the run left the account, like the rows: a key it rotated is no longer overdue.
+      overdue: input.dryRun ? s.overdueKeys : overdueAfterRun(input.plan, input.outcomes),
       failures: actionRows.filter((a) => a.outcome === 'failed').length,
       deferred: actionRows.filter((a) => a.outcome === 'deferred').length,
       ...checkTotals(s.checks),
@@ -226,11 +234,13 @@ export function buildRunReport(input: ReportInput): RunReport {
       rotated: done([...ROTATION_KINDS]),
       disabled: done(['disable-key']),
       deleted: done(['delete-key']),
-      findings: input.plan.findings.length,
+      rolledBack: done(['rollback']),
+      onboarded: done(['onboard']),
+      findings: findings.filter((f) => f.resolvedByRun === undefined).length,
     },
     keys: rows,
     actions: actionRows,
-    findings: input.plan.findings,
+    findings,
   };
 
   function managedRow(

@@ -141,6 +141,24 @@ export type Action =
     }
   | { kind: 'adopt-key'; credential: string; keyId: string; policy: string; reason: string }
   | {
+      /** keyrot onboard: a new credential, or one a failure left half done finished. Never planned by a run. */
+      kind: 'onboard';
+      credential: string;
+      secretName: string;
+      /** The secret, when an earlier attempt made it (finishing); absent: it is created. */
+      secretId: string | undefined;
+      /** Its first version: the one the secret is created with, or the one it has. */
+      version: string;
+      /** Generation 1's key, when an earlier attempt made it. */
+      keyId: string | undefined;
+      policy: string | undefined;
+      scheduleDays: number;
+      usagePlanIds: string[];
+      /** Plans the key still needs (all of them for a new key). */
+      attachPlanIds: string[];
+      reason: string;
+    }
+  | {
       /** keyrot rollback: the previous key made current again (an on-call action, never planned by a run). */
       kind: 'rollback';
       credential: string;
@@ -223,6 +241,8 @@ export interface FindingDetail {
   action?: 'report' | 'disable' | 'delete' | 'adopt' | 'refuse' | 'wait' | undefined;
   /** An exemption tag silenced this finding until the given day. */
   exemptUntil?: string | undefined;
+  /** Answered by the run that raised it (its report says so): the key was rotated, disabled or deleted. */
+  resolvedByRun?: string | undefined;
 }
 
 /** Counts the run reports as metrics, taken from the same observation the plan was made from. */
@@ -246,4 +266,6 @@ export interface Plan {
   actions: Action[];
   findings: Finding[];
   stats: PlanStats;
+  /** The current keys past their policy's period plus grace (stats.overdueKeys of them), by credential. */
+  overdue?: { credential: string; keyId: string }[];
 }

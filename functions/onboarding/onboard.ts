@@ -4,14 +4,25 @@ import {
   CreateUsagePlanKeyCommand,
   GetUsagePlanCommand,
   type APIGatewayClient,
-  type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
-import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { InputError, isAwsError } from '../commons/errors.js';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { InputError, isAwsError, KeyrotError } from '../commons/errors.js';
+import { findKeyByName } from '../aws/api-keys.js';
 import type { Config } from '../core/config.js';
-import { scheduleDays } from '../core/credentials.js';
+import { scheduleDays, versionWithStage } from '../core/credentials.js';
+import { STAGE } from '../core/stages.js';
 import { CREDENTIAL_PATTERN, TAG, tagName, creationTags } from '../core/tags.js';
-import { formatSecretValue, generateKeyValue, keyNameFor } from '../rotation/secret-value.js';
+import type { Action, Inventory, ObservedPlan } from '../core/types.js';
+import {
+  formatSecretValue,
+  generateKeyValue,
+  keyNameFor,
+  parseSecretValue,
+} from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
 
 export interface OnboardInput {
@@ -28,15 +39,24 @@ export interface OnboardResult {
   version: string;
 }
 
-/** Creates a managed credential: its secret (AWSCURRENT) and generation 1 of its key, in the given plans. */
-export async function onboardCredential(
-  deps: { apigw: APIGatewayClient; secrets: SecretsManagerClient; config: Config; now: Date },
-  input: OnboardInput,
-): Promise<OnboardResult> {
-  const { config } = deps;
-  if (!CREDENTIAL_PATTERN.test(input.credential)) {
+export type OnboardAction = Extract<Action, { kind: 'onboard' }>;
+
+/**
+ * keyrot onboard, the plan. Every input is checked against the account before the first write: the
+ * name, the policy, that every plan exists, that no two plans open the same API stage (a key can be in
+ * one plan per stage: the second attachment would fail after the key exists), that the name is free.
+ * An onboarding a failure or a crash left half done (its secret made, rotation not yet configured) is
+ * finished, not refused: running the same command again completes it. Pure.
+ */
+export function planOnboard(
+  inventory: Inventory,
+  config: Config,
+  input: OnboardInput & { newVersion: string },
+): OnboardAction {
+  const name = input.credential;
+  if (!CREDENTIAL_PATTERN.test(name)) {
     throw new InputError(
-      `credential ${JSON.stringify(input.credential)} is not a valid name; expected 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`,
+      `credential ${JSON.stringify(name)} is not a valid name; expected 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`,
     );
   }
   const policyName = input.policy ?? config.defaultPolicy;
@@ -46,94 +66,208 @@ export async function onboardCredential(
       `policy ${JSON.stringify(policyName)} is not one of ${Object.keys(config.policies).join(', ')}`,
     );
   }
-  await checkPlans(deps.apigw, input.usagePlanIds);
-  const version = randomUUID();
-  const apiKey = generateKeyValue();
+  const usagePlanIds = [...new Set(input.usagePlanIds)];
+  checkPlans(inventory, usagePlanIds);
+
+  const secretName = `${config.secretPrefix}${name}`;
   const credentialTag = tagName(config.tagPrefix, TAG.credential);
-  let secretArn: string;
-  try {
-    const secret = await deps.secrets.send(
-      new CreateSecretCommand({
-        Name: `${config.secretPrefix}${input.credential}`,
-        Description: `API Gateway key of credential ${input.credential}, rotated by keyrot`,
-        ClientRequestToken: version,
-        KmsKeyId: config.secretKmsKeyId,
-        SecretString: formatSecretValue({ credential: input.credential, apiKey }),
-        Tags: [
-          { Key: credentialTag, Value: input.credential },
-          // Onboarding is no rotation: the first one recorded is the one after this version.
-          { Key: tagName(config.tagPrefix, TAG.recordedVersion), Value: version },
-        ],
-      }),
-    );
-    secretArn = secret.ARN ?? '';
-  } catch (error) {
-    if (isAwsError(error, 'ResourceExistsException')) {
+  const secret = inventory.secrets.find((s) => s.name === secretName);
+  const keys = inventory.keys.filter((k) => k.tags[credentialTag] === name);
+  const base = {
+    kind: 'onboard' as const,
+    credential: name,
+    secretName,
+    policy: input.policy,
+    scheduleDays: scheduleDays(policy),
+    usagePlanIds,
+  };
+  if (secret === undefined) {
+    if (keys.length > 0) {
       throw new InputError(
-        `credential ${input.credential} already exists (secret ${config.secretPrefix}${input.credential})`,
+        `credential ${name}: API key(s) ${keys.map((k) => k.id).join(', ')} are tagged ${credentialTag}=${name} but there is no secret ${secretName}; delete them, or take them over with keyrot adopt`,
       );
     }
-    throw error;
+    return {
+      ...base,
+      secretId: undefined,
+      version: input.newVersion,
+      keyId: undefined,
+      attachPlanIds: usagePlanIds,
+      reason: `keyrot onboard: credential ${name} (policy ${policyName}) with a first key in usage plan(s) ${usagePlanIds.join(', ')}`,
+    };
   }
-  const key = await deps.apigw.send(
-    new CreateApiKeyCommand({
-      name: keyNameFor(input.credential, version),
-      description: `keyrot: credential ${input.credential}, generation 1`,
-      enabled: true,
-      value: apiKey,
-      tags: creationTags(config.tagPrefix, {
-        credential: input.credential,
-        generation: 1,
-        version,
-        createdAt: deps.now,
-        activatedAt: deps.now,
-        policy: input.policy,
-      }),
-    }),
-  );
-  const keyId = key.id ?? '';
-  for (const usagePlanId of input.usagePlanIds) {
-    await deps.apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
+  if (secret.deletedDate !== undefined) {
+    throw new InputError(
+      `credential ${name}: secret ${secretName} is scheduled for deletion; restore it (runbooks/restore-deleted-secret.md) or wait until it is gone`,
+    );
   }
-  await configureRotation(deps.secrets, {
-    secretId: secretArn,
-    scheduleDays: scheduleDays(policy),
-    rotationLambdaArn: config.rotationLambdaArn,
-  });
-  return { credential: input.credential, secretArn, keyId, version };
+  const version = versionWithStage(secret, STAGE.current);
+  const recorded = secret.tags[tagName(config.tagPrefix, TAG.recordedVersion)];
+  // Half done: the secret onboarding made (its first version, recorded), rotation not configured yet.
+  const unfinished =
+    !secret.rotationEnabled &&
+    version !== undefined &&
+    recorded === version &&
+    secret.tags[credentialTag] === name &&
+    Object.keys(secret.versions).length === 1;
+  if (!unfinished) {
+    throw new InputError(
+      `credential ${name} already exists (secret ${secretName}); see keyrot status ${name}`,
+    );
+  }
+  const key = keys.find((k) => k.tags[tagName(config.tagPrefix, TAG.version)] === version);
+  return {
+    ...base,
+    secretId: secret.arn,
+    version,
+    keyId: key?.id,
+    attachPlanIds: usagePlanIds.filter((p) => !(key?.planIds ?? []).includes(p)),
+    reason: `keyrot onboard: finishing credential ${name}, left half done (secret ${secretName} made${key === undefined ? '' : `, key ${key.id}`}, rotation not configured)`,
+  };
 }
 
-/**
- * Before the first write: every plan exists, and no two share an API stage (API Gateway lets a key
- * reference one usage plan per stage, so the second attachment would fail after the key exists).
- */
-async function checkPlans(apigw: APIGatewayClient, usagePlanIds: string[]): Promise<void> {
-  const plans: UsagePlan[] = [];
-  const missing: string[] = [];
-  for (const usagePlanId of new Set(usagePlanIds)) {
-    try {
-      plans.push(await apigw.send(new GetUsagePlanCommand({ usagePlanId })));
-    } catch (error) {
-      if (!isAwsError(error, 'NotFoundException')) throw error;
-      missing.push(usagePlanId);
-    }
-  }
+/** Every plan exists, and no two open the same API stage (see planOnboard). */
+function checkPlans(inventory: Inventory, usagePlanIds: string[]): void {
+  if (usagePlanIds.length === 0) throw new InputError('give at least one usage plan (--plan <id>)');
+  const byId = new Map(inventory.plans.map((p) => [p.id, p]));
+  const missing = usagePlanIds.filter((id) => !byId.has(id));
   if (missing.length > 0) {
     throw new InputError(
       `usage plan(s) ${missing.join(', ')} not found in this account and region; list them with: aws apigateway get-usage-plans`,
     );
   }
   const planOfStage = new Map<string, string>();
-  for (const plan of plans) {
-    for (const stage of plan.apiStages ?? []) {
+  for (const id of usagePlanIds) {
+    for (const stage of byId.get(id)!.apiStages) {
       const name = `${stage.apiId}:${stage.stage}`;
       const other = planOfStage.get(name);
       if (other !== undefined) {
         throw new InputError(
-          `usage plans ${other} and ${plan.id} both open API stage ${name}: a key can be in only one usage plan per API stage; choose one of them`,
+          `usage plans ${other} and ${id} both open API stage ${name}: a key can be in only one usage plan per API stage; choose one of them`,
         );
       }
-      planOfStage.set(name, plan.id ?? '');
+      planOfStage.set(name, id);
     }
   }
+}
+
+interface OnboardDeps {
+  apigw: APIGatewayClient;
+  secrets: SecretsManagerClient;
+  config: Config;
+  now: Date;
+}
+
+/**
+ * The writes of an onboarding, each one that is already done skipped: the secret (its first version
+ * is AWSCURRENT), generation 1 of the key with that value, its plans, then the rotation schedule last,
+ * so a secret with rotation configured is a finished onboarding.
+ */
+export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Promise<OnboardResult> {
+  const { config } = deps;
+  const credentialTag = tagName(config.tagPrefix, TAG.credential);
+  let secretArn = a.secretId;
+  let apiKey: string;
+  if (secretArn === undefined) {
+    apiKey = generateKeyValue();
+    try {
+      const secret = await deps.secrets.send(
+        new CreateSecretCommand({
+          Name: a.secretName,
+          Description: `API Gateway key of credential ${a.credential}, rotated by keyrot`,
+          ClientRequestToken: a.version,
+          KmsKeyId: config.secretKmsKeyId,
+          SecretString: formatSecretValue({ credential: a.credential, apiKey }),
+          Tags: [
+            { Key: credentialTag, Value: a.credential },
+            // Onboarding is no rotation: the first one recorded is the one after this version.
+            { Key: tagName(config.tagPrefix, TAG.recordedVersion), Value: a.version },
+          ],
+        }),
+      );
+      secretArn = secret.ARN ?? '';
+    } catch (error) {
+      if (isAwsError(error, 'ResourceExistsException')) {
+        throw new InputError(`credential ${a.credential} already exists (secret ${a.secretName})`);
+      }
+      throw error;
+    }
+  } else {
+    const value = await deps.secrets.send(
+      new GetSecretValueCommand({ SecretId: secretArn, VersionId: a.version }),
+    );
+    apiKey = parseSecretValue(value.SecretString, a.secretName, a.version).apiKey;
+  }
+  const name = keyNameFor(a.credential, a.version);
+  let keyId = a.keyId;
+  if (keyId === undefined) {
+    try {
+      const key = await deps.apigw.send(
+        new CreateApiKeyCommand({
+          name,
+          description: `keyrot: credential ${a.credential}, generation 1`,
+          enabled: true,
+          value: apiKey,
+          tags: creationTags(config.tagPrefix, {
+            credential: a.credential,
+            generation: 1,
+            version: a.version,
+            createdAt: deps.now,
+            activatedAt: deps.now,
+            policy: a.policy,
+          }),
+        }),
+      );
+      keyId = key.id ?? '';
+    } catch (error) {
+      // Made by an earlier attempt that stopped before its answer was seen: the same value, found by name.
+      if (!isAwsError(error, 'ConflictException')) throw error;
+      keyId = (await findKeyByName(deps.apigw, name))?.id;
+      if (keyId === undefined) {
+        throw new KeyrotError(
+          `credential ${a.credential}: API Gateway says a key with its value exists, but no key is named ${name}; find it (aws apigateway get-api-keys) and delete or rename it, then run onboard again`,
+          { cause: error },
+        );
+      }
+    }
+  }
+  for (const usagePlanId of a.keyId === undefined ? a.usagePlanIds : a.attachPlanIds) {
+    try {
+      await deps.apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
+    } catch (error) {
+      if (!isAwsError(error, 'ConflictException')) throw error;
+    }
+  }
+  await configureRotation(deps.secrets, {
+    secretId: secretArn,
+    scheduleDays: a.scheduleDays,
+    rotationLambdaArn: config.rotationLambdaArn,
+  });
+  return { credential: a.credential, secretArn, keyId, version: a.version };
+}
+
+/**
+ * Creates a managed credential: its secret (AWSCURRENT) and generation 1 of its key, in the given plans.
+ * For scripts and seeding: reads only the named plans (no account inventory), so it never finishes a
+ * half-done onboarding; `keyrot onboard` does.
+ */
+export async function onboardCredential(deps: OnboardDeps, input: OnboardInput): Promise<OnboardResult> {
+  const plans: ObservedPlan[] = [];
+  for (const usagePlanId of new Set(input.usagePlanIds)) {
+    try {
+      const plan = await deps.apigw.send(new GetUsagePlanCommand({ usagePlanId }));
+      plans.push({
+        id: usagePlanId,
+        name: plan.name ?? '',
+        apiStages: (plan.apiStages ?? []).map((s) => ({ apiId: s.apiId ?? '', stage: s.stage ?? '' })),
+      });
+    } catch (error) {
+      if (!isAwsError(error, 'NotFoundException')) throw error;
+    }
+  }
+  const action = planOnboard({ keys: [], secrets: [], plans }, deps.config, {
+    ...input,
+    newVersion: randomUUID(),
+  });
+  return writeOnboarding(deps, action);
 }

@@ -8,7 +8,8 @@ export type Effects = { [K in ActionKind]: (action: Extract<Action, { kind: K }>
 
 /** Creations first, so consumers have a new key before any old one is switched off. */
 const ORDER: ActionKind[] = [
-  // keyrot rollback: alone in its run.
+  // keyrot onboard and rollback: each alone in its run.
+  'onboard',
   'rollback',
   'record-rotation',
   'resume-rotation',

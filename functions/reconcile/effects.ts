@@ -22,6 +22,7 @@ import type { Effects } from './apply.js';
 import { configureRotation, type RotationDriver } from '../rotation/starter.js';
 import { versionStages, waitForRotation } from '../rotation/watch.js';
 import { adoptKey } from '../onboarding/adopt.js';
+import { writeOnboarding } from '../onboarding/onboard.js';
 import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
 import { tagApiKey } from '../aws/api-keys.js';
 import { TAG, formatInstant, tagName } from '../core/tags.js';
@@ -182,6 +183,10 @@ export function awsEffects(deps: EffectDeps): Effects {
         { apigw, secrets: deps.secrets, config, now: deps.now },
         { keyId: a.keyId, credential: a.credential, policy: a.policy },
       ),
+    onboard: async (a) => {
+      const made = await writeOnboarding({ apigw, secrets, config, now: deps.now }, a);
+      return `key ${made.keyId}, secret version ${made.version}`;
+    },
     rollback: async (a) => {
       // Its disable, revocation and emergency-grace records go: retired again later, it starts afresh.
       await enableKey(apigw, a.keyId, config.tagPrefix, !a.enable);

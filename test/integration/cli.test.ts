@@ -169,6 +169,30 @@ describe('keyrot CLI on the emulator', async () => {
     ]);
   });
 
+  it.each(['CreateUsagePlanKeyCommand', 'CreateApiKeyCommand', 'RotateSecretCommand'])(
+    'an onboard that fails part-way (%s) is finished by running it again: one key, in every plan, rotation on (issue 12, item 1)',
+    async (failingCall) => {
+      const name = `half-${failingCall.replace("Command", "").toLowerCase()}`;
+      const plans = await createPlans(world.raw().apigw, ['one', 'two'], `${name}-api`);
+      const args = ['onboard', name, '--plan', ...plans];
+      const failed = await cli(world, args, [failing(failingCall)]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain('run the same keyrot onboard command again');
+      const finished = await cli(world, [...args, '--json']);
+      expect(finished.code, finished.stderr).toBe(0);
+      const state = await readAwsState(world);
+      const keys = state.keys.filter((k) => k.tags['rotation:credential'] === name);
+      expect(keys.map((k) => [k.enabled, k.planIds])).toEqual([[true, [...plans].sort()]]);
+      const secret = state.secrets.find((s) => s.credential === name);
+      expect(secret).toMatchObject({ rotationEnabled: true, currentValue: keys[0]!.value });
+      expect(JSON.parse(finished.stdout)).toMatchObject({ credential: name, keyId: keys[0]!.id });
+      // Finished, the name is taken.
+      const again = await cli(world, args);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(`credential ${name} already exists`);
+    },
+  );
+
   it('AWS_ENDPOINT_URL counts as --endpoint-url: an emergency rotation on the emulator ends at once', async () => {
     const saved = process.env.AWS_ENDPOINT_URL;
     process.env.AWS_ENDPOINT_URL = emulatorEndpoint();

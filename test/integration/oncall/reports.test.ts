@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -169,5 +169,73 @@ describe('run reports: JSON, CSV and HTML of one run agree, and carry no key val
       stderr: () => {},
     });
     expect(JSON.parse(narrow)).toMatchObject({ runs: 1, totals: { rotations: 1 } });
+  });
+});
+
+describe('a report agrees with itself: summary cards, findings and rows (issue 12, item 5)', async () => {
+  const world = new World();
+  const [gold] = await createPlans(world.raw().apigw, ['gold']);
+  for (const credential of ['late-a', 'late-b']) {
+    await onboardCredential(
+      { ...world.clients(), config: world.config, now: dayAt(0) },
+      { credential, usagePlanIds: [gold!], policy: '30d' },
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'keyrot-agree-'));
+  const run = async (verb: 'plan' | 'apply') => {
+    const out = await world.cli([verb, '--now', dayAt(40).toISOString(), '--report-dir', join(dir, verb)]);
+    expect(out.code, out.stderr).toBe(0);
+    const name = readdirSync(join(dir, verb)).find((f) => f.endsWith('.json'))!;
+    const report = JSON.parse(readFileSync(join(dir, verb, name), 'utf8')) as RunReport;
+    return { out, report, html: join(dir, verb, name.replace(/\.json$/, '.html')) };
+  };
+  /** What each part of a report says is overdue. */
+  const overdue = (report: RunReport) => ({
+    card: report.totals.overdue,
+    rows: report.keys.filter((k) => k.state === 'active' && !k.compliant).length,
+    openFindings: report.findings.filter((f) => f.kind === 'overdue' && f.resolvedByRun === undefined).length,
+  });
+
+  it('before the run (plan): two overdue keys everywhere', async () => {
+    const { report } = await run('plan');
+    expect(overdue(report)).toEqual({ card: 2, rows: 2, openFindings: 2 });
+  });
+
+  it('after an apply that rotated them: none overdue anywhere, the findings marked resolved by the run', async () => {
+    const { out, report, html } = await run('apply');
+    expect(overdue(report)).toEqual({ card: 0, rows: 0, openFindings: 0 });
+    expect(report.findings.filter((f) => f.kind === 'overdue').map((f) => f.resolvedByRun)).toEqual([
+      'rotate',
+      'rotate',
+    ]);
+    expect(report.totals.findings).toBe(report.findings.filter((f) => f.resolvedByRun === undefined).length);
+    expect(out.stdout).not.toMatch(/finding overdue/);
+    expect(out.stdout).toMatch(/resolved overdue .*\(by this run: rotate\)/);
+    const text = readFileSync(html, 'utf8');
+    // The table has the last rotation and the next due date, in a readable form.
+    expect(text).toContain('<th>Last rotated</th>');
+    expect(text).toContain('<th>Next due</th>');
+    const active = report.keys.find((k) => k.state === 'active')!;
+    expect(text).toContain(
+      `${active.nextRotationAt!.slice(0, 10)} ${active.nextRotationAt!.slice(11, 16)} UTC`,
+    );
+    if (!existsSync(CHROMIUM) && process.env.CI !== 'true') return;
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${html}`);
+      expect(await page.locator('[data-total="overdue"]').textContent()).toBe('0');
+      // Every current key has a bar, the new ones (0 days old) too, and the axis has numbers in days.
+      expect(await page.locator('svg[role="img"] g.bars rect').count()).toBe(2);
+      const ticks = await page.$$eval('svg[role="img"] g.axis text', (els) => els.map((e) => e.textContent));
+      expect(ticks).toContain('0');
+      expect(ticks).toContain('days since the key became current');
+      expect(await page.locator('svg[role="img"] g.bars text', { hasText: '0 d' }).count()).toBe(2);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -1,9 +1,11 @@
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorClock } from '../../../emulator/clock-client.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
+import type { PeriodReport } from '../../../functions/core/period-report.js';
 import { rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
 import { captureEvents } from '../../support/events.js';
 import { createPlans, leakedKeyValues, readAwsState, World } from '../../support/world.js';
@@ -53,6 +55,7 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
     await world.deploy();
     const [planId] = await createPlans(world.raw().apigw, ['gold']);
     const env: Record<string, string> = { CREDENTIAL, USAGE_PLAN_ID: planId! };
+    const reports = mkdtempSync(join(tmpdir(), 'keyrot-drill-'));
     if (!commands.some((c) => c.startsWith('keyrot onboard'))) {
       await onboardCredential(
         { ...world.clients(), config: world.config, now: (await emulatorClock(world.endpoint)).now },
@@ -72,7 +75,9 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
         (k) => k.value === before.secrets.find((s) => s.credential === CREDENTIAL)?.currentValue,
       );
       world.recorder.reset();
-      const { code, stdout, stderr } = await world.cli(args, [world.recorder.plugin()]);
+      // Every run the drill makes, scheduled-style or by hand, is on the record in this folder.
+      const recorded = args[0] === 'report' ? args : [...args, '--report-dir', reports];
+      const { code, stdout, stderr } = await world.cli(recorded, [world.recorder.plugin()]);
       await rotationsSettled(world.endpoint);
       printed.push(stdout, stderr);
       expect({ command, code, stderr: code === 0 ? '' : stderr }).toEqual({ command, code: 0, stderr: '' });
@@ -123,5 +128,29 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
       }
     }
     expect(await leakedKeyValues(world, [...printed, ...(await world.functionLogs())])).toEqual([]);
+    // The period report lists what the procedure did by hand: onboarding, emergency rotation, rollback.
+    const today = (await emulatorClock(world.endpoint)).now.toISOString().slice(0, 10);
+    const period = await world.cli([
+      'report',
+      '--from',
+      today,
+      '--to',
+      today,
+      '--reports',
+      reports,
+      '--json',
+    ]);
+    expect(period.code, period.stderr).toBe(0);
+    const { totals } = JSON.parse(period.stdout) as PeriodReport;
+    const ran = (verb: string, without?: string) =>
+      commands.some(
+        (c) => c.startsWith(`keyrot ${verb} `) && (without === undefined || !c.includes(without)),
+      );
+    expect({ file, onboardings: totals.onboardings > 0 }).toEqual({ file, onboardings: ran('onboard') });
+    expect({ file, rollbacks: totals.rollbacks > 0 }).toEqual({ file, rollbacks: ran('rollback') });
+    expect({ file, emergency: totals.emergencyRotations > 0 }).toEqual({
+      file,
+      emergency: ran('rotate', '--dry-run'),
+    });
   });
 });
