@@ -1,5 +1,12 @@
 import { TAG, tagName } from './tags.js';
-import { ROTATION_KINDS, type Action, type Finding, type Inventory, type Outcome, type Plan } from './types.js';
+import {
+  ROTATION_KINDS,
+  type Action,
+  type Finding,
+  type Inventory,
+  type Outcome,
+  type Plan,
+} from './types.js';
 
 /**
  * The usage plans of each key after a run, without reading every plan's keys again (one call per plan

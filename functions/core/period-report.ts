@@ -141,8 +141,7 @@ export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): P
       failures:
         count((h) =>
           h.rotations.concat(h.retirements, h.interventions).filter((r) => r.outcome === 'failed'),
-        ) +
-        accountExceptions.filter((e) => e.kind.endsWith(' failed')).length,
+        ) + accountExceptions.filter((e) => e.kind.endsWith(' failed')).length,
       exceptions: count((h) => h.exceptions) + accountExceptions.length,
       credentials: credentials.length,
     },

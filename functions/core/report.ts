@@ -205,9 +205,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       a.keyId.localeCompare(b.keyId),
   );
 
-  const findings = input.dryRun
-    ? input.plan.findings
-    : findingsAfterRun(input.plan.findings, input.outcomes);
+  const findings = input.dryRun ? input.plan.findings : findingsAfterRun(input.plan.findings, input.outcomes);
   const done = (kinds: string[]) =>
     actionRows.filter((a) => kinds.includes(a.kind) && a.outcome === 'done').length;
   const s = input.plan.stats;

@@ -172,7 +172,7 @@ describe('keyrot CLI on the emulator', async () => {
   it.each(['CreateUsagePlanKeyCommand', 'CreateApiKeyCommand', 'RotateSecretCommand'])(
     'an onboard that fails part-way (%s) is finished by running it again: one key, in every plan, rotation on (issue 12, item 1)',
     async (failingCall) => {
-      const name = `half-${failingCall.replace("Command", "").toLowerCase()}`;
+      const name = `half-${failingCall.replace('Command', '').toLowerCase()}`;
       const plans = await createPlans(world.raw().apigw, ['one', 'two'], `${name}-api`);
       const args = ['onboard', name, '--plan', ...plans];
       const failed = await cli(world, args, [failing(failingCall)]);
