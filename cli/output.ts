@@ -66,7 +66,7 @@ export function runToText(result: RunResult): string {
 const ALWAYS: Action['kind'][] = ['rotate', 'disable-key', 'delete-key'];
 
 /** "plan: 3 rotate, 1 disable-key, 0 delete-key": rotations and retirements always, the rest when any. */
-export function tally(result: RunResult): string {
+export function tally(result: Pick<RunResult, 'plan' | 'dryRun'>): string {
   const counts = new Map<string, number>(ALWAYS.map((k) => [k, 0]));
   for (const a of result.plan.actions) counts.set(a.kind, (counts.get(a.kind) ?? 0) + 1);
   const parts = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');

@@ -25,6 +25,8 @@ export interface ClientOptions {
   /** An alternative endpoint, such as the local emulator. */
   endpoint?: string | undefined;
   credentials?: AwsCredentialIdentity | undefined;
+  /** A named profile of the shared AWS config and credentials files (keyrot --profile). */
+  profile?: string | undefined;
   /** SDK plugins applied to every client (tests use them for accounts and injected faults). */
   plugins?: SdkPlugin[] | undefined;
   maxAttempts?: number | undefined;
@@ -43,6 +45,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     ...(options.region !== undefined && { region: options.region }),
     ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
     ...(options.credentials !== undefined && { credentials: options.credentials }),
+    ...(options.profile !== undefined && { profile: options.profile }),
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
     requestHandler: {

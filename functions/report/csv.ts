@@ -29,7 +29,7 @@ export const CSV_COLUMNS: (keyof KeyRow)[] = [
 ];
 
 /** RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed with a quote. */
-function cell(value: unknown): string {
+export function cell(value: unknown): string {
   let text =
     value === null || value === undefined ? '' : Array.isArray(value) ? value.join(';') : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;

@@ -1,7 +1,7 @@
 import { COUNTED } from '../core/checks/registry.js';
 import type { KeyRow, RunReport } from '../core/report.js';
 
-const escape = (value: unknown): string =>
+export const escape = (value: unknown): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const TIMES: ReadonlySet<keyof KeyRow> = new Set([

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PeriodReport } from '../core/period-report.js';
 import { REPORT_SCHEMA, type RunReport } from '../core/report.js';
+import { periodToCsv, periodToHtml } from './period.js';
 
 /** The run reports (JSON) in a local folder, such as the one `--report-dir` writes. */
 export async function readLocalRunReports(dir: string): Promise<RunReport[]> {
@@ -14,10 +15,18 @@ export async function readLocalRunReports(dir: string): Promise<RunReport[]> {
   return reports;
 }
 
-/** Writes a period report as JSON; returns its path. */
-export async function writePeriodReport(dir: string, period: PeriodReport): Promise<string> {
+/** Writes a period report as JSON, CSV and HTML, as run reports are; returns their paths. */
+export async function writePeriodReport(
+  dir: string,
+  period: PeriodReport,
+): Promise<{ json: string; csv: string; html: string }> {
   await mkdir(dir, { recursive: true });
-  const path = resolve(join(dir, `period-${period.from.slice(0, 10)}-${period.to.slice(0, 10)}.json`));
-  await writeFile(path, `${JSON.stringify(period, null, 2)}\n`);
-  return path;
+  const stem = resolve(join(dir, `period-${period.from.slice(0, 10)}-${period.to.slice(0, 10)}`));
+  const paths = { json: `${stem}.json`, csv: `${stem}.csv`, html: `${stem}.html` };
+  await Promise.all([
+    writeFile(paths.json, `${JSON.stringify(period, null, 2)}\n`),
+    writeFile(paths.csv, periodToCsv(period)),
+    writeFile(paths.html, periodToHtml(period)),
+  ]);
+  return paths;
 }

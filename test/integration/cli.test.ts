@@ -132,7 +132,13 @@ describe('keyrot CLI on the emulator', async () => {
       'policy "weekly" is not one of 30d, 60d, 90d',
     ],
     [['frobnicate'], "unknown command 'frobnicate'"],
-    [['plan', '--rotation', 'sometimes'], "argument 'sometimes' is invalid"],
+    [['apply', '--rotation', 'sometimes'], "argument 'sometimes' is invalid"],
+    // Options belong to the verbs they mean something to.
+    [['status', '--report-dir', '/tmp/x'], "unknown option '--report-dir'"],
+    [
+      ['report', '--from', '2026-01-01', '--to', '2026-01-02', '--rotation', 'in-process'],
+      "unknown option '--rotation'",
+    ],
     [
       ['plan', '--log-level', 'LOUD'],
       "argument 'LOUD' is invalid. expected one of DEBUG, INFO, WARN, ERROR, SILENT",

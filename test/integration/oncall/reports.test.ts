@@ -169,6 +169,34 @@ describe('run reports: JSON, CSV and HTML of one run agree, and carry no key val
       stderr: () => {},
     });
     expect(JSON.parse(narrow)).toMatchObject({ runs: 1, totals: { rotations: 1 } });
+    // --report-dir writes the period in the three forms the help promises (issue 12, item 2).
+    const out = mkdtempSync(join(tmpdir(), 'keyrot-period-'));
+    let said = '';
+    const code2 = await runCli(
+      ['report', '--from', '2026-01-01', '--to', '2026-03-31', '--reports', dir, '--report-dir', out],
+      {
+        stdout: () => {},
+        stderr: (t) => (said += t),
+      },
+    );
+    expect(code2).toBe(0);
+    const files = readdirSync(out).sort();
+    expect(files).toEqual([
+      'period-2026-01-01-2026-03-31.csv',
+      'period-2026-01-01-2026-03-31.html',
+      'period-2026-01-01-2026-03-31.json',
+    ]);
+    for (const f of files) expect(said).toContain(f);
+    const csv = readFileSync(join(out, files[0]!), 'utf8').trimEnd().split('\r\n');
+    const evidence = period.credentials.reduce(
+      (n: number, c: { rotations: unknown[]; retirements: unknown[]; interventions: unknown[] }) =>
+        n + c.rotations.length + c.retirements.length + c.interventions.length,
+      0,
+    );
+    expect(csv).toHaveLength(1 + evidence);
+    expect(readFileSync(join(out, files[1]!), 'utf8')).toContain(
+      `data-total="rotations">${period.totals.rotations}<`,
+    );
   });
 });
 

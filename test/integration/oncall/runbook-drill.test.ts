@@ -76,7 +76,8 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
       );
       world.recorder.reset();
       // Every run the drill makes, scheduled-style or by hand, is on the record in this folder.
-      const recorded = args[0] === 'report' ? args : [...args, '--report-dir', reports];
+      const runs = ['plan', 'apply', 'onboard', 'rotate', 'rollback'].includes(args[0] ?? '');
+      const recorded = runs ? [...args, '--report-dir', reports] : args;
       const { code, stdout, stderr } = await world.cli(recorded, [world.recorder.plugin()]);
       await rotationsSettled(world.endpoint);
       printed.push(stdout, stderr);
