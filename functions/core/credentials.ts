@@ -240,6 +240,17 @@ export function nextRotationAt(
   return addDays(since, policy.periodDays - early);
 }
 
+/**
+ * The one rule for "overdue", with nextRotationAt the one for "due" (plan, status, reports, metrics):
+ * a current key past its policy's period plus grace, counted from when it became current. Returns
+ * that time, or undefined when the key is not overdue (or its times are unknown).
+ */
+export function overdueSince(current: ManagedKey, policy: Policy, now: Date): Date | undefined {
+  const since = current.activatedAt ?? current.createdAt;
+  if (since === undefined) return undefined;
+  return now >= addDays(since, policy.periodDays + policy.graceDays) ? since : undefined;
+}
+
 /** Secrets Manager's AutomaticallyAfterDays: 1 to 1000. */
 const MAX_SCHEDULE_DAYS = 1000;
 

@@ -6,6 +6,7 @@ import {
   resolvePolicy,
   scheduleDays,
   currentSince,
+  overdueSince,
   successorOf,
   versionWithStage,
   type Credential,
@@ -187,10 +188,9 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const { policy } = choice;
 
   const activeSince = current.activatedAt ?? current.createdAt;
-  const overdue =
-    activeSince !== undefined && now >= addDays(activeSince, policy.periodDays + policy.graceDays);
-  if (overdue) sink.stats.overdueKeys++;
-  sink.current.push({ key: current, overdueSince: overdue ? activeSince : undefined });
+  const overdue = overdueSince(current, policy, now);
+  if (overdue !== undefined) sink.stats.overdueKeys++;
+  sink.current.push({ key: current, overdueSince: overdue });
 
   const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
   // An emergency request (keyrot rotate --all) makes the credential due now, pause or not.

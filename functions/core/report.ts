@@ -5,11 +5,11 @@ import {
   nextRotationAt,
   resolvePolicy,
   currentSince,
+  overdueSince,
   successorOf,
   versionWithStage,
   type ManagedKey,
 } from './credentials.js';
-import { addDays } from './time.js';
 import { findingsAfterRun, overdueAfterRun } from './after-run.js';
 import {
   ROTATION_KINDS,
@@ -257,12 +257,10 @@ export function buildRunReport(input: ReportInput): RunReport {
     else state = m.key.enabled ? 'retiring' : 'disabled';
     const since = m.activatedAt ?? m.createdAt;
     const age = since === undefined ? null : Math.floor((r.now.getTime() - since.getTime()) / 86_400_000);
-    // An active key is compliant while younger than its policy's period plus grace.
+    // An active key is compliant while it is not overdue: the planner's own rule.
     const compliant =
       state !== 'active' ||
-      (policy !== undefined &&
-        since !== undefined &&
-        r.now < addDays(since, policy.periodDays + policy.graceDays));
+      (policy !== undefined && since !== undefined && overdueSince(m, policy, r.now) === undefined);
     const successor = successorOf(m, siblings(m));
     return {
       keyId: m.key.id,
