@@ -72,10 +72,17 @@ const API_KEYS = apigateway(
   '/apikeys/*',
   'API key ids are created at run time by rotations; the path limits the role to API keys.',
 );
-const TAGS = apigateway(
-  '/tags/*',
-  'TagResource and UntagResource on an API key are authorized on /tags/<url-encoded key ARN>; key ids are created at run time.',
-);
+/**
+ * Tags of API keys only: TagResource and UntagResource are authorized on /tags/<url-encoded resource
+ * ARN>, so the path names the API keys' ARN prefix (arn:...::/apikeys/, URL-encoded). /tags/* would let
+ * the roles tag any API Gateway resource of the region, which defeats tag-based access control.
+ */
+const TAGS: Resource = {
+  arn: (t) =>
+    `arn:${t.partition}:apigateway:${t.region}::/tags/arn%3A${t.partition}%3Aapigateway%3A${t.region}%3A%3A%2Fapikeys%2F*`,
+  wildcard:
+    'TagResource and UntagResource on an API key are authorized on /tags/<url-encoded key ARN>; key ids are created at run time, and the path is limited to API keys.',
+};
 const ANY = (why: string): Resource => ({ arn: () => '*', wildcard: why });
 
 const readKeysAndPlans: Grant = {
@@ -142,8 +149,6 @@ export const RECONCILER: readonly Grant[] = [
     sid: 'ManagedSecrets',
     actions: [
       'secretsmanager:DescribeSecret',
-      // Adoption only: a run that crashed after creating a secret checks that it holds the adopted key.
-      'secretsmanager:GetSecretValue',
       'secretsmanager:RotateSecret',
       'secretsmanager:CreateSecret',
       // CreateSecret with tags; the record of the last rotation counted (rotation:recorded-version).

@@ -128,8 +128,9 @@ export class RotationCore extends Construct {
       description: 'keyrot: the daily reconciler (rotate, retire, hygiene, report)',
       timeout: RECONCILER_TIMEOUT,
       memorySize: 1024,
-      // Two runs never overlap: a second invocation waits in Lambda's queue for the first to end.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: reserving any fails in accounts whose unreserved concurrency would drop
+      // under 100 (new and low-quota accounts). Two runs at once are safe: Secrets Manager starts a
+      // rotation once, the other run defers it (test/integration/faults/concurrent-runs.test.ts).
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: RECONCILER_RETRIES,
       environment: {

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { GetApiKeyCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import {
   CreateSecretCommand,
-  GetSecretValueCommand,
+  DescribeSecretCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { KeyrotError, isAwsError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { scheduleDays } from '../core/credentials.js';
 import { TAG, tagName, creationTags } from '../core/tags.js';
-import { formatSecretValue, parseSecretValue } from '../rotation/secret-value.js';
+import { formatSecretValue } from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
 import { tagApiKey } from '../aws/api-keys.js';
 import { STAGE } from '../core/stages.js';
@@ -54,23 +54,27 @@ export async function adoptKey(
           { Key: tagName(config.tagPrefix, TAG.credential), Value: input.credential },
           // Adoption is no rotation: the first one recorded is the one after this version.
           { Key: tagName(config.tagPrefix, TAG.recordedVersion), Value: version },
+          // Which key it holds: a run that crashed after this call finishes the adoption by it.
+          { Key: tagName(config.tagPrefix, TAG.adoptedKey), Value: input.keyId },
         ],
       }),
     );
     secretArn = created.ARN ?? name;
   } catch (error) {
     if (!isAwsError(error, 'ResourceExistsException')) throw error;
-    // A run that crashed after creating the secret: finish only if the secret is this key's.
-    const existing = await secrets.send(
-      new GetSecretValueCommand({ SecretId: name, VersionStage: STAGE.current }),
-    );
-    const value = parseSecretValue(existing.SecretString, name, existing.VersionId ?? '');
-    if (value.apiKeyId !== input.keyId) {
+    // A run that crashed after creating the secret: finish only if the secret is this key's, as its
+    // tag says (the reconciler never reads a secret's value).
+    const existing = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
+    const adopted = existing.Tags?.find((t) => t.Key === tagName(config.tagPrefix, TAG.adoptedKey))?.Value;
+    const current = Object.entries(existing.VersionIdsToStages ?? {}).find(([, stages]) =>
+      stages.includes(STAGE.current),
+    )?.[0];
+    if (adopted !== input.keyId || current === undefined) {
       throw new KeyrotError(
-        `cannot adopt key ${input.keyId} as ${input.credential}: secret ${name} belongs to another key`,
+        `cannot adopt key ${input.keyId} as ${input.credential}: secret ${name} belongs to ${adopted === undefined ? 'another credential' : `key ${adopted}`}`,
       );
     }
-    version = existing.VersionId ?? version;
+    version = current;
     secretArn = existing.ARN ?? name;
   }
   const created = key.createdDate ?? deps.now;

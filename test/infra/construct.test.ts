@@ -101,12 +101,14 @@ describe('the functions', () => {
     ]);
   });
 
-  it('the reconciler never overlaps itself, and failed asynchronous invocations go to the dead-letter queue', () => {
+  it('the reconciler reserves no concurrency (a new account could not deploy it), and failed asynchronous invocations go to the dead-letter queue', () => {
+    // Reserving any concurrency fails where the account's unreserved concurrency would drop under 100
+    // (new and low-quota accounts); two runs at once are safe (test/integration/faults/concurrent-runs).
     expect(flat(functionNamed(template, 'Reconciler'))).toMatchObject({
       Timeout: 900,
-      ReservedConcurrentExecutions: 1,
       DeadLetterConfig: { TargetArn: '${DeadLetters.Arn}' },
     });
+    expect(functionNamed(template, 'Reconciler').ReservedConcurrentExecutions).toBeUndefined();
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: Match.stringLikeRegexp('Reconciler') },
       MaximumRetryAttempts: 2,
@@ -500,6 +502,9 @@ describe('consumers in other accounts', () => {
 
 describe('least privilege', () => {
   const P = 'arn:${AWS::Partition}:apigateway:${AWS::Region}::';
+  /** An API key's tags as IAM sees them: /tags/ and the key's URL-encoded ARN. */
+  const TAGS = `${P}/tags/arn%3A\${AWS::Partition}%3Aapigateway%3A\${AWS::Region}%3A%3A%2Fapikeys%2F`;
+  const TAGGED_KEY = `${TAGS}a1b2c3`;
   const SECRETS = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/*';
   const SECRETS_KEY = {
     Sid: 'UseSecretsKeyThroughSecretsManager',
@@ -536,15 +541,14 @@ describe('least privilege', () => {
         allow('ReadApisForPosture', 'apigateway:GET', [`${P}/restapis`, `${P}/restapis/*`]),
         allow('DisableAndDeleteApiKeys', ['apigateway:DELETE', 'apigateway:PATCH'], `${P}/apikeys/*`),
         allow('AttachApiKeysToUsagePlans', 'apigateway:POST', `${P}/usageplans/*/keys`),
-        allow('TagApiKeys', 'apigateway:PUT', `${P}/tags/*`),
-        allow('UntagApiKeys', 'apigateway:DELETE', `${P}/tags/*`),
+        allow('TagApiKeys', 'apigateway:PUT', `${TAGS}*`),
+        allow('UntagApiKeys', 'apigateway:DELETE', `${TAGS}*`),
         allow('ListSecrets', 'secretsmanager:ListSecrets', '*'),
         allow(
           'ManagedSecrets',
           [
             'secretsmanager:CreateSecret',
             'secretsmanager:DescribeSecret',
-            'secretsmanager:GetSecretValue',
             'secretsmanager:ListSecretVersionIds',
             'secretsmanager:RotateSecret',
             'secretsmanager:TagResource',
@@ -581,7 +585,7 @@ describe('least privilege', () => {
         ]),
         allow('CreateApiKeys', 'apigateway:POST', `${P}/apikeys`),
         allow('AttachApiKeysToUsagePlans', 'apigateway:POST', `${P}/usageplans/*/keys`),
-        allow('TagApiKeys', 'apigateway:PUT', `${P}/tags/*`),
+        allow('TagApiKeys', 'apigateway:PUT', `${TAGS}*`),
         allow(
           'RotateManagedSecrets',
           [
@@ -614,18 +618,8 @@ describe('least privilege', () => {
     ['UpdateApiKey (disable)', 'reconciler', 'apigateway:PATCH', key],
     ['DeleteApiKey', 'reconciler', 'apigateway:DELETE', key],
     ['CreateUsagePlanKey (attach)', 'reconciler', 'apigateway:POST', `${plan}/keys`],
-    [
-      'TagResource (API key)',
-      'reconciler',
-      'apigateway:PUT',
-      `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
-    ],
-    [
-      'UntagResource (API key: forget a disable record)',
-      'reconciler',
-      'apigateway:DELETE',
-      `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
-    ],
+    ['TagResource (API key)', 'reconciler', 'apigateway:PUT', TAGGED_KEY],
+    ['UntagResource (API key: forget a disable record)', 'reconciler', 'apigateway:DELETE', TAGGED_KEY],
     ['ListSecrets', 'reconciler', 'secretsmanager:ListSecrets', '*'],
     ['DescribeSecret', 'reconciler', 'secretsmanager:DescribeSecret', secret],
     ['RotateSecret', 'reconciler', 'secretsmanager:RotateSecret', secret],
@@ -654,7 +648,6 @@ describe('least privilege', () => {
       'secretsmanager:ListSecretVersionIds',
       secret,
     ],
-    ['GetSecretValue (adoption, after a crash)', 'reconciler', 'secretsmanager:GetSecretValue', secret],
     ['PutMetricData', 'reconciler', 'cloudwatch:PutMetricData', '*'],
     [
       'PutEvents',
@@ -667,12 +660,7 @@ describe('least privilege', () => {
     ['GetApiKey', 'rotation', 'apigateway:GET', key],
     ['GetUsagePlans (of a key)', 'rotation', 'apigateway:GET', `${P}/usageplans`],
     ['CreateApiKey', 'rotation', 'apigateway:POST', `${P}/apikeys`],
-    [
-      'CreateApiKey with tags',
-      'rotation',
-      'apigateway:PUT',
-      `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
-    ],
+    ['CreateApiKey with tags', 'rotation', 'apigateway:PUT', TAGGED_KEY],
     ['CreateUsagePlanKey', 'rotation', 'apigateway:POST', `${plan}/keys`],
     ['DescribeSecret', 'rotation', 'secretsmanager:DescribeSecret', secret],
     ['GetSecretValue', 'rotation', 'secretsmanager:GetSecretValue', secret],
@@ -695,17 +683,18 @@ describe('least privilege', () => {
     // The rotation function never disables, deletes or lists; the reconciler never creates a key.
     expect(allows(rotation, 'apigateway:PATCH', key)).toBe(false);
     expect(allows(rotation, 'apigateway:DELETE', key)).toBe(false);
-    expect(
-      allows(
-        rotation,
-        'apigateway:DELETE',
-        `${P}/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fa1b2c3`,
-      ),
-    ).toBe(false);
+    expect(allows(rotation, 'apigateway:DELETE', TAGGED_KEY)).toBe(false);
     expect(allows(rotation, 'apigateway:GET', `${P}/restapis`)).toBe(false);
     expect(allows(reconciler, 'apigateway:POST', `${P}/apikeys`)).toBe(false);
     expect(allows(reconciler, 'secretsmanager:PutSecretValue', secret)).toBe(false);
     expect(allows(reconciler, 'secretsmanager:UpdateSecretVersionStage', secret)).toBe(false);
+    // The reconciler never reads a secret's value (README); adoption checks a secret by its tags.
+    expect(allows(reconciler, 'secretsmanager:GetSecretValue', secret)).toBe(false);
+    // Tags of API keys only: not a stage's, an API's or a usage plan's (tag-based access control).
+    for (const who of [reconciler, rotation]) {
+      for (const other of ['%2Frestapis%2Fapi1%2Fstages%2Fprod', '%2Frestapis%2Fapi1', '%2Fusageplans%2Fp1'])
+        expect(allows(who, 'apigateway:PUT', `${TAGS.replace(/%2Fapikeys%2F$/, '')}${other}`)).toBe(false);
+    }
     for (const who of [reconciler, rotation]) {
       expect(allows(who, 'apigateway:PATCH', `${P}/usageplans/p1`)).toBe(false);
       expect(allows(who, 'apigateway:DELETE', `${P}/usageplans/p1/keys/a1b2c3`)).toBe(false);
