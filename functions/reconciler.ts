@@ -3,7 +3,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Trigger } from './core/types.js';
 import { createClients } from './commons/clients.js';
 import { keyrotPacer } from './commons/pacing.js';
-import { loadConfig } from './commons/load-config.js';
+import { functionSetUp } from './commons/function-setup.js';
 import { createLogger } from './commons/logger.js';
 import { putRunReport } from './aws/report-bucket.js';
 import { reconcile } from './reconcile/run.js';
@@ -11,7 +11,7 @@ import { secretsManagerDriver } from './rotation/starter.js';
 
 const log = createLogger();
 // One pacer per container: the quotas are per account, whatever the client.
-const setUp = loadConfig().then((config) => {
+const setUp = functionSetUp(log, (config) => {
   const pacer = keyrotPacer(config.pacing);
   return { config, pacer, clients: createClients({ pacer }) };
 });
@@ -32,7 +32,7 @@ export type ReconcilerEvent = Partial<ScheduledEvent> & {
 /** The scheduled reconciler: observe, plan, apply, report. Re-runs converge, so retries are safe. */
 export async function handler(event: ReconcilerEvent, context?: Context) {
   if (context !== undefined) log.addContext(context);
-  const { config, pacer, clients } = await setUp;
+  const { config, pacer, clients } = await setUp();
   const trigger: Trigger =
     event.trigger ??
     (event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual');

@@ -1,14 +1,14 @@
 import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
 import { createClients } from './commons/clients.js';
 import { keyrotPacer } from './commons/pacing.js';
-import { loadConfig } from './commons/load-config.js';
+import { functionSetUp } from './commons/function-setup.js';
 import { createLogger } from './commons/logger.js';
 import { httpCanary } from './rotation/canary.js';
 import { runRotationStep, type RotationStep } from './rotation/steps.js';
 
 const log = createLogger();
 // Once per container: its clients pace to this container's share of the account's quotas.
-const setUp = loadConfig().then((config) => ({
+const setUp = functionSetUp(log, (config) => ({
   config,
   clients: createClients({ pacer: keyrotPacer(config.pacing) }),
 }));
@@ -16,7 +16,7 @@ const setUp = loadConfig().then((config) => ({
 /** The Secrets Manager rotation function: one step of the rotation contract per invocation. */
 export async function handler(event: SecretsManagerRotationEvent, context?: Context): Promise<void> {
   if (context !== undefined) log.addContext(context);
-  const { config, clients } = await setUp;
+  const { config, clients } = await setUp();
   await runRotationStep(
     {
       Step: event.Step as RotationStep,

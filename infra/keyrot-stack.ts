@@ -17,13 +17,21 @@ export class KeyrotStack extends Stack {
     const outputs: [string, string, string][] = [
       ['ReconcilerFunctionName', r.reconciler.functionName, 'RECONCILER_FUNCTION in the runbooks'],
       ['RotationFunctionName', r.rotationFunction.functionName, 'ROTATION_FUNCTION in the runbooks'],
-      ['RotationFunctionArn', r.rotationFunction.functionArn, 'the rotation Lambda of the managed secrets'],
+      [
+        'RotationFunctionArn',
+        r.rotationFunction.functionArn,
+        'the rotation Lambda of the managed secrets: rotationLambdaArn of the CLI configuration',
+      ],
       ['ReconcilerLogGroupName', r.reconcilerLogGroup.logGroupName, 'RECONCILER_LOG_GROUP in the runbooks'],
       ['RotationLogGroupName', r.rotationLogGroup.logGroupName, 'ROTATION_LOG_GROUP in the runbooks'],
       ['ScheduleName', r.schedule.scheduleName, 'SCHEDULE_NAME in the runbooks'],
       ['DeadLetterQueueUrl', r.deadLetterQueue.queueUrl, 'DLQ_URL in the runbooks'],
       ['ReportBucketName', r.reportBucket.bucketName, 'REPORT_BUCKET in the runbooks'],
-      ['SecretsKeyArn', r.secretsKey.keyArn, 'the KMS key of the credentials secrets'],
+      [
+        'SecretsKeyArn',
+        r.secretsKey.keyArn,
+        'the KMS key of the credentials secrets: secretKmsKeyId of the CLI configuration',
+      ],
       ['AlarmTopicArn', r.alarmTopic.topicArn, 'where the alarms go'],
       ['DashboardName', r.dashboard.dashboardName, 'the CloudWatch dashboard'],
     ];

@@ -88,6 +88,36 @@ export class TokenBucket {
   }
 }
 
+/**
+ * What happened between two readings of a pacer's statistics: a pacer lives as long as its Lambda
+ * container, so a run reports its own share of them, not the container's running totals.
+ */
+export function statsSince(before: PacingStats, now: PacingStats): PacingStats {
+  const byOperation: Record<string, number> = {};
+  for (const [op, n] of Object.entries(now.byOperation)) byOperation[op] = n - (before.byOperation[op] ?? 0);
+  const byBucket: PacingStats['byBucket'] = {};
+  for (const [bucket, b] of Object.entries(now.byBucket)) {
+    const was = before.byBucket[bucket] ?? { calls: 0, reserved: 0, waitedMs: 0 };
+    byBucket[bucket] = {
+      calls: b.calls - was.calls,
+      reserved: b.reserved - was.reserved,
+      waitedMs: b.waitedMs - was.waitedMs,
+    };
+  }
+  return {
+    calls: now.calls - before.calls,
+    waitedMs: now.waitedMs - before.waitedMs,
+    throttled: now.throttled - before.throttled,
+    byOperation,
+    byBucket,
+  };
+}
+
+/** A copy of a pacer's statistics as they are now. */
+export function snapshotStats(stats: PacingStats): PacingStats {
+  return structuredClone(stats);
+}
+
 export interface PacingStats {
   calls: number;
   waitedMs: number;

@@ -13,7 +13,7 @@ import { plan as makePlan } from '../core/plan.js';
 import { carryPlanMemberships } from '../core/after-run.js';
 import type { Action, Inventory, Plan, Trigger } from '../core/types.js';
 import type { RotationDriver } from '../rotation/starter.js';
-import { SHARED_BUCKET, type Pacer } from '../commons/pacing.js';
+import { SHARED_BUCKET, snapshotStats, statsSince, type Pacer, type PacingStats } from '../commons/pacing.js';
 import { apply, orderActions, type Outcome } from './apply.js';
 
 export interface RunOptions {
@@ -70,10 +70,13 @@ export const DEFAULT_RESUME_STUCK_AFTER_MS = 30 * 60_000;
 /** A run starts no new action when less than this is left of its deadline. */
 export const DEFAULT_RESERVE_MS = 120_000;
 
-/** The run's pacing figures for its metrics: API Gateway's shared budget with the configured share. */
-function runPacing(options: RunOptions): RunPacing | undefined {
-  const stats = options.pacer?.stats;
-  if (stats === undefined) return undefined;
+/**
+ * The run's pacing figures for its metrics: API Gateway's shared budget with the configured share.
+ * Only this run's: the pacer outlives it in a warm container.
+ */
+function runPacing(options: RunOptions, before: PacingStats | undefined): RunPacing | undefined {
+  if (options.pacer === undefined || before === undefined) return undefined;
+  const stats = statsSince(before, options.pacer.stats);
   const shared = stats.byBucket[SHARED_BUCKET] ?? { calls: 0, reserved: 0, waitedMs: 0 };
   return {
     waitedMs: stats.waitedMs,
@@ -96,6 +99,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   const log = options.log;
   log.appendKeys({ runId });
 
+  const pacingBefore = options.pacer === undefined ? undefined : snapshotStats(options.pacer.stats);
   const inventory = options.inventory ?? (await readInventory(options.clients, options.config, options.now));
   const plan = makePlan(inventory, options.config, options.now);
   if (options.actions !== undefined) plan.actions = await options.actions(plan, inventory);
@@ -165,7 +169,7 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   );
   const deferred = outcomes.filter((o) => o.status === 'deferred').length;
   if (cutShort) log.warn('deadline near: actions deferred to the next run', { deferred });
-  const metrics = runMetrics(plan, outcomes, clock() - started, runPacing(options));
+  const metrics = runMetrics(plan, outcomes, clock() - started, runPacing(options, pacingBefore));
   await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
   if (options.config.eventBusName !== null) {
     const events = runEvents({ runId, trigger, now: options.now }, outcomes, plan.findings);

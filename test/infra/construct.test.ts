@@ -785,3 +785,18 @@ describe('cdk.json context', () => {
     );
   });
 });
+
+describe("the CLI's configuration comes from the stack's outputs (a first deployment)", () => {
+  const { template } = synth();
+  const outputs = template.toJSON().Outputs as Record<string, { Description: string }>;
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  it.each([
+    ['RotationFunctionArn', 'rotationLambdaArn'],
+    ['SecretsKeyArn', 'secretKmsKeyId'],
+  ])('output %s says it is %s, and the README shows both', (output, field) => {
+    expect(outputs[output]?.Description).toContain(`${field} of the CLI configuration`);
+    expect(readme).toContain(`"${field}":`);
+    expect(readme).toContain(`\`${output}\` as \`${field}\``);
+  });
+});
