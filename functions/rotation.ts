@@ -1,5 +1,5 @@
 import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
-import { createClients } from './commons/clients.js';
+import { createRotationClients } from './commons/rotation-clients.js';
 import { keyrotPacer } from './commons/pacing.js';
 import { functionSetUp } from './commons/function-setup.js';
 import { createLogger } from './commons/logger.js';
@@ -10,7 +10,7 @@ const log = createLogger();
 // Once per container: its clients pace to this container's share of the account's quotas.
 const setUp = functionSetUp(log, (config) => ({
   config,
-  clients: createClients({ pacer: keyrotPacer(config.pacing) }),
+  clients: createRotationClients({ pacer: keyrotPacer(config.pacing) }),
 }));
 
 /** The Secrets Manager rotation function: one step of the rotation contract per invocation. */

@@ -1,7 +1,7 @@
 import { App, Duration, Validations, type AppProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiKeyRotationProps, KeyrotSettings } from './api-key-rotation.js';
 import { KeyrotStack } from './keyrot-stack.js';
 

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ConfigSchema } from '../functions/core/config.js';
 
 /**

@@ -39,9 +39,9 @@ export interface ClientOptions {
   requestTimeoutMs?: number | undefined;
 }
 
-/** One set of SDK clients for a run; the SDK's standard retry mode backs off on throttling. */
-export function createClients(options: ClientOptions = {}): AwsClients {
-  const config = {
+/** The SDK configuration every keyrot client shares; the SDK's standard retry mode backs off on throttling. */
+export function clientConfig(options: ClientOptions) {
+  return {
     ...(options.region !== undefined && { region: options.region }),
     ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
     ...(options.credentials !== undefined && { credentials: options.credentials }),
@@ -54,21 +54,37 @@ export function createClients(options: ClientOptions = {}): AwsClients {
       throwOnRequestTimeout: true,
     },
   };
-  const clients: AwsClients = {
-    apigw: new APIGatewayClient(config),
-    secrets: new SecretsManagerClient(config),
-    cloudwatch: new CloudWatchClient(config),
-    eventbridge: new EventBridgeClient(config),
-    lambda: new LambdaClient(config),
-    // Path-style addressing works with every endpoint, the emulator's included.
-    s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
-  };
+}
+
+/** Paces API Gateway and Secrets Manager under the quotas, then applies the plugins to every client. */
+export function wireClients<T extends { apigw: APIGatewayClient; secrets: SecretsManagerClient }>(
+  clients: T,
+  options: ClientOptions,
+): T {
   if (options.pacer !== undefined) {
     clients.apigw.middlewareStack.use(options.pacer.plugin('apigateway'));
     clients.secrets.middlewareStack.use(options.pacer.plugin('secretsmanager'));
   }
   for (const plugin of options.plugins ?? []) {
-    for (const client of Object.values(clients)) client.middlewareStack.use(plugin);
+    for (const client of Object.values(clients) as { middlewareStack: { use(p: SdkPlugin): void } }[])
+      client.middlewareStack.use(plugin);
   }
   return clients;
+}
+
+/** One set of SDK clients for a run. */
+export function createClients(options: ClientOptions = {}): AwsClients {
+  const config = clientConfig(options);
+  return wireClients(
+    {
+      apigw: new APIGatewayClient(config),
+      secrets: new SecretsManagerClient(config),
+      cloudwatch: new CloudWatchClient(config),
+      eventbridge: new EventBridgeClient(config),
+      lambda: new LambdaClient(config),
+      // Path-style addressing works with every endpoint, the emulator's included.
+      s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
+    },
+    options,
+  );
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HygieneSchema, type ExemptibleCheck } from './checks/registry.js';
 
 /** One rotation policy: how often a credential rotates and how its old keys retire. */

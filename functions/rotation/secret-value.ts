@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SecretFormatError } from '../commons/errors.js';
 
 /** What a credential's secret holds: consumers read `apiKey` from AWSCURRENT. */

@@ -66,6 +66,39 @@ describe('npm run synth', () => {
     }
   });
 
+  it('each bundle carries only what its function runs: no zod locale but English, no client the rotation function never calls', () => {
+    const byFunction = Object.fromEntries(
+      Object.entries(template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+        .map(([id, r]) => [
+          id.startsWith('ApiKeyRotationRotationFunction') ? 'rotation' : 'reconciler',
+          readFileSync(
+            join(
+              out,
+              `asset.${(r.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')}`,
+              'index.mjs',
+            ),
+            'utf8',
+          ),
+        ]),
+    ) as Record<'rotation' | 'reconciler', string>;
+    for (const code of Object.values(byFunction)) {
+      // zod's German and Spanish error messages: 258 KB of its locales when they are bundled.
+      expect(code).not.toContain('Eingabe');
+      expect(code).not.toContain('entrada');
+    }
+    for (const client of [
+      '@aws-sdk/client-s3',
+      '@aws-sdk/client-cloudwatch',
+      '@aws-sdk/client-eventbridge',
+      '@aws-sdk/client-lambda',
+    ])
+      expect({ client, bundled: byFunction.rotation.includes(client) }).toEqual({ client, bundled: false });
+    // Budgets with room to grow, far under the ~1.1 MB each bundle was (issue 13).
+    expect(byFunction.rotation.length).toBeLessThan(600_000);
+    expect(byFunction.reconciler.length).toBeLessThan(900_000);
+  });
+
   it('each bundle loads in Node and exports its handler', () => {
     for (const dir of assets()) {
       const load = spawnSync(

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Action, FindingDetail, Inventory, ObservedKey, UsageWindow } from '../types.js';
 import type { ManagedKey } from '../credentials.js';
 

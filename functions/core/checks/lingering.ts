@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addDays, day } from '../time.js';
 import { ACTION, defineCheck } from './check.js';
 

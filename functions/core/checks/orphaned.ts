@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTION, defineCheck, disableOrReport, reportCurrent } from './check.js';
 
 /** A key in no usage plan: it opens nothing, so it is debris or a key someone forgot to attach. */

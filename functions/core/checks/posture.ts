@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Inventory } from '../types.js';
 import { defineCheck, type CheckFinding } from './check.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { lingering } from './lingering.js';
 import { orphaned } from './orphaned.js';
 import { overdue } from './overdue.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CREDENTIAL_PATTERN, TAG, tagName } from '../tags.js';
 import type { ObservedKey } from '../types.js';
 import { defineCheck } from './check.js';

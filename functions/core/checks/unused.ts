@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTION, defineCheck, disableOrReport, isUnused, reportCurrent } from './check.js';
 
 /** A key in a usage plan that had no request over the window (GetUsage): nobody would miss it. */
