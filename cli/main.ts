@@ -9,6 +9,7 @@ import { StalePlanError } from './saved-plan.js';
 import { EXIT, type CliIo, type VerbContext } from './verbs/context.js';
 import { registerInspectVerbs } from './verbs/inspect.js';
 import { registerOnCallVerbs } from './verbs/oncall.js';
+import { registerPreflightVerb } from './verbs/preflight.js';
 import { registerRunVerbs } from './verbs/run.js';
 
 export type { CliIo };
@@ -34,6 +35,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerRunVerbs(program, context);
   registerOnCallVerbs(program, context);
   registerInspectVerbs(program, context);
+  registerPreflightVerb(program, context);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

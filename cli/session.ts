@@ -1,4 +1,10 @@
-import { createClients, type AwsClients, type SdkPlugin } from '../functions/commons/clients.js';
+import {
+  clientConfig,
+  createClients,
+  type AwsClients,
+  type ClientOptions,
+  type SdkPlugin,
+} from '../functions/commons/clients.js';
 import { InputError } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
 import { createLogger } from '../functions/commons/logger.js';
@@ -55,6 +61,8 @@ export function isLoopback(url: string): boolean {
 }
 
 export interface Session {
+  /** The SDK configuration of its clients, for a client the session does not make (IAM, in preflight). */
+  clientConfig: ReturnType<typeof clientConfig>;
   clients: AwsClients;
   config: Config;
   now: Date;
@@ -97,7 +105,7 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
     options.profile !== undefined ||
     process.env.AWS_ACCESS_KEY_ID !== undefined ||
     process.env.AWS_PROFILE !== undefined;
-  const clients = createClients({
+  const clientOptions: ClientOptions = {
     // As the AWS CLI: --region, then the environment, then the profile's (the SDK reads it).
     region:
       options.region ??
@@ -111,7 +119,8 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
       local && !hasCredentials ? { accessKeyId: 'keyrot-local', secretAccessKey: 'keyrot-local' } : undefined,
     plugins: [...(io.plugins ?? []), ...(mode === 'in-process' ? [callerDrivesRotationPlugin] : [])],
     pacer,
-  });
+  };
+  const clients = createClients(clientOptions);
   const log = createLogger({ sink: (line) => io.stderr(`${line}\n`), level: options.logLevel });
   const rotation =
     mode === 'in-process'
@@ -124,5 +133,5 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
           canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
         })
       : secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn);
-  return { clients, config, now, rotation, log, pacer };
+  return { clients, config, now, rotation, log, pacer, clientConfig: clientConfig(clientOptions) };
 }

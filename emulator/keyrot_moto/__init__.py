@@ -12,6 +12,7 @@ API Gateway
 - usage_plan_keys:  DeleteApiKey/DeleteUsagePlan clean-up, CreateUsagePlanKey conflicts, not-found plans
 Lambda
 - lambda_runtime:   Node.js functions run out of process (their deployed zip, their environment and role)
+- lambda_account:   GetAccountSettings (the account's concurrency quota and what is unreserved)
 Secrets Manager
 - secrets_rotation: RotateSecret starts an asynchronous rotation that invokes the rotation function per
                     step, with retries; Secrets Manager's own schedule; completion (LastRotatedDate)
@@ -46,6 +47,7 @@ def install() -> None:
         apikey_tags,
         clock,
         import_keys,
+        lambda_account,
         lambda_runtime,
         paging,
         quotas,
@@ -58,6 +60,7 @@ def install() -> None:
     clock.install_time_sources()
     clock.install()
     lambda_runtime.install()
+    lambda_account.install()
     quotas.install()
 
     apikey_tags.install()
@@ -67,7 +70,7 @@ def install() -> None:
     usage_plan_keys.install()
     secrets_schedule.install()
     secrets_rotation.install()
-    _reset_with_moto([usage.reset, lambda_runtime.reset, quotas.reset, secrets_rotation.reset])
+    _reset_with_moto([usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset])
     _installed = True
 
 

@@ -54,7 +54,7 @@ describe("the README's CLI section is what --help says", () => {
     }
   });
 
-  it.each(['plan', 'apply', 'onboard', 'status', 'rotate', 'rollback', 'report'])(
+  it.each(['plan', 'apply', 'onboard', 'status', 'rotate', 'rollback', 'report', 'preflight'])(
     'keyrot %s: the README line(s) name exactly its own options',
     async (verb) => {
       const documented = flags(
