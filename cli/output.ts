@@ -32,6 +32,7 @@ function target(action: Action): string {
     case 'configure-rotation':
     case 'rollback':
     case 'onboard':
+    case 'grant-consumers':
       return action.credential;
     case 'attach-key':
       return `${action.keyId} -> ${action.usagePlanId}`;

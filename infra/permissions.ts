@@ -150,6 +150,11 @@ export const RECONCILER: readonly Grant[] = [
     actions: [
       'secretsmanager:DescribeSecret',
       'secretsmanager:RotateSecret',
+      // The consumers' grant on each secret (keyrot:consumers), kept at run time: the secret is made later.
+      'secretsmanager:GetResourcePolicy',
+      'secretsmanager:PutResourcePolicy',
+      'secretsmanager:DeleteResourcePolicy',
+      'secretsmanager:UntagResource',
       'secretsmanager:CreateSecret',
       // CreateSecret with tags; the record of the last rotation counted (rotation:recorded-version).
       'secretsmanager:TagResource',

@@ -10,10 +10,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { parseConfig, type Config } from '../functions/core/config.js';
+import { accountRoot } from '../functions/core/consumers.js';
 import { RECONCILER, ROTATION, statementsOf, wildcardAcknowledgements, type Targets } from './permissions.js';
 import {
   consumerProblems,
@@ -186,15 +186,29 @@ export class RotationCore extends Construct {
     for (const consumer of this.options.consumers) this.addConsumer(consumer);
   }
 
-  /** KEYROT_CONFIG of a function: the configuration, with what this construct made (the secrets key). */
+  /**
+   * KEYROT_CONFIG of a function: the configuration, with what this construct made (the secrets key)
+   * and the consumers (known once every addConsumer call is made: rendered at synth).
+   */
   private functionConfig(extra: Partial<Config> = {}): string {
-    return Stack.of(this).toJsonString({ ...this.config, secretKmsKeyId: this.secretsKey.keyArn, ...extra });
+    const consumers = Lazy.any({
+      produce: () =>
+        Object.fromEntries([...this.consumerPrincipals].map(([c, roles]) => [c, [...roles].sort()])),
+    });
+    return Stack.of(this).toJsonString({
+      ...this.config,
+      secretKmsKeyId: this.secretsKey.keyArn,
+      consumers,
+      ...extra,
+    });
   }
 
   /**
-   * Lets a role in another account read one credential's secret, and nothing else: a resource policy on
-   * that secret, and a statement in the secrets key's policy that allows decryption only through
-   * Secrets Manager and only for that secret.
+   * Lets a role in another account read one credential's secret, and nothing else. The reconciler
+   * puts the secret's resource policy at run time (the configuration's consumers), so the secret need
+   * not exist yet; the secrets key lets the role decrypt only through Secrets Manager and only that
+   * secret. Both name the role's account as principal, with a condition on the role: a policy naming a
+   * role that does not exist yet is refused (MalformedPolicyDocumentException), an account always exists.
    */
   addConsumer(consumer: ConsumerAccess): void {
     const problems = consumerProblems(consumer, 'consumer');
@@ -204,28 +218,7 @@ export class RotationCore extends Construct {
       );
     const name = `${this.config.secretPrefix}${consumer.credential}`;
     let principals = this.consumerPrincipals.get(consumer.credential);
-    if (principals === undefined) {
-      const all: string[] = [];
-      this.consumerPrincipals.set(consumer.credential, (principals = all));
-      // One resource policy per secret: every role of the credential is named in it.
-      new secretsmanager.CfnResourcePolicy(this, `ConsumerPolicy${encodeURIComponent(consumer.credential)}`, {
-        secretId: name,
-        blockPublicPolicy: true,
-        resourcePolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'ConsumerReadsItsOwnKey',
-              Effect: 'Allow',
-              Principal: { AWS: Lazy.any({ produce: () => (all.length === 1 ? all[0] : [...all]) }) },
-              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-              // In a secret's resource policy, * is that secret.
-              Resource: '*',
-            },
-          ],
-        },
-      });
-    }
+    if (principals === undefined) this.consumerPrincipals.set(consumer.credential, (principals = []));
     if (principals.includes(consumer.principalArn)) return;
     principals.push(consumer.principalArn);
     const digest = createHash('sha256')
@@ -234,10 +227,11 @@ export class RotationCore extends Construct {
     this.secretsKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: `ConsumerDecrypts${digest.slice(0, 16)}`,
-        principals: [new iam.ArnPrincipal(consumer.principalArn)],
+        principals: [new iam.ArnPrincipal(accountRoot(consumer.principalArn))],
         actions: ['kms:Decrypt'],
         resources: ['*'],
         conditions: {
+          ArnEquals: { 'aws:PrincipalArn': consumer.principalArn },
           StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` },
           // A secret's ARN ends with - and six random characters.
           StringLike: {

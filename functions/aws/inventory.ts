@@ -4,7 +4,14 @@ import {
   paginateGetUsagePlans,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
-import { paginateListSecrets, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetResourcePolicyCommand,
+  paginateListSecrets,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { consumersOfPolicy } from '../core/consumers.js';
+import { secretCredential } from '../core/credentials.js';
+import { TAG, tagName } from '../core/tags.js';
 import pLimit from 'p-limit';
 import { errorMessage } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
@@ -145,6 +152,15 @@ async function readSecrets(secrets: SecretsManagerClient, config: Config): Promi
         deletedDate: item.DeletedDate,
       });
     }
+  }
+  // Resource policies: of the secrets with consumers configured, and of those keyrot gave one (tag).
+  const consumersTag = tagName(config.tagPrefix, TAG.consumers);
+  for (const secret of found) {
+    const credential = secretCredential(secret, config);
+    const configured = credential !== undefined && (config.consumers[credential]?.length ?? 0) > 0;
+    if (!configured && secret.tags[consumersTag] === undefined) continue;
+    const policy = await secrets.send(new GetResourcePolicyCommand({ SecretId: secret.arn }));
+    secret.consumers = consumersOfPolicy(policy.ResourcePolicy);
   }
   return found;
 }

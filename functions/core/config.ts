@@ -70,6 +70,24 @@ export const ConfigSchema = z
     staggerPercent: z.number().int().min(0).max(50).default(20),
     /** KMS key for the credentials' secrets (so consumers in other accounts can be granted decrypt). */
     secretKmsKeyId: z.string().min(1).optional(),
+    /**
+     * Roles of other accounts that may read a credential's secret (credential name to role ARNs): the
+     * reconciler keeps each secret's resource policy to exactly these. The stack sets it from
+     * keyrot:consumers; a consumer also needs the secrets' KMS key (secretKmsKeyId), which the stack grants.
+     */
+    consumers: z
+      .record(
+        z.string().min(1),
+        z.array(
+          z
+            .string()
+            .regex(
+              /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/,
+              'an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)',
+            ),
+        ),
+      )
+      .default({}),
     /** A URL that answers 2xx to a request carrying a working key in x-api-key. */
     canaryUrl: z.url().optional(),
     hygiene: HygieneSchema.prefault({}),

@@ -16,7 +16,7 @@ import { TAG, parseGenerationTag, tagName } from './tags.js';
 import { addDays, day } from './time.js';
 import { planHygiene, type HygieneInput } from './hygiene.js';
 import { noCounts } from './checks/registry.js';
-import type { Action, Finding, Inventory, Plan, PlanStats, UsageWindow } from './types.js';
+import type { Action, Finding, Inventory, ObservedSecret, Plan, PlanStats, UsageWindow } from './types.js';
 import { STAGE } from './stages.js';
 import { graceEnd, isRequest, readRequest, requestOutstanding, type RotationRequest } from './emergency.js';
 
@@ -119,6 +119,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
     });
     return;
   }
+  planConsumers(c.name, secret, config, actions);
   if (c.keys.length === 0 && c.unreadable.length === 0) {
     findings.push({
       kind: 'credential-without-keys',
@@ -276,6 +277,25 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const others = c.keys.filter((k) => k !== current && k !== pendingKey);
   planPlanSync(c, current, others, actions);
   for (const key of others) planRetirement(key, current, c.keys, policy, request, now, sink);
+}
+
+/** The secret's resource policy grants exactly the configured consumer roles (config.consumers). */
+function planConsumers(name: string, secret: ObservedSecret, config: Config, actions: Action[]): void {
+  const wanted = [...new Set(config.consumers[name] ?? [])].sort();
+  // Not read: no consumer configured and none granted by keyrot before (its tag): nothing to keep.
+  if (secret.consumers === undefined && wanted.length === 0) return;
+  const granted = secret.consumers ?? [];
+  if (granted.join(' ') === wanted.join(' ')) return;
+  actions.push({
+    kind: 'grant-consumers',
+    credential: name,
+    secretId: secret.arn,
+    principals: wanted,
+    reason:
+      wanted.length === 0
+        ? `secret ${secret.name} lets ${granted.join(', ')} read it; no consumer is configured any more: the grant is removed`
+        : `secret ${secret.name} should be readable by ${wanted.join(', ')} (keyrot:consumers)${granted.length > 0 ? `, not ${granted.join(', ')}` : ''}`,
+  });
 }
 
 /** The highest generation of a credential's keys (a rollback can leave one above the current key's). */

@@ -21,6 +21,8 @@ export const TAG = {
   exempt: 'exempt',
   exemptUntil: 'exempt-until',
   exemptReason: 'exempt-reason',
+  /** On a secret: how many consumer roles its resource policy grants (the reconciler reads those policies). */
+  consumers: 'consumers',
   /** On an adopted key's secret: the key it holds (a crashed adoption is finished by it). */
   adoptedKey: 'adopted-key',
   /** On the secret: the AWSCURRENT version the last recorded rotation (or onboarding) left. */

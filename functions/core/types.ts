@@ -54,6 +54,8 @@ export interface ObservedSecret {
   /** When a rotation last completed (LastRotatedDate); absent: the secret was never rotated. */
   lastRotatedDate?: Date | undefined;
   deletedDate?: Date | undefined;
+  /** The roles its resource policy lets read it (keyrot's statement); absent: the policy was not read. */
+  consumers?: string[] | undefined;
 }
 
 export interface Inventory {
@@ -140,6 +142,14 @@ export type Action =
       reason: string;
     }
   | { kind: 'adopt-key'; credential: string; keyId: string; policy: string; reason: string }
+  | {
+      /** The secret's resource policy made to grant exactly these roles of other accounts ([]: none). */
+      kind: 'grant-consumers';
+      credential: string;
+      secretId: string;
+      principals: string[];
+      reason: string;
+    }
   | {
       /** keyrot onboard: a new credential, or one a failure left half done finished. Never planned by a run. */
       kind: 'onboard';

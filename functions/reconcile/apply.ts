@@ -15,6 +15,7 @@ const ORDER: ActionKind[] = [
   'resume-rotation',
   'rotate',
   'configure-rotation',
+  'grant-consumers',
   'adopt-key',
   'attach-key',
   // Before disable-key: a re-enabled key may be both forgotten and disabled again in one run.

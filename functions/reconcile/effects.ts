@@ -5,6 +5,8 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import {
   DescribeSecretCommand,
+  DeleteResourcePolicyCommand,
+  PutResourcePolicyCommand,
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
@@ -26,7 +28,8 @@ import { writeOnboarding } from '../onboarding/onboard.js';
 import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
 import { tagApiKey } from '../aws/api-keys.js';
 import { TAG, formatInstant, tagName } from '../core/tags.js';
-import { markRecorded, recordFacts, versionCreated } from '../aws/rotation-record.js';
+import { markRecorded, recordFacts, tagSecret, versionCreated } from '../aws/rotation-record.js';
+import { consumerPolicy } from '../core/consumers.js';
 import { STAGE } from '../core/stages.js';
 import { factsTags } from '../core/rotation-record.js';
 import { rotationCost } from '../commons/pacing.js';
@@ -186,6 +189,24 @@ export function awsEffects(deps: EffectDeps): Effects {
     onboard: async (a) => {
       const made = await writeOnboarding({ apigw, secrets, config, now: deps.now }, a);
       return `key ${made.keyId}, secret version ${made.version}`;
+    },
+    'grant-consumers': async (a) => {
+      const tag = tagName(config.tagPrefix, TAG.consumers);
+      if (a.principals.length === 0) {
+        await secrets.send(new DeleteResourcePolicyCommand({ SecretId: a.secretId }));
+        await secrets.send(new UntagResourceCommand({ SecretId: a.secretId, TagKeys: [tag] }));
+        return 'no consumer';
+      }
+      await secrets.send(
+        new PutResourcePolicyCommand({
+          SecretId: a.secretId,
+          ResourcePolicy: consumerPolicy(a.principals),
+          BlockPublicPolicy: true,
+        }),
+      );
+      // Says the secret has a policy to read (the inventory reads only those, and those configured).
+      await tagSecret(secrets, a.secretId, { [tag]: String(a.principals.length) });
+      return `${a.principals.length} consumer role(s)`;
     },
     rollback: async (a) => {
       // Its disable, revocation and emergency-grace records go: retired again later, it starts afresh.

@@ -442,38 +442,25 @@ describe('consumers in other accounts', () => {
     });
   });
 
-  it("a named role reads only its own credential's secret: a resource policy on it, and decrypt only through Secrets Manager for that secret", () => {
-    const policies = resourcesOf(template, 'AWS::SecretsManager::ResourcePolicy').map(([, p]) =>
-      flat(p.Properties),
-    );
-    expect(policies).toEqual([
-      {
-        SecretId: 'keyrot/partner-acme',
-        BlockPublicPolicy: true,
-        ResourcePolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'ConsumerReadsItsOwnKey',
-              Effect: 'Allow',
-              Principal: { AWS: PARTNER },
-              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-              Resource: '*',
-            },
-          ],
-        },
-      },
-    ]);
+  it("a named role reads only its own credential's secret: the reconciler keeps the secret's policy (it may not exist at deploy), the key lets it decrypt only that secret through Secrets Manager", () => {
+    // No resource policy in the template: a secret onboarded after the deployment would fail the stack.
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    const env = (
+      flat(functionNamed(template, 'Reconciler').Environment) as { Variables: { KEYROT_CONFIG: string } }
+    ).Variables.KEYROT_CONFIG;
+    expect(env).toContain(`"consumers":{"partner-acme":["${PARTNER}"]}`);
     const [key] = resourcesOf(template, 'AWS::KMS::Key').filter(([id]) => shortId(id) === 'SecretsKey');
     const statements = (flat(key![1].Properties.KeyPolicy) as { Statement: Statement[] }).Statement;
     expect(statements.filter((s) => JSON.stringify(s.Principal).includes('111122223333'))).toEqual([
       {
         Sid: expect.stringMatching(/^ConsumerDecrypts[0-9a-f]{16}$/),
         Effect: 'Allow',
-        Principal: { AWS: PARTNER },
+        // The role's account (always exists), narrowed to the role by a condition: the role may come later.
+        Principal: { AWS: 'arn:aws:iam::111122223333:root' },
         Action: 'kms:Decrypt',
         Resource: '*',
         Condition: {
+          ArnEquals: { 'aws:PrincipalArn': PARTNER },
           StringEquals: { 'kms:ViaService': 'secretsmanager.${AWS::Region}.amazonaws.com' },
           StringLike: {
             'kms:EncryptionContext:SecretARN':
@@ -484,7 +471,7 @@ describe('consumers in other accounts', () => {
     ]);
   });
 
-  it('two roles of one credential share its resource policy; an account root is refused', () => {
+  it('two roles of one credential are both in the configuration and the key policy; an account root is refused', () => {
     const other = 'arn:aws:iam::444455556666:role/partner-batch';
     const t = construct({
       consumers: [
@@ -492,10 +479,10 @@ describe('consumers in other accounts', () => {
         { credential: 'partner-acme', principalArn: other },
       ],
     }).template;
-    t.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
-    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-      ResourcePolicy: { Statement: [Match.objectLike({ Principal: { AWS: [PARTNER, other] } })] },
-    });
+    t.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    expect(JSON.stringify(t.toJSON())).toContain(
+      `\\"consumers\\":{\\"partner-acme\\":[\\"${PARTNER}\\",\\"${other}\\"]}`,
+    );
     expect(() =>
       construct({
         consumers: [{ credential: 'partner-acme', principalArn: 'arn:aws:iam::111122223333:root' }],
@@ -552,10 +539,14 @@ describe('least privilege', () => {
           'ManagedSecrets',
           [
             'secretsmanager:CreateSecret',
+            'secretsmanager:DeleteResourcePolicy',
             'secretsmanager:DescribeSecret',
+            'secretsmanager:GetResourcePolicy',
             'secretsmanager:ListSecretVersionIds',
+            'secretsmanager:PutResourcePolicy',
             'secretsmanager:RotateSecret',
             'secretsmanager:TagResource',
+            'secretsmanager:UntagResource',
           ],
           SECRETS,
         ),
@@ -650,6 +641,15 @@ describe('least privilege', () => {
       'ListSecretVersionIds (how long a rotation has been pending)',
       'reconciler',
       'secretsmanager:ListSecretVersionIds',
+      secret,
+    ],
+    ['GetResourcePolicy (consumers)', 'reconciler', 'secretsmanager:GetResourcePolicy', secret],
+    ['PutResourcePolicy (consumers)', 'reconciler', 'secretsmanager:PutResourcePolicy', secret],
+    ['DeleteResourcePolicy (consumers removed)', 'reconciler', 'secretsmanager:DeleteResourcePolicy', secret],
+    [
+      'UntagResource (consumers removed; a rollback clears a request)',
+      'reconciler',
+      'secretsmanager:UntagResource',
       secret,
     ],
     ['PutMetricData', 'reconciler', 'cloudwatch:PutMetricData', '*'],
@@ -774,7 +774,10 @@ describe('cdk.json context', () => {
       'keyrot:consumers': JSON.stringify([{ credential: 'c1', principalArn: PARTNER }]),
     });
     expect(stack.stackName).toBe('Keyrot');
-    Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+    const env = flat(functionNamed(Template.fromStack(stack), 'Reconciler').Environment) as {
+      Variables: { KEYROT_CONFIG: string };
+    };
+    expect(env.Variables.KEYROT_CONFIG).toContain(`"consumers":{"c1":["${PARTNER}"]}`);
   });
 
   it('a misspelt or malformed setting fails synth and says what is expected', () => {
