@@ -6,6 +6,14 @@ import { keyrotPacer } from './commons/pacing.js';
 import { functionSetUp } from './commons/function-setup.js';
 import { createLogger } from './commons/logger.js';
 import { putRunReport } from './aws/report-bucket.js';
+import { publishMetrics } from './aws/metrics-publisher.js';
+import {
+  answerCloudFormation,
+  isCustomResourceEvent,
+  type CustomResourceEvent,
+} from './aws/cloudformation-response.js';
+import { errorMessage } from './commons/errors.js';
+import { METRIC } from './core/metrics.js';
 import { reconcile } from './reconcile/run.js';
 import { secretsManagerDriver } from './rotation/starter.js';
 
@@ -29,9 +37,36 @@ export type ReconcilerEvent = Partial<ScheduledEvent> & {
   trigger?: Trigger;
 };
 
+/**
+ * The stack's custom resource (Custom::KeyrotHeartbeatWindow): when the stack is created, the function
+ * proves it can start (its configuration) and puts a RunCompleted datapoint of 0, so ReconcilerRunMissing
+ * (which counts datapoints) gives the first scheduled run a full window. A configuration that can't load
+ * fails the deployment, with the reason, instead of the first run a day later.
+ */
+async function deployment(event: CustomResourceEvent): Promise<{ deployment: string }> {
+  const physicalResourceId = event.PhysicalResourceId ?? `keyrot-heartbeat-window-${event.RequestId}`;
+  try {
+    if (event.RequestType === 'Create') {
+      const { config, clients } = await setUp();
+      await publishMetrics(
+        clients.cloudwatch,
+        config.metricNamespace,
+        [{ name: METRIC.heartbeat, value: 0, unit: 'Count' }],
+        new Date(),
+      );
+    }
+    await answerCloudFormation(event, { status: 'SUCCESS', physicalResourceId });
+  } catch (error) {
+    log.error('stack deployment check failed', { error: errorMessage(error) });
+    await answerCloudFormation(event, { status: 'FAILED', reason: errorMessage(error), physicalResourceId });
+  }
+  return { deployment: event.RequestType };
+}
+
 /** The scheduled reconciler: observe, plan, apply, report. Re-runs converge, so retries are safe. */
 export async function handler(event: ReconcilerEvent, context?: Context) {
   if (context !== undefined) log.addContext(context);
+  if (isCustomResourceEvent(event)) return deployment(event);
   const { config, pacer, clients } = await setUp();
   const trigger: Trigger =
     event.trigger ??

@@ -24,7 +24,7 @@ export type AlarmSource =
 export interface AlarmSpec {
   name: AlarmName;
   source: AlarmSource;
-  statistic: 'Sum' | 'Maximum';
+  statistic: 'Sum' | 'Maximum' | 'SampleCount';
   threshold: number;
   comparison: cloudwatch.ComparisonOperator;
   period: Duration;
@@ -73,12 +73,14 @@ export function alarmSpecs(settings: AlarmSettings): AlarmSpec[] {
     {
       name: ALARMS.runMissing,
       source: { kind: 'keyrot', metricName: METRIC.heartbeat },
-      statistic: 'Sum',
+      // Datapoints, not their sum: every run puts a 1, the stack's creation a 0 (Custom::KeyrotHeartbeatWindow),
+      // so a new stack's first run has a full window before the alarm fires.
+      statistic: 'SampleCount',
       threshold: 1,
       comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       period: settings.heartbeatPeriod,
       missing: cloudwatch.TreatMissingData.BREACHING,
-      summary: `No reconciler run completed in the last ${settings.heartbeatPeriod.toHours()} hours.`,
+      summary: `No reconciler run completed in the last ${settings.heartbeatPeriod.toHours()} hours (or since the stack was created).`,
     },
     {
       name: ALARMS.quotaNearLimit,

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnElement, Duration, Lazy, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnElement,
+  CustomResource,
+  Duration,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -141,6 +151,14 @@ export class RotationCore extends Construct {
     });
     this.reconciler = reconciler.fn;
     this.reconcilerLogGroup = reconciler.logGroup;
+    // At stack creation the reconciler checks it can start and opens ReconcilerRunMissing's first window
+    // (a RunCompleted datapoint of 0): no alarm from the deployment until the first scheduled run.
+    const window = new CustomResource(this, 'HeartbeatWindow', {
+      serviceToken: this.reconciler.functionArn,
+      resourceType: 'Custom::KeyrotHeartbeatWindow',
+    });
+    // After the reconciler's permissions exist (PutMetricData is in its role's default policy).
+    window.node.addDependency(this.reconciler);
 
     // One permission table gives the policies and their acknowledgements.
     const place = (style: 'tokens' | 'nag'): Targets => {

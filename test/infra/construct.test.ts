@@ -198,8 +198,9 @@ describe('alarms', () => {
     [ALARMS.keyRotationFailed]: { ...keyrot(METRIC.rotationFailures, 'Sum', 3600), ...atLeast(1) },
     [ALARMS.keysOverdue]: { ...keyrot(METRIC.overdueKeys, 'Maximum', 3600), ...atLeast(1) },
     // A daily run starts within its 15-minute window and may take three 15-minute attempts: 26 hours.
+    // Datapoints, not runs: the stack's creation puts a 0, so it does not fire before the first run.
     [ALARMS.runMissing]: {
-      ...keyrot(METRIC.heartbeat, 'Sum', 26 * 3600),
+      ...keyrot(METRIC.heartbeat, 'SampleCount', 26 * 3600),
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
@@ -790,6 +791,14 @@ describe('cdk.json context', () => {
     expect(() => synth({ 'keyrot:logRetentionDays': 42 })).toThrow(
       /keyrot:logRetentionDays: one of CloudWatch Logs' retentions/,
     );
+  });
+});
+
+describe('a first deployment: ReconcilerRunMissing waits for the first run', () => {
+  it('the reconciler itself answers a custom resource at stack creation (no other function, no managed policy)', () => {
+    const [resource] = resourcesOf(template, 'Custom::KeyrotHeartbeatWindow');
+    expect(flat(resource![1].Properties)).toEqual({ ServiceToken: '${Reconciler.Arn}' });
+    expect(resourcesOf(template, 'AWS::Lambda::Function')).toHaveLength(2);
   });
 });
 

@@ -1,4 +1,11 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../functions/onboarding/onboard.js';
@@ -51,6 +58,88 @@ describe('Lambda handlers, as AWS invokes them (the deployed bundles)', () => {
 
     async function describe() {
       return clients.secrets.send(new DescribeSecretCommand({ SecretId: onboarded.secretArn }));
+    }
+  });
+
+  it("at stack creation the reconciler answers CloudFormation's custom resource: the heartbeat window opens, or the deployment fails with the reason", async () => {
+    const answers: Record<string, unknown>[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        answers.push({ method: req.method, contentType: req.headers['content-type'], ...JSON.parse(body) });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
+    const { lambda, cloudwatch } = world.clients();
+    const reconciler = world.deployment!.reconciler;
+    const create = (requestId: string) =>
+      lambda.send(
+        new InvokeCommand({
+          FunctionName: reconciler.arn,
+          Payload: new TextEncoder().encode(
+            JSON.stringify({
+              RequestType: 'Create',
+              ResponseURL: url,
+              StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Keyrot/x',
+              RequestId: requestId,
+              LogicalResourceId: 'HeartbeatWindow',
+              ResourceType: 'Custom::KeyrotHeartbeatWindow',
+            }),
+          ),
+        }),
+      );
+    let restore: Record<string, string> | undefined;
+    try {
+      expect((await create('r1')).FunctionError).toBeUndefined();
+      expect(answers).toEqual([
+        expect.objectContaining({
+          method: 'PUT',
+          Status: 'SUCCESS',
+          RequestId: 'r1',
+          LogicalResourceId: 'HeartbeatWindow',
+        }),
+      ]);
+      expect(answers[0]!.contentType).toBeUndefined();
+      const stats = await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: world.config.metricNamespace,
+          MetricName: 'RunCompleted',
+          StartTime: new Date(Date.now() - 3_600_000),
+          EndTime: new Date(Date.now() + 60_000),
+          Period: 3600,
+          Statistics: ['SampleCount', 'Sum'],
+        }),
+      );
+      expect(stats.Datapoints?.map((d) => [d.SampleCount, d.Sum])).toEqual([[1, 0]]);
+      // A configuration the function can't load fails the deployment, with the reason.
+      const { Environment } = await lambda.send(
+        new GetFunctionConfigurationCommand({ FunctionName: reconciler.name }),
+      );
+      restore = Environment?.Variables;
+      await lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: reconciler.name,
+          Environment: { Variables: { KEYROT_CONFIG: '{"defaultPolicy": ' } },
+        }),
+      );
+      await create('r2');
+      expect(answers[1]).toMatchObject({
+        Status: 'FAILED',
+        RequestId: 'r2',
+        Reason: expect.stringMatching(/KEYROT_CONFIG is not valid JSON/),
+      });
+    } finally {
+      server.close();
+      if (restore !== undefined)
+        await lambda.send(
+          new UpdateFunctionConfigurationCommand({
+            FunctionName: reconciler.name,
+            Environment: { Variables: restore },
+          }),
+        );
     }
   });
 
