@@ -90,6 +90,8 @@ async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
         lastUpdatedDate: item.lastUpdatedDate,
         tags: { ...item.tags },
         planIds: [],
+        ...(item.customerId !== undefined && { customerId: item.customerId }),
+        ...(item.description !== undefined && { description: item.description }),
       });
     }
   }

@@ -80,6 +80,13 @@ export function runEvents(
                 secretId: action.secretId,
                 version: detail ?? null,
                 previousKeyId: action.kind === 'rotate' ? action.currentKeyId : null,
+                // A portal can tell the customer its key changed (never the key itself).
+                customerId:
+                  action.kind === 'rotate' &&
+                  action.facts.identity !== undefined &&
+                  action.facts.identity !== 'lookup'
+                    ? (action.facts.identity.customerId ?? null)
+                    : null,
               },
             }
           : {

@@ -17,6 +17,7 @@ import { addDays, day } from './time.js';
 import { planHygiene, type HygieneInput } from './hygiene.js';
 import { noCounts } from './checks/registry.js';
 import type { Action, Finding, Inventory, ObservedSecret, Plan, PlanStats, UsageWindow } from './types.js';
+import { identityOf } from './rotation-record.js';
 import { STAGE } from './stages.js';
 import { graceEnd, isRequest, readRequest, requestOutstanding, type RotationRequest } from './emergency.js';
 
@@ -250,6 +251,8 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
           currentKeyId: current.key.id,
           policy: current.policyName,
           planIds: [...current.key.planIds].sort(),
+          // A portal's or Marketplace's customer stays the customer of every generation.
+          ...(identityOf(current.key) !== undefined && { identity: identityOf(current.key) }),
         },
         ...(requested && request.graceMs === 0 && { revoke: true as const }),
         reason: requested

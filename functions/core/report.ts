@@ -37,6 +37,8 @@ export interface KeyRow {
   keyId: string;
   keyName: string;
   credential: string | null;
+  /** Who the key was issued to (developer portal, AWS Marketplace); null when none. */
+  customerId: string | null;
   generation: number | null;
   usagePlans: string[];
   secretArn: string | null;
@@ -168,7 +170,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     const m = managed.get(key.id);
     const row =
       m === undefined
-        ? unmanagedRow(key.id, key.name, key.enabled, key.planIds, key.createdDate)
+        ? unmanagedRow(key.id, key.name, key.enabled, key.planIds, key.createdDate, key.customerId)
         : managedRow(m, secrets.get(m.credential), input);
     attachAction(row, byKey.get(key.id), input.trigger);
     rows.push(row);
@@ -182,7 +184,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     const m = beforeManaged.get(key.id);
     const row =
       m === undefined
-        ? unmanagedRow(key.id, key.name, false, key.planIds, key.createdDate)
+        ? unmanagedRow(key.id, key.name, false, key.planIds, key.createdDate, key.customerId)
         : managedRow(
             m,
             secrets.get(m.credential) ?? beforeIndex.credentials.find((c) => c.name === m.credential)?.secret,
@@ -266,6 +268,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       keyId: m.key.id,
       keyName: m.key.name,
       credential: m.credential,
+      customerId: m.key.customerId ?? null,
       generation: m.generation ?? null,
       usagePlans: [...m.key.planIds].sort(),
       secretArn: secret?.arn ?? null,
@@ -303,11 +306,13 @@ function unmanagedRow(
   enabled: boolean,
   planIds: string[],
   created: Date | undefined,
+  customerId: string | undefined,
 ): KeyRow {
   return {
     keyId,
     keyName,
     credential: null,
+    customerId: customerId ?? null,
     generation: null,
     usagePlans: [...planIds].sort(),
     secretArn: null,

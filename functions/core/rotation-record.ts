@@ -18,7 +18,35 @@ export const RECORD_TAG = {
   key: 'rotation-key',
   /** By finishSecret: `<generation>=<epoch seconds, rounded up> ...`, when each recent generation became current. */
   activations: 'activations',
+  /**
+   * With the facts, when the current key has them: `<token> [c=<customerId>] [d=<description>]`, each
+   * base64url (any text fits the tag alphabet), or `<token> lookup` when they don't fit 256 characters.
+   */
+  identity: 'rotation-identity',
 } as const;
+
+/** Who a key was issued to, carried onto its successor (a portal's or Marketplace's customer). */
+export interface KeyIdentity {
+  customerId?: string | undefined;
+  /** A description of the key's own (keyrot's generated ones are not carried: each generation has its own). */
+  description?: string | undefined;
+}
+
+/** keyrot's own description of a key, written for each generation. */
+export const KEYROT_DESCRIPTION = /^keyrot: credential /;
+
+/** What of a key's identity its successor keeps; undefined when nothing. */
+export function identityOf(key: {
+  customerId?: string | undefined;
+  description?: string | undefined;
+}): KeyIdentity | undefined {
+  const customerId = key.customerId === '' ? undefined : key.customerId;
+  const description =
+    key.description === undefined || key.description === '' || KEYROT_DESCRIPTION.test(key.description)
+      ? undefined
+      : key.description;
+  return customerId === undefined && description === undefined ? undefined : { customerId, description };
+}
 
 /** What the reconciler knows of a rotation from the inventory it planned from. */
 export interface RotationFacts {
@@ -30,6 +58,8 @@ export interface RotationFacts {
   policy?: string | undefined;
   /** The usage plans of the current key: the new key goes into each. */
   planIds: string[];
+  /** The current key's customer and description, or 'lookup' (recorded too long: setSecret reads the key). */
+  identity?: KeyIdentity | 'lookup' | undefined;
 }
 
 const WORD = /^[A-Za-z0-9_.:/@+=-]+$/;
@@ -51,7 +81,40 @@ export function factsTags(prefix: string, facts: RotationFacts): Record<string, 
   const planList = plans.join(' ');
   if (![...head, ...plans].every((w) => WORD.test(w))) return undefined;
   if (rotation.length > 256 || planList.length > 256) return undefined;
-  return { [`${prefix}${RECORD_TAG.rotation}`]: rotation, [`${prefix}${RECORD_TAG.plans}`]: planList };
+  const identity = identityTag(facts);
+  return {
+    [`${prefix}${RECORD_TAG.rotation}`]: rotation,
+    [`${prefix}${RECORD_TAG.plans}`]: planList,
+    ...(identity !== undefined && { [`${prefix}${RECORD_TAG.identity}`]: identity }),
+  };
+}
+
+const encode = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+const decode = (word: string) => Buffer.from(word, 'base64url').toString('utf8');
+
+function identityTag(facts: RotationFacts): string | undefined {
+  const identity = facts.identity;
+  if (identity === undefined) return undefined;
+  if (identity === 'lookup') return `${facts.token} lookup`;
+  const parts = [
+    facts.token,
+    ...(identity.customerId !== undefined ? [`c=${encode(identity.customerId)}`] : []),
+    ...(identity.description !== undefined ? [`d=${encode(identity.description)}`] : []),
+  ];
+  const text = parts.join(' ');
+  return text.length <= 256 ? text : `${facts.token} lookup`;
+}
+
+function readIdentity(value: string | undefined, token: string): RotationFacts['identity'] {
+  const [recorded, ...parts] = words(value);
+  if (recorded !== token) return undefined;
+  if (parts[0] === 'lookup') return 'lookup';
+  const identity: KeyIdentity = {};
+  for (const part of parts) {
+    if (part.startsWith('c=')) identity.customerId = decode(part.slice(2));
+    if (part.startsWith('d=')) identity.description = decode(part.slice(2));
+  }
+  return identity.customerId === undefined && identity.description === undefined ? undefined : identity;
 }
 
 /** The facts recorded for the rotation to `token`, or undefined (none, another rotation's, unreadable). */
@@ -67,7 +130,15 @@ export function readFacts(
   if (recorded !== token || plansToken !== token || rest.length > 0) return undefined;
   if (generation === undefined || !/^[1-9]\d{0,8}$/.test(generation) || currentKeyId === undefined)
     return undefined;
-  return { token, generation: Number(generation), currentKeyId, policy, planIds };
+  const identity = readIdentity(tags[`${prefix}${RECORD_TAG.identity}`], token);
+  return {
+    token,
+    generation: Number(generation),
+    currentKeyId,
+    policy,
+    planIds,
+    ...(identity !== undefined && { identity }),
+  };
 }
 
 /** The tag setSecret writes once the new key exists and is in every plan. */

@@ -12,6 +12,9 @@ export interface ObservedKey {
   tags: Record<string, string>;
   /** Usage plans the key is attached to. */
   planIds: string[];
+  /** Who the key was issued to (developer portal, AWS Marketplace): carried onto each new generation. */
+  customerId?: string | undefined;
+  description?: string | undefined;
 }
 
 export interface ObservedPlan {

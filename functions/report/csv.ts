@@ -4,6 +4,7 @@ export const CSV_COLUMNS: (keyof KeyRow)[] = [
   'keyId',
   'keyName',
   'credential',
+  'customerId',
   'generation',
   'state',
   'enabled',

@@ -110,6 +110,7 @@ export function reportToHtml(report: RunReport): string {
     ['credential', 'Credential'],
     ['keyId', 'Key id'],
     ['keyName', 'Key name'],
+    ['customerId', 'Customer'],
     ['generation', 'Gen'],
     ['state', 'State'],
     ['usagePlans', 'Usage plans'],

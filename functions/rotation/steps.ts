@@ -21,6 +21,7 @@ import type { Config } from '../core/config.js';
 import { secretCredential } from '../core/credentials.js';
 import { TAG, tagName, creationTags, parseGenerationTag } from '../core/tags.js';
 import {
+  identityOf,
   activationsTag,
   newKeyTag,
   readFacts,
@@ -207,6 +208,7 @@ class StepContext {
       currentKeyId: current.id ?? '',
       policy: current.tags?.[tagName(config.tagPrefix, TAG.policy)],
       planIds,
+      identity: identityOf(current),
     };
   }
 
@@ -271,12 +273,20 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     const { apigw, config } = ctx.deps;
     const pending = await ctx.pendingValue();
     const facts = await ctx.rotationFacts();
+    // The customer a portal or Marketplace issued the key to stays its customer (recorded, or read when
+    // it was too long to record).
+    const identity =
+      facts.identity === 'lookup'
+        ? identityOf((await getKey(apigw, facts.currentKeyId)) ?? {})
+        : facts.identity;
     let keyId: string | undefined;
     try {
       const created = await apigw.send(
         new CreateApiKeyCommand({
           name: ctx.newKeyName,
-          description: `keyrot: credential ${ctx.credential}, generation ${facts.generation}`,
+          description:
+            identity?.description ?? `keyrot: credential ${ctx.credential}, generation ${facts.generation}`,
+          ...(identity?.customerId !== undefined && { customerId: identity.customerId }),
           enabled: true,
           value: pending.apiKey,
           tags: creationTags(config.tagPrefix, {

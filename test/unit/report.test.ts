@@ -142,7 +142,7 @@ describe('run report', () => {
     const csv = reportToCsv(report);
     const lines = csv.trimEnd().split('\r\n');
     expect(lines).toHaveLength(report.keys.length + 1);
-    expect(lines[0]?.startsWith('runId,keyId,keyName,credential,generation,state')).toBe(true);
+    expect(lines[0]?.startsWith('runId,keyId,keyName,credential,customerId,generation,state')).toBe(true);
     const header = lines[0]!.split(',');
     const k2 = lines.find((l) => l.includes(',k2,'))!.split(',');
     expect(k2[header.indexOf('usagePlans')]).toBe('plan-a;plan-b');

@@ -4,6 +4,7 @@ import {
   ACTIVATIONS_KEPT,
   activationsTag,
   factsTags,
+  identityOf,
   newKeyTag,
   readActivations,
   readFacts,
@@ -96,6 +97,33 @@ describe('the planner reads activations from the secret', () => {
       currentKeyId: 'k2',
       policy: undefined,
       planIds: ['plan-a'],
+    });
+  });
+});
+
+describe("the current key's customer, recorded with the facts", () => {
+  const facts = { token: 'v2', generation: 2, currentKeyId: 'k1', planIds: ['p1'] };
+
+  it('any text survives the tag alphabet (base64url), and is read back for its own rotation only', () => {
+    const identity = { customerId: 'cust/4711 ü', description: 'Acme, Inc. (portal) — 日本' };
+    const tags = factsTags('rotation:', { ...facts, identity })!;
+    expect(Object.values(tags).every((v) => /^[A-Za-z0-9_.:/@+= -]*$/.test(v) && v.length <= 256)).toBe(true);
+    expect(readFacts('rotation:', tags, 'v2')?.identity).toEqual(identity);
+    expect(readFacts('rotation:', tags, 'v3')).toBeUndefined();
+  });
+
+  it("too long for a tag: 'lookup' (setSecret reads the current key instead)", () => {
+    const tags = factsTags('rotation:', { ...facts, identity: { description: 'x'.repeat(300) } })!;
+    expect(tags['rotation:rotation-identity']).toBe('v2 lookup');
+    expect(readFacts('rotation:', tags, 'v2')?.identity).toBe('lookup');
+  });
+
+  it("keyrot's own descriptions are not carried (each generation has its own); a portal's is", () => {
+    expect(identityOf({ description: 'keyrot: credential acme, generation 3' })).toBeUndefined();
+    expect(identityOf({ customerId: '', description: '' })).toBeUndefined();
+    expect(identityOf({ customerId: 'c', description: 'Acme portal key' })).toEqual({
+      customerId: 'c',
+      description: 'Acme portal key',
     });
   });
 });
