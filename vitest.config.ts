@@ -23,7 +23,7 @@ export default defineConfig({
     ],
     coverage: {
       provider: 'v8',
-      include: ['functions/**/*.ts', 'cli/**/*.ts'],
+      include: ['functions/**/*.ts', 'cli/**/*.ts', 'consumer/**/*.ts'],
       thresholds: {
         // The planner is pure and fully table-tested.
         'functions/core/{plan,credentials,hygiene,tags,config,metrics,time}.ts': {
