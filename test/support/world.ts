@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../cli/main.js';
+import { httpCanary } from '../../functions/rotation/canary.js';
 import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
 import { createLogger } from '../../functions/commons/logger.js';
 import { parseConfig, type Config } from '../../functions/core/config.js';
@@ -160,7 +161,17 @@ export class World {
       pacer: options.pacer,
       rotation: this.deployed
         ? secretsManagerDriver(clients.secrets, clients.lambda, this.config.rotationLambdaArn)
-        : inProcessDriver({ ...clients, config: this.config, now: () => now, log }),
+        : inProcessDriver({
+            ...clients,
+            config: this.config,
+            now: () => now,
+            log,
+            // With a canary URL (a stage stand-in), testSecret waits until the new key works there.
+            canary:
+              this.config.canaryUrl === undefined
+                ? undefined
+                : httpCanary(this.config.canaryUrl, { attempts: 80, delayMs: 25 }),
+          }),
       rotationWaitMs: options.rotationWaitMs ?? 60_000,
       // In-process, nothing runs a rotation between runs: a pending one is stuck at once.
       resumeStuckAfterMs: this.deployed ? undefined : 0,
