@@ -40,7 +40,7 @@ describe('consumers through rotations, an emergency rotation and a rollback', ()
       const tally: Tally = { ok: 0, retried: 0, failed: 0 };
       tallies.push(tally);
       const keys = new ApiKeyProvider({ secrets, maxAgeMs: 200 });
-      let retried = false;
+      let retried: boolean | undefined;
       const api = keyrotFetch(keys, credential, { previousFallback: true, onRetry: () => (retried = true) });
       while (running) {
         retried = false;
