@@ -12,7 +12,10 @@ export const TAG = {
   revokedAt: 'revoked-at',
   /** Made current again by a rollback: its successors retire from then; its age still counts from its activation. */
   restoredAt: 'restored-at',
-  /** An emergency rotation's shorter grace for the key it replaced. */
+  /**
+   * A shorter grace for a key, set by hand or by keyrot before its emergency rotations went through the
+   * request tag (rotate-requested, which now holds an emergency's grace): still honoured, never written.
+   */
   graceUntil: 'grace-until',
   /** Rotation of the credential is paused until then (with pause-reason). */
   pausedUntil: 'paused-until',
