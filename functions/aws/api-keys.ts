@@ -1,4 +1,5 @@
 import {
+  CreateUsagePlanKeyCommand,
   GetApiKeyCommand,
   GetUsagePlanCommand,
   paginateGetApiKeys,
@@ -38,6 +39,24 @@ export async function findManagedKey(
     if (match !== undefined) return match;
   }
   return undefined;
+}
+
+/**
+ * Puts a key into a usage plan; false when it was already there (a retry, or another run did it).
+ * Every path that attaches a key goes through here.
+ */
+export async function attachKey(
+  apigw: APIGatewayClient,
+  usagePlanId: string,
+  keyId: string,
+): Promise<boolean> {
+  try {
+    await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
+    return true;
+  } catch (error) {
+    if (isAwsError(error, 'ConflictException')) return false;
+    throw error;
+  }
 }
 
 export async function getKey(apigw: APIGatewayClient, id: string): Promise<ApiKey | undefined> {

@@ -3,6 +3,7 @@ import {
   paginateGetUsagePlanKeys,
   paginateGetUsagePlans,
   type APIGatewayClient,
+  type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
 import {
   GetResourcePolicyCommand,
@@ -77,7 +78,7 @@ export async function readInventory(
   return { ...observed, usage, apis };
 }
 
-async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
+export async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
   const keys: ObservedKey[] = [];
   for await (const page of paginateGetApiKeys({ client: apigw, pageSize: PAGE }, { includeValues: false })) {
     for (const item of page.items ?? []) {
@@ -98,6 +99,17 @@ async function readKeys(apigw: APIGatewayClient): Promise<ObservedKey[]> {
   return keys;
 }
 
+/** A usage plan as the planner sees it (GetUsagePlans' items, GetUsagePlan's answer). */
+export function observedPlan(item: UsagePlan): ObservedPlan {
+  return {
+    id: item.id ?? '',
+    name: item.name ?? '',
+    apiStages: (item.apiStages ?? []).map((s) => ({ apiId: s.apiId ?? '', stage: s.stage ?? '' })),
+    throttle: item.throttle,
+    quota: item.quota,
+  };
+}
+
 async function readPlans(
   apigw: APIGatewayClient,
   withKeys: boolean,
@@ -106,13 +118,7 @@ async function readPlans(
   for await (const page of paginateGetUsagePlans({ client: apigw, pageSize: PAGE }, {})) {
     for (const item of page.items ?? []) {
       if (item.id === undefined) continue;
-      plans.push({
-        id: item.id,
-        name: item.name ?? '',
-        apiStages: (item.apiStages ?? []).map((s) => ({ apiId: s.apiId ?? '', stage: s.stage ?? '' })),
-        throttle: item.throttle,
-        quota: item.quota,
-      });
+      plans.push(observedPlan(item));
     }
   }
   if (!withKeys) return plans.map((plan) => ({ plan, keyIds: [] }));
@@ -131,7 +137,7 @@ async function readPlans(
   );
 }
 
-async function readSecrets(secrets: SecretsManagerClient, config: Config): Promise<ObservedSecret[]> {
+export async function readSecrets(secrets: SecretsManagerClient, config: Config): Promise<ObservedSecret[]> {
   const found: ObservedSecret[] = [];
   const pages = paginateListSecrets(
     { client: secrets, pageSize: 100 },

@@ -1,11 +1,10 @@
-import { paginateGetApiKeys } from '@aws-sdk/client-api-gateway';
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
-import { paginateListSecrets } from '@aws-sdk/client-secrets-manager';
 import type { AwsClients } from '../commons/clients.js';
 import { isAwsError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import type { PreflightFacts } from '../core/preflight.js';
+import { readKeys, readSecrets } from './inventory.js';
 
 /** Reads what keyrot preflight judges. Read-only: Get and List calls, nothing else. */
 export async function readPreflightFacts(
@@ -14,28 +13,11 @@ export async function readPreflightFacts(
   consumers: string[],
 ): Promise<PreflightFacts> {
   const settings = await clients.lambda.send(new GetAccountSettingsCommand({}));
-  const apiKeys: PreflightFacts['apiKeys'] = [];
-  for await (const page of paginateGetApiKeys(
-    { client: clients.apigw, pageSize: 500 },
-    { includeValues: false },
-  ))
-    for (const k of page.items ?? []) apiKeys.push({ id: k.id ?? '', tags: k.tags ?? {} });
-  const secrets: PreflightFacts['secrets'] = [];
-  for await (const page of paginateListSecrets(
-    { client: clients.secrets },
-    { Filters: [{ Key: 'name', Values: [config.secretPrefix] }], IncludePlannedDeletion: true },
-  )) {
-    for (const s of page.SecretList ?? []) {
-      // The name filter matches a prefix of any word; keyrot's secrets start with the prefix.
-      if (!(s.Name ?? '').startsWith(config.secretPrefix)) continue;
-      secrets.push({
-        name: s.Name ?? '',
-        tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
-        rotationEnabled: s.RotationEnabled === true,
-        rotationLambdaArn: s.RotationLambdaARN,
-      });
-    }
-  }
+  // The keys and secrets as the reconciler's inventory reads them.
+  const [apiKeys, secrets] = await Promise.all([
+    readKeys(clients.apigw),
+    readSecrets(clients.secrets, config),
+  ]);
   const roles: PreflightFacts['consumers'] = [];
   for (const principalArn of consumers) {
     const name = principalArn.split('/').at(-1) ?? '';

@@ -5,6 +5,7 @@
  */
 import type { Config } from './config.js';
 import { TAG, tagName } from './tags.js';
+import type { ObservedKey, ObservedSecret } from './types.js';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
@@ -18,14 +19,9 @@ export interface PreflightFacts {
   /** Lambda GetAccountSettings. */
   lambda: { concurrentExecutions: number; unreservedConcurrentExecutions: number };
   /** Every API key's tags (GetApiKeys). */
-  apiKeys: { id: string; tags: Record<string, string> }[];
+  apiKeys: Pick<ObservedKey, 'id' | 'tags'>[];
   /** The secrets whose name starts with the secret prefix (ListSecrets). */
-  secrets: {
-    name: string;
-    tags: Record<string, string>;
-    rotationEnabled: boolean;
-    rotationLambdaArn: string | undefined;
-  }[];
+  secrets: Pick<ObservedSecret, 'name' | 'tags' | 'rotationEnabled' | 'rotationLambdaArn'>[];
   /** Consumer roles to check (--consumer): found in this account, or not. */
   consumers: { principalArn: string; found: boolean }[];
 }

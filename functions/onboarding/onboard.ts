@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateApiKeyCommand,
-  CreateUsagePlanKeyCommand,
-  GetUsagePlanCommand,
-  type APIGatewayClient,
-} from '@aws-sdk/client-api-gateway';
+import { CreateApiKeyCommand, GetUsagePlanCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { InputError, isAwsError, KeyrotError } from '../commons/errors.js';
-import { findKeyByName } from '../aws/api-keys.js';
+import { attachKey, findKeyByName } from '../aws/api-keys.js';
+import { observedPlan } from '../aws/inventory.js';
 import type { Config } from '../core/config.js';
 import { scheduleDays, versionWithStage } from '../core/credentials.js';
 import { STAGE } from '../core/stages.js';
@@ -231,13 +227,8 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
       }
     }
   }
-  for (const usagePlanId of a.keyId === undefined ? a.usagePlanIds : a.attachPlanIds) {
-    try {
-      await deps.apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
-    } catch (error) {
-      if (!isAwsError(error, 'ConflictException')) throw error;
-    }
-  }
+  for (const usagePlanId of a.keyId === undefined ? a.usagePlanIds : a.attachPlanIds)
+    await attachKey(deps.apigw, usagePlanId, keyId);
   await configureRotation(deps.secrets, {
     secretId: secretArn,
     scheduleDays: a.scheduleDays,
@@ -255,12 +246,7 @@ export async function onboardCredential(deps: OnboardDeps, input: OnboardInput):
   const plans: ObservedPlan[] = [];
   for (const usagePlanId of new Set(input.usagePlanIds)) {
     try {
-      const plan = await deps.apigw.send(new GetUsagePlanCommand({ usagePlanId }));
-      plans.push({
-        id: usagePlanId,
-        name: plan.name ?? '',
-        apiStages: (plan.apiStages ?? []).map((s) => ({ apiId: s.apiId ?? '', stage: s.stage ?? '' })),
-      });
+      plans.push(observedPlan(await deps.apigw.send(new GetUsagePlanCommand({ usagePlanId }))));
     } catch (error) {
       if (!isAwsError(error, 'NotFoundException')) throw error;
     }

@@ -1,8 +1,4 @@
-import {
-  CreateUsagePlanKeyCommand,
-  DeleteApiKeyCommand,
-  type APIGatewayClient,
-} from '@aws-sdk/client-api-gateway';
+import { DeleteApiKeyCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import {
   DescribeSecretCommand,
   DeleteResourcePolicyCommand,
@@ -26,7 +22,7 @@ import { versionStages, waitForRotation } from '../rotation/watch.js';
 import { adoptKey } from '../onboarding/adopt.js';
 import { writeOnboarding } from '../onboarding/onboard.js';
 import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
-import { tagApiKey } from '../aws/api-keys.js';
+import { attachKey, tagApiKey } from '../aws/api-keys.js';
 import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { markRecorded, recordFacts, tagSecret, versionCreated } from '../aws/rotation-record.js';
 import { consumerPolicy } from '../core/consumers.js';
@@ -167,16 +163,8 @@ export function awsEffects(deps: EffectDeps): Effects {
         scheduleDays: a.scheduleDays,
         rotationLambdaArn: config.rotationLambdaArn,
       }),
-    'attach-key': async (a) => {
-      try {
-        await apigw.send(
-          new CreateUsagePlanKeyCommand({ usagePlanId: a.usagePlanId, keyId: a.keyId, keyType: 'API_KEY' }),
-        );
-      } catch (error) {
-        if (!isAwsError(error, 'ConflictException')) throw error;
-        return 'already attached';
-      }
-    },
+    'attach-key': async (a) =>
+      (await attachKey(apigw, a.usagePlanId, a.keyId)) ? undefined : 'already attached',
     'record-disabled': (a) => recordDisabled(apigw, a.keyId, config.tagPrefix, deps.now),
     'disable-key': (a) => disableKey(apigw, a.keyId, config.tagPrefix, deps.now, a.revoke === true),
     // Re-enabled by hand: the old disable record goes, so a later disable starts a fresh window (I3).
@@ -211,15 +199,7 @@ export function awsEffects(deps: EffectDeps): Effects {
     rollback: async (a) => {
       // Its disable, revocation and emergency-grace records go: retired again later, it starts afresh.
       await enableKey(apigw, a.keyId, config.tagPrefix, !a.enable);
-      for (const usagePlanId of a.attachPlanIds) {
-        try {
-          await apigw.send(
-            new CreateUsagePlanKeyCommand({ usagePlanId, keyId: a.keyId, keyType: 'API_KEY' }),
-          );
-        } catch (error) {
-          if (!isAwsError(error, 'ConflictException')) throw error;
-        }
-      }
+      for (const usagePlanId of a.attachPlanIds) await attachKey(apigw, usagePlanId, a.keyId);
       // Current again from now (the key rolled back from retires from then), its age unchanged.
       await tagApiKey(apigw, a.keyId, {
         [tagName(config.tagPrefix, TAG.restoredAt)]: formatInstant(deps.now),

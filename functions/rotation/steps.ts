@@ -1,6 +1,5 @@
 import {
   CreateApiKeyCommand,
-  CreateUsagePlanKeyCommand,
   paginateGetApiKeys,
   type APIGatewayClient,
   type ApiKey,
@@ -15,7 +14,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isAwsError, RotationStepError } from '../commons/errors.js';
-import { findManagedKey, getKey, plansOfKey, usagePlanExists } from '../aws/api-keys.js';
+import { attachKey, findManagedKey, getKey, plansOfKey, usagePlanExists } from '../aws/api-keys.js';
 import { tagSecret } from '../aws/rotation-record.js';
 import type { Config } from '../core/config.js';
 import { secretCredential } from '../core/credentials.js';
@@ -320,10 +319,9 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     if (keyId === undefined) throw new RotationStepError(`CreateApiKey for ${ctx.newKeyName} returned no id`);
     for (const usagePlanId of facts.planIds) {
       try {
-        await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
+        // Already attached (false): an earlier attempt got this far.
+        await attachKey(apigw, usagePlanId, keyId);
       } catch (error) {
-        // Already attached: an earlier attempt got this far.
-        if (isAwsError(error, 'ConflictException')) continue;
         // The plan was deleted since it was listed: nothing to attach to.
         if (isAwsError(error, 'NotFoundException') && !(await usagePlanExists(apigw, usagePlanId))) {
           ctx.deps.log.warn('usage plan deleted during the rotation; skipped', {
