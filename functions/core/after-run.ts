@@ -61,14 +61,11 @@ export function actedOnKey(action: Action): string | undefined {
  */
 export function findingsAfterRun(findings: Finding[], outcomes: Done[]): Finding[] {
   const done = new Map<string, Action['kind']>();
-  const rotated = new Set<string>();
   for (const o of outcomes) {
-    if (o.status !== 'done') continue;
     const keyId = actedOnKey(o.action);
-    if (keyId !== undefined) done.set(keyId, o.action.kind);
-    if (ROTATION_KINDS.includes(o.action.kind) && o.action.credential !== undefined)
-      rotated.add(o.action.credential);
+    if (o.status === 'done' && keyId !== undefined) done.set(keyId, o.action.kind);
   }
+  const rotated = rotatedCredentials(outcomes);
   return findings.map((f) => {
     const kind = f.keyId === undefined ? undefined : done.get(f.keyId);
     if (kind !== undefined && kind !== 'attach-key' && kind !== 'record-disabled')
@@ -82,10 +79,15 @@ export function findingsAfterRun(findings: Finding[], outcomes: Done[]): Finding
 /** Current keys still past their period plus grace once the run's rotations are done. */
 export function overdueAfterRun(plan: Plan, outcomes: Done[]): number {
   if (plan.overdue === undefined) return plan.stats.overdueKeys;
-  const rotated = new Set(
+  const rotated = rotatedCredentials(outcomes);
+  return plan.overdue.filter((o) => !rotated.has(o.credential)).length;
+}
+
+/** The credentials a run's done rotations (started, resumed or recorded) rotated. */
+function rotatedCredentials(outcomes: Done[]): Set<string | undefined> {
+  return new Set(
     outcomes
       .filter((o) => o.status === 'done' && ROTATION_KINDS.includes(o.action.kind))
       .map((o) => o.action.credential),
   );
-  return plan.overdue.filter((o) => !rotated.has(o.credential)).length;
 }

@@ -10,7 +10,7 @@ import {
   versionWithStage,
   type ManagedKey,
 } from './credentials.js';
-import { findingsAfterRun, overdueAfterRun } from './after-run.js';
+import { actedOnKey, findingsAfterRun, overdueAfterRun } from './after-run.js';
 import {
   ROTATION_KINDS,
   type Action,
@@ -125,8 +125,7 @@ export interface ReportInput {
 }
 
 const iso = (date: Date | undefined) => (date === undefined ? null : date.toISOString());
-const keyOf = (action: Action): string | null =>
-  'keyId' in action ? (action.keyId ?? null) : action.kind === 'rotate' ? action.currentKeyId : null;
+const keyOf = (action: Action): string | null => actedOnKey(action) ?? null;
 
 /** The run's report: every key after the run (and those it deleted), every action, every finding. */
 export function buildRunReport(input: ReportInput): RunReport {
