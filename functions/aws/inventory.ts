@@ -163,12 +163,17 @@ export async function readSecrets(secrets: SecretsManagerClient, config: Config)
   }
   // Resource policies: of the secrets with consumers configured, and of those keyrot gave one (tag).
   const consumersTag = tagName(config.tagPrefix, TAG.consumers);
-  for (const secret of found) {
-    const credential = secretCredential(secret, config);
-    const configured = credential !== undefined && (config.consumers[credential]?.length ?? 0) > 0;
-    if (!configured && secret.tags[consumersTag] === undefined) continue;
-    const policy = await secrets.send(new GetResourcePolicyCommand({ SecretId: secret.arn }));
-    secret.consumers = consumersOfPolicy(policy.ResourcePolicy);
-  }
+  const limit = pLimit(READ_CONCURRENCY);
+  await Promise.all(
+    found.map((secret) => {
+      const credential = secretCredential(secret, config);
+      const configured = credential !== undefined && (config.consumers[credential]?.length ?? 0) > 0;
+      if (!configured && secret.tags[consumersTag] === undefined) return undefined;
+      return limit(async () => {
+        const policy = await secrets.send(new GetResourcePolicyCommand({ SecretId: secret.arn }));
+        secret.consumers = consumersOfPolicy(policy.ResourcePolicy);
+      });
+    }),
+  );
   return found;
 }
