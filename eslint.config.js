@@ -42,7 +42,7 @@ const layerRules = LAYERS.map((layer, i) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'coverage', 'cdk.out', '.cache', 'reports', 'bin', 'scratch'] },
+  { ignores: ['node_modules', 'coverage', 'cdk.out', '.cache', 'reports', 'bin', 'scratch', 'dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

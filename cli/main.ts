@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../functions/core/config.js';
 import { InputError, errorMessage } from '../functions/commons/errors.js';
-import { askOnTerminal, CancelledError } from './confirm.js';
+import { CancelledError } from './confirm.js';
 import { explainEnvironmentError } from './errors.js';
 import { StalePlanError } from './saved-plan.js';
 import { EXIT, type CliIo, type VerbContext } from './verbs/context.js';
@@ -61,14 +60,4 @@ function exitCodeOf(error: unknown, argv: string[], io: CliIo): number {
   if (explained !== undefined) return explained.badInput ? EXIT.badInput : EXIT.failed;
   if (error instanceof InputError || error instanceof ConfigError) return EXIT.badInput;
   return EXIT.failed;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const code = await runCli(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    progress: process.stderr.isTTY,
-    ...(process.stdin.isTTY && process.stderr.isTTY && { confirm: askOnTerminal }),
-  });
-  process.exitCode = code;
 }

@@ -1,7 +1,7 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -73,10 +73,10 @@ export class ApiKeyRotation extends Construct {
   get config(): Config {
     return this.core.config;
   }
-  get reconciler(): nodejs.NodejsFunction {
+  get reconciler(): lambda.Function {
     return this.core.reconciler;
   }
-  get rotationFunction(): nodejs.NodejsFunction {
+  get rotationFunction(): lambda.Function {
     return this.core.rotationFunction;
   }
   get reconcilerLogGroup(): logs.LogGroup {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -35,6 +36,12 @@ import {
 import { RECONCILER_NODE_OPTIONS } from './reconciler-runtime.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The installed package ships the functions prebuilt (scripts/build-package.ts copies the bundles this
+ * repository's synth makes and its tests run): an app that installs keyrot needs no esbuild and no
+ * TypeScript sources. In a clone there is no such folder, and the sources are bundled at synth.
+ */
+const PREBUILT = join(ROOT, 'lambda');
 
 /** The reconciler's Lambda timeout; the run stops starting actions two minutes before it. */
 const RECONCILER_TIMEOUT = Duration.minutes(15);
@@ -72,8 +79,8 @@ export interface RotationCoreProps {
 export class RotationCore extends Construct {
   /** The validated configuration, with defaults, as the functions read it. */
   readonly config: Config;
-  readonly reconciler: nodejs.NodejsFunction;
-  readonly rotationFunction: nodejs.NodejsFunction;
+  readonly reconciler: lambda.Function;
+  readonly rotationFunction: lambda.Function;
   readonly reconcilerLogGroup: logs.LogGroup;
   readonly rotationLogGroup: logs.LogGroup;
   readonly schedule: scheduler.Schedule;
@@ -264,8 +271,8 @@ export class RotationCore extends Construct {
     name: string,
     entry: string,
     retention: logs.RetentionDays,
-    extra: Partial<nodejs.NodejsFunctionProps> & { environment: Record<string, string> },
-  ): { fn: nodejs.NodejsFunction; logGroup: logs.LogGroup } {
+    extra: Partial<lambda.FunctionOptions> & { environment: Record<string, string> },
+  ): { fn: lambda.Function; logGroup: logs.LogGroup } {
     const logGroup = new logs.LogGroup(this, `${name}Logs`, {
       retention,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -282,33 +289,12 @@ export class RotationCore extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    const fn = new nodejs.NodejsFunction(this, name, {
+    const common = {
       role,
-      entry: join(ROOT, entry),
-      handler: 'handler',
-      depsLockFilePath: join(ROOT, 'package-lock.json'),
-      projectRoot: ROOT,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        // The SDK is bundled: the functions run the versions this repository tests.
-        externalModules: [],
-        minify: true,
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // CommonJS dependencies inside an ES module still call require().
-        banner:
-          "import { createRequire as __keyrotCreateRequire } from 'node:module'; const require = __keyrotCreateRequire(import.meta.url);",
-        // esbuild is a devDependency: bundle here, never in Docker.
-        forceDockerBundling: false,
-      },
       ...extra,
       environment: {
         // No --enable-source-maps: it costs 6-7 MB at start and ~400 ms on the first error stack. The
@@ -316,7 +302,38 @@ export class RotationCore extends Construct {
         POWERTOOLS_SERVICE_NAME: 'keyrot',
         ...extra.environment,
       },
-    });
+    };
+    const prebuilt = join(PREBUILT, name);
+    const fn = existsSync(join(prebuilt, 'index.mjs'))
+      ? new lambda.Function(this, name, {
+          ...common,
+          code: lambda.Code.fromAsset(prebuilt),
+          handler: 'index.handler',
+        })
+      : new nodejs.NodejsFunction(this, name, {
+          ...common,
+          entry: join(ROOT, entry),
+          handler: 'handler',
+          depsLockFilePath: join(ROOT, 'package-lock.json'),
+          projectRoot: ROOT,
+          bundling: {
+            format: nodejs.OutputFormat.ESM,
+            target: 'node24',
+            platform: 'node',
+            mainFields: ['module', 'main'],
+            // The SDK is bundled: the functions run the versions this repository tests.
+            externalModules: [],
+            minify: true,
+            keepNames: true,
+            sourceMap: true,
+            sourcesContent: false,
+            // CommonJS dependencies inside an ES module still call require().
+            banner:
+              "import { createRequire as __keyrotCreateRequire } from 'node:module'; const require = __keyrotCreateRequire(import.meta.url);",
+            // esbuild is a devDependency: bundle here, never in Docker.
+            forceDockerBundling: false,
+          },
+        });
     // CDK makes the function depend on its role as well as reading the role's ARN; cfn-lint's W3005 says the
     // DependsOn is redundant, which is harmless.
     (fn.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', {

@@ -40,4 +40,28 @@ describe('the keyrot command as installed (bin/keyrot.js)', () => {
     const out = await keyrot(['--version'], { ...process.env });
     expect(out).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   }, 60_000);
+
+  it('asks before a destructive step when run on a terminal, and a "no" cancels it', async () => {
+    // On a terminal (script(1) gives the command a pseudo-terminal; "n" is typed at the question). The
+    // bin used to pass no way to ask, so every confirmation said "there is no terminal to ask on".
+    const command = [process.execPath, BIN, 'rotate', 'billing-partner', '--grace', '0'];
+    command.push('--endpoint-url', emulatorEndpoint());
+    const out = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+        env: process.env,
+      });
+      let output = '';
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (output.includes('Go ahead? [y/N]')) child.stdin.write('n\r');
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('error', reject);
+      child.once('exit', (code) => resolve({ code, output }));
+    });
+    expect(out.output).toContain('consumers still on it get 403. Go ahead? [y/N]');
+    expect(out.output).toContain('keyrot: cancelled: rotate billing-partner --grace 0');
+    expect(out.code).toBe(1);
+  }, 60_000);
 });
