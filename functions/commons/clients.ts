@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Pacer } from './pacing.js';
 import type { SdkPlugin } from './sdk-plugin.js';
@@ -18,6 +19,8 @@ export interface AwsClients {
   s3: S3Client;
   /** Invokes the rotation function to resume a stuck rotation. */
   lambda: LambdaClient;
+  /** The run's account, for its report and findings (GetCallerIdentity). */
+  sts: STSClient;
 }
 
 export interface ClientOptions {
@@ -82,6 +85,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
       cloudwatch: new CloudWatchClient(config),
       eventbridge: new EventBridgeClient(config),
       lambda: new LambdaClient(config),
+      sts: new STSClient(config),
       // Path-style addressing works with every endpoint, the emulator's included.
       s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
     },

@@ -80,6 +80,9 @@ export interface RunReport {
   trigger: Trigger;
   dryRun: boolean;
   generatedAt: string;
+  /** The account and region of the run (null when they could not be read): the history's keys. */
+  account: string | null;
+  region: string | null;
   totals: {
     keys: number;
     managedKeys: number;
@@ -112,6 +115,8 @@ export interface OutcomeLike {
 
 export interface ReportInput {
   runId: string;
+  /** The run's account and region. @default unknown (null) */
+  where?: { account: string | null; region: string | null } | undefined;
   trigger: Trigger;
   dryRun: boolean;
   now: Date;
@@ -216,6 +221,8 @@ export function buildRunReport(input: ReportInput): RunReport {
     trigger: input.trigger,
     dryRun: input.dryRun,
     generatedAt: now.toISOString(),
+    account: input.where?.account ?? null,
+    region: input.where?.region ?? null,
     // Counts of keys describe the account as the run left it (the rows); findings, as planned.
     totals: {
       keys: present.size,

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../commons/clients.js';
 import { awsEffects } from './effects.js';
 import { readInventory } from '../aws/inventory.js';
+import { whereabouts, type Whereabouts } from '../aws/account.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { publishMetrics } from '../aws/metrics-publisher.js';
 import { runEvents } from '../core/events.js';
@@ -61,6 +62,8 @@ export interface RunResult {
   outcomes: Outcome[];
   metrics: MetricPoint[];
   report: RunReport;
+  /** The account and region the run worked in (null when STS could not say). */
+  where: Whereabouts;
   /** The deadline stopped the run before every action started: what is left needs another run. */
   cutShort: boolean;
 }
@@ -100,7 +103,10 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   log.appendKeys({ runId });
 
   const pacingBefore = options.pacer === undefined ? undefined : snapshotStats(options.pacer.stats);
-  const inventory = options.inventory ?? (await readInventory(options.clients, options.config, options.now));
+  const [inventory, where] = await Promise.all([
+    options.inventory ?? readInventory(options.clients, options.config, options.now),
+    whereabouts(options.clients.sts, (problem) => log.warn(problem)),
+  ]);
   const plan = makePlan(inventory, options.config, options.now);
   if (options.actions !== undefined) plan.actions = await options.actions(plan, inventory);
   plan.actions = orderActions(plan.actions);
@@ -124,8 +130,10 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     outcomes,
     metrics,
     cutShort,
+    where,
     report: buildRunReport({
       runId,
+      where,
       trigger,
       dryRun,
       now: options.now,

@@ -57,6 +57,8 @@ describe('metrics of every run, read back from CloudWatch; quiet runs write noth
     expect(await sum(METRIC.totalKeys, 30, 30)).toBe(3);
     expect(await sum(METRIC.quotaUsedPercent, 30, 30)).toBe(0.03);
     expect(await sum(METRIC.heartbeat, 1, 30)).toBe(4);
+    // The report names where the run worked: the central history groups reports by account.
+    expect(result.report).toMatchObject({ account: world.accountId, region: world.region });
   });
 
   it('the retirement days publish keys disabled and deleted', async () => {
