@@ -42,7 +42,19 @@ const layerRules = LAYERS.map((layer, i) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'coverage', 'cdk.out', '.cache', 'reports', 'bin', 'scratch', 'dist'] },
+  {
+    ignores: [
+      'node_modules',
+      'coverage',
+      'cdk.out',
+      '.cache',
+      'reports',
+      'bin',
+      'scratch',
+      'dist',
+      'test/integ/*.snapshot',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
