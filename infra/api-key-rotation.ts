@@ -22,6 +22,7 @@ export type {
   MonitoringAlarmProps,
   ReconcilerScheduleOptions,
   ReportBucketOptions,
+  ReportReplicationOptions,
 } from './props.js';
 export { KeyrotMonitoring, type KeyrotMonitoringProps } from './monitoring.js';
 export { ReportStore } from './report-store.js';

@@ -48,6 +48,15 @@ const ContextSchema = z.object({
         retentionDays: int.optional(),
         lockMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).optional(),
         accessLogRetentionDays: int.optional(),
+        // Every report replicated to the organization's central history (docs/organization.md).
+        replication: z
+          .object({
+            destinationBucketArn: z.string(),
+            destinationAccount: z.coerce.string(),
+            destinationKmsKeyArn: z.string().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   ).optional(),

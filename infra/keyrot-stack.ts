@@ -13,28 +13,32 @@ export class KeyrotStack extends Stack {
   constructor(scope: Construct, id: string, props: KeyrotStackProps = {}) {
     super(scope, id, props);
     this.rotation = new ApiKeyRotation(this, 'ApiKeyRotation', props.rotation);
-    const r = this.rotation;
-    const outputs: [string, string, string][] = [
-      ['ReconcilerFunctionName', r.reconciler.functionName, 'RECONCILER_FUNCTION in the runbooks'],
-      ['RotationFunctionName', r.rotationFunction.functionName, 'ROTATION_FUNCTION in the runbooks'],
-      [
-        'RotationFunctionArn',
-        r.rotationFunction.functionArn,
-        'the rotation Lambda of the managed secrets: rotationLambdaArn of the CLI configuration',
-      ],
-      ['ReconcilerLogGroupName', r.reconcilerLogGroup.logGroupName, 'RECONCILER_LOG_GROUP in the runbooks'],
-      ['RotationLogGroupName', r.rotationLogGroup.logGroupName, 'ROTATION_LOG_GROUP in the runbooks'],
-      ['ScheduleName', r.schedule.scheduleName, 'SCHEDULE_NAME in the runbooks'],
-      ['DeadLetterQueueUrl', r.deadLetterQueue.queueUrl, 'DLQ_URL in the runbooks'],
-      ['ReportBucketName', r.reportBucket.bucketName, 'REPORT_BUCKET in the runbooks'],
-      [
-        'SecretsKeyArn',
-        r.secretsKey.keyArn,
-        'the KMS key of the credentials secrets: secretKmsKeyId of the CLI configuration',
-      ],
-      ['AlarmTopicArn', r.alarmTopic.topicArn, 'where the alarms go'],
-      ['DashboardName', r.dashboard.dashboardName, 'the CloudWatch dashboard'],
-    ];
-    for (const [name, value, description] of outputs) new CfnOutput(this, name, { value, description });
+    addKeyrotOutputs(this, this.rotation);
   }
+}
+
+/** The outputs the runbooks ask for, on any stack that holds the construct (a StackSet's too). */
+export function addKeyrotOutputs(stack: Stack, r: ApiKeyRotation): void {
+  const outputs: [string, string, string][] = [
+    ['ReconcilerFunctionName', r.reconciler.functionName, 'RECONCILER_FUNCTION in the runbooks'],
+    ['RotationFunctionName', r.rotationFunction.functionName, 'ROTATION_FUNCTION in the runbooks'],
+    [
+      'RotationFunctionArn',
+      r.rotationFunction.functionArn,
+      'the rotation Lambda of the managed secrets: rotationLambdaArn of the CLI configuration',
+    ],
+    ['ReconcilerLogGroupName', r.reconcilerLogGroup.logGroupName, 'RECONCILER_LOG_GROUP in the runbooks'],
+    ['RotationLogGroupName', r.rotationLogGroup.logGroupName, 'ROTATION_LOG_GROUP in the runbooks'],
+    ['ScheduleName', r.schedule.scheduleName, 'SCHEDULE_NAME in the runbooks'],
+    ['DeadLetterQueueUrl', r.deadLetterQueue.queueUrl, 'DLQ_URL in the runbooks'],
+    ['ReportBucketName', r.reportBucket.bucketName, 'REPORT_BUCKET in the runbooks'],
+    [
+      'SecretsKeyArn',
+      r.secretsKey.keyArn,
+      'the KMS key of the credentials secrets: secretKmsKeyId of the CLI configuration',
+    ],
+    ['AlarmTopicArn', r.alarmTopic.topicArn, 'where the alarms go'],
+    ['DashboardName', r.dashboard.dashboardName, 'the CloudWatch dashboard'],
+  ];
+  for (const [name, value, description] of outputs) new CfnOutput(stack, name, { value, description });
 }

@@ -18,6 +18,10 @@ import { RUNS_PREFIX } from './report-store.js';
  * | UpdateApiKey, DeleteApiKey | PATCH, DELETE /apikeys/{id} |
  * | TagResource (on arn:...::/apikeys/{id}), tags given to CreateApiKey | PUT /tags/{url-encoded key ARN} |
  * | UntagResource (a re-enabled key's disable record) | DELETE /tags/{url-encoded key ARN} |
+ *
+ * Security Hub (securityHub.enabled only), after the Service Authorization Reference: BatchImportFindings
+ * is authorized on the product it imports into (the account's default product,
+ * product/ACCOUNT/default), GetFindings on the account's hub (hub/default).
  */
 
 /**
@@ -38,6 +42,8 @@ export interface Targets {
   eventBusArn: string | undefined;
   /** The report bucket's ARN, or undefined when the reconciler writes no reports. */
   reportBucketArn: string | undefined;
+  /** config.securityHub.enabled: the reconciler imports its findings into Security Hub. */
+  securityHub: boolean;
 }
 
 interface Resource {
@@ -189,6 +195,22 @@ export const RECONCILER: readonly Grant[] = [
     actions: ['events:PutEvents'],
     resources: [{ arn: (t) => t.eventBusArn! }],
     when: (t) => t.eventBusArn !== undefined,
+  },
+  {
+    sid: 'ImportSecurityHubFindings',
+    actions: ['securityhub:BatchImportFindings'],
+    resources: [
+      {
+        arn: (t) => `arn:${t.partition}:securityhub:${t.region}:${t.account}:product/${t.account}/default`,
+      },
+    ],
+    when: (t) => t.securityHub,
+  },
+  {
+    sid: 'ReadSecurityHubFindings',
+    actions: ['securityhub:GetFindings'],
+    resources: [{ arn: (t) => `arn:${t.partition}:securityhub:${t.region}:${t.account}:hub/default` }],
+    when: (t) => t.securityHub,
   },
   {
     sid: 'WriteRunReports',

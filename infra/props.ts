@@ -43,7 +43,29 @@ export interface ReportBucketOptions {
   readonly accessLogRetentionDays?: number;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Replicate every report (all of `runs/`) into the organization's central history bucket (a
+   * log-archive account's, infra/organization/history-stack.ts): one history for auditors. @default none
+   */
+  readonly replication?: ReportReplicationOptions;
 }
+
+/** Where ReportStore replicates its reports: a versioned Object Lock bucket, usually in another account. */
+export interface ReportReplicationOptions {
+  /** The central bucket, e.g. arn:aws:s3:::acme-keyrot-history (it must have versioning and Object Lock). */
+  readonly destinationBucketArn: string;
+  /** The central bucket's account: replicas are owned by it (owner override). */
+  readonly destinationAccount: string;
+  /**
+   * The KMS key replicas are encrypted with in the destination (its key policy must let the replication
+   * roles of the organization use it). @default the destination bucket's default encryption
+   */
+  readonly destinationKmsKeyArn?: string;
+}
+
+export type ResolvedReportBucket = Required<Omit<ReportBucketOptions, 'replication'>> & {
+  replication?: ReportReplicationOptions | undefined;
+};
 
 /**
  * A consumer in another account that may read its own credential's secret. The secret
@@ -96,7 +118,7 @@ export type ResolvedAlarms = Required<AlarmOptions> & {
 export interface ResolvedOptions {
   schedule: Required<ReconcilerScheduleOptions>;
   alarms: ResolvedAlarms;
-  reportBucket: Required<ReportBucketOptions>;
+  reportBucket: ResolvedReportBucket;
   consumers: ConsumerAccess[];
 }
 
@@ -171,12 +193,31 @@ function alarmsOf(props: MonitoringAlarmProps, check: Check): ResolvedAlarms {
 }
 
 function reportBucketOf(props: ReportBucketOptions | undefined, check: Check, label = 'reportBucket.') {
-  const reportBucket: Required<ReportBucketOptions> = {
+  const reportBucket: ResolvedReportBucket = {
     retentionDays: props?.retentionDays ?? 400,
     lockMode: props?.lockMode ?? 'GOVERNANCE',
     accessLogRetentionDays: props?.accessLogRetentionDays ?? 400,
     removalPolicy: props?.removalPolicy ?? RemovalPolicy.RETAIN,
+    replication: props?.replication,
   };
+  const replication = reportBucket.replication;
+  if (replication !== undefined) {
+    const { destinationBucketArn: arn, destinationAccount: account, destinationKmsKeyArn: key } = replication;
+    check(
+      Token.isUnresolved(arn) || /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(arn),
+      `${label}replication.destinationBucketArn: a bucket ARN such as arn:aws:s3:::acme-keyrot-history (got ${JSON.stringify(arn)})`,
+    );
+    check(
+      Token.isUnresolved(account) || /^\d{12}$/.test(account),
+      `${label}replication.destinationAccount: a 12-digit account id (got ${JSON.stringify(account)})`,
+    );
+    check(
+      key === undefined ||
+        Token.isUnresolved(key) ||
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(key),
+      `${label}replication.destinationKmsKeyArn: a KMS key ARN (got ${JSON.stringify(key)})`,
+    );
+  }
   check(
     integer(reportBucket.retentionDays, 1, 36_500),
     `${label}retentionDays: whole days from 1 to 36500 (got ${reportBucket.retentionDays})`,
@@ -232,10 +273,7 @@ export function resolveAlarms(props: MonitoringAlarmProps, source: string): Reso
 }
 
 /** A report store's settings, checked. */
-export function resolveReportBucket(
-  props: ReportBucketOptions,
-  source: string,
-): Required<ReportBucketOptions> {
+export function resolveReportBucket(props: ReportBucketOptions, source: string): ResolvedReportBucket {
   return validated(source, (check) => reportBucketOf(props, check, ''));
 }
 

@@ -180,6 +180,7 @@ export class RotationCore extends Construct {
         reconcilerArn: nag ? ref(this.reconciler, 'Arn') : this.reconciler.functionArn,
         metricNamespace: this.config.metricNamespace,
         eventBusArn: this.eventBusArn(),
+        securityHub: this.config.securityHub.enabled,
         reportBucketArn:
           props.reportBucket === undefined
             ? undefined

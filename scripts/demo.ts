@@ -24,14 +24,36 @@ import { secretsManagerDriver } from '../functions/rotation/starter.js';
 import { ROTATION_KINDS } from '../functions/core/types.js';
 import { createPlans } from '../emulator/seed-account.js';
 import { seedUsage, type UsageRecord } from '../emulator/seed-usage.js';
-import { writeReportFiles } from '../functions/report/files.js';
+import { writeHistoryFiles, writeReportFiles } from '../functions/report/files.js';
 import { day as dayOf } from '../functions/core/time.js';
+import {
+  EnableSecurityHubCommand,
+  paginateGetFindings,
+  type AwsSecurityFinding,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import {
+  defaultProductArn,
+  GENERATOR_PREFIX,
+  securityHubUpdate,
+} from '../functions/core/security-findings.js';
 
 const START = new Date('2026-01-01T03:00:00Z');
 /** A consumer that stopped calling the API: the hygiene checks report its key as unused. */
 const DORMANT = 'initech-reports';
 const DAYS = Number(process.env.DEMO_DAYS ?? 365);
 const at = (day: number) => new Date(START.getTime() + day * 86_400_000);
+/**
+ * `npm run demo -- --history [DIR]` keeps every run's report as the report bucket stores it
+ * (DIR/runs/YYYY/MM/DD/json|csv|html/, default reports/history): the organization's Athena table reads
+ * that layout, and DuckDB runs its named queries over it (docs/organization.md).
+ */
+const HISTORY = (() => {
+  const i = process.argv.indexOf('--history');
+  if (i < 0) return undefined;
+  const dir = process.argv[i + 1];
+  return dir === undefined || dir.startsWith('--') ? 'reports/history' : dir;
+})();
 
 const CONSUMERS = [
   ['acme-checkout', '30d'],
@@ -57,7 +79,8 @@ async function main(): Promise<void> {
   try {
     // A simulated year in a few minutes: the functions pace to 5 times the API quotas (the emulator
     // enforces none; `npm run bench` measures pacing against enforced ones).
-    const settings = { pacing: { quotaScale: 5 } };
+    // Findings go to the account's Security Hub too (opt-in), enabled below as a platform team would.
+    const settings = { pacing: { quotaScale: 5 }, securityHub: { enabled: true } };
     const deployment = await deployFunctions({
       endpoint: emulator.endpoint,
       accountId: '123456789012',
@@ -74,6 +97,7 @@ async function main(): Promise<void> {
     });
     const log = createLogger({ sink: () => {}, level: 'SILENT' });
 
+    await clients.securityhub.send(new EnableSecurityHubCommand({}));
     const plans = await createPlans(clients.apigw, ['gold', 'silver', 'partners']);
     for (const [i, [credential, policy]] of CONSUMERS.entries()) {
       await emulatorClock(emulator.endpoint, at(i % 10));
@@ -101,6 +125,7 @@ async function main(): Promise<void> {
         rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
       });
       runs.push(result);
+      if (HISTORY !== undefined) await writeHistoryFiles(HISTORY, result.report);
       await seedTraffic(emulator.endpoint, result, now);
       const month = now.toISOString().slice(0, 7);
       const row = months.get(month) ?? { rotated: 0, disabled: 0, deleted: 0, failed: 0 };
@@ -158,13 +183,62 @@ async function main(): Promise<void> {
       `\nthe last run's report (${last.report.keys.length} keys, ${last.report.findings.length} findings):`,
     );
     console.log(`  HTML ${paths.html}\n  CSV  ${paths.csv}\n  JSON ${paths.json}`);
-    if (total.failed > 0) process.exitCode = 1;
+    if (HISTORY !== undefined)
+      console.log(`every run's report, in the report bucket's layout: ${HISTORY}/runs/`);
+    const hub = await securityHubAgrees(clients.securityhub, last);
+    console.log(`\n${hub.summary}`);
+    if (total.failed > 0 || !hub.agrees) process.exitCode = 1;
   } finally {
     await emulator.stop();
   }
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width);
+
+/**
+ * Security Hub read back after the year (GetFindings): keyrot's ACTIVE findings are the last run's, one
+ * for one; the others were archived when they stopped holding (Security Hub resolved their workflow);
+ * no finding id twice, so a check that held all year is one finding, not one a day.
+ */
+async function securityHubAgrees(
+  securityhub: SecurityHubClient,
+  last: RunResult,
+): Promise<{ agrees: boolean; summary: string }> {
+  const { account, region } = last.report;
+  const productArn = defaultProductArn('aws', region ?? '', account ?? '');
+  const all: AwsSecurityFinding[] = [];
+  for await (const page of paginateGetFindings(
+    { client: securityhub, pageSize: 100 },
+    {
+      Filters: {
+        ProductArn: [{ Value: productArn, Comparison: 'EQUALS' }],
+        GeneratorId: [{ Value: GENERATOR_PREFIX, Comparison: 'PREFIX' }],
+      },
+    },
+  ))
+    all.push(...(page.Findings ?? []));
+  const active = all.filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id ?? '');
+  const archived = all.filter((f) => f.RecordState === 'ARCHIVED');
+  const resolved = archived.filter((f) => f.Workflow?.Status === 'RESOLVED').length;
+  const expected = securityHubUpdate({
+    report: last.report,
+    partition: 'aws',
+    now: last.now,
+    active: [],
+  }).findings.map((f) => f.Id);
+  const sameSet =
+    active.length === expected.length && [...expected].sort().join() === [...active].sort().join();
+  const unique = new Set(all.map((f) => f.Id)).size === all.length;
+  const agrees = sameSet && unique && resolved === archived.length;
+  return {
+    agrees,
+    summary:
+      `Security Hub (read back with GetFindings): ${active.length} ACTIVE findings, ` +
+      `${sameSet ? "one for one the last run's" : `NOT the last run's ${expected.length}`}; ` +
+      `${archived.length} ARCHIVED as they stopped holding (${resolved} with workflow RESOLVED); ` +
+      `${unique ? 'no finding id twice' : 'DUPLICATE finding ids'}`,
+  };
+}
 
 /**
  * The day's requests, as API Gateway would meter them: every consumer calls with its current key,

@@ -19,6 +19,10 @@ Secrets Manager
 - secrets_versions: value-less versions, PutSecretValue on an existing version, staging-label moves,
                     GetSecretValue's default version
 - secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
+Security Hub
+- securityhub:      BatchImportFindings and GetFindings: an enabled hub, the default product, required ASFF
+                    fields, 100 per batch, updates that keep CreatedAt and the customer's fields, the automatic
+                    workflow changes, string filters
 Emulator
 - clock:            one simulated clock for the server and the Lambda containers it runs
 - quotas:           API Gateway and Secrets Manager throttle calls over the account's quotas (opt-in)
@@ -53,6 +57,7 @@ def install() -> None:
         quotas,
         secrets_rotation,
         secrets_schedule,
+        securityhub,
         usage,
         usage_plan_keys,
     )
@@ -70,6 +75,7 @@ def install() -> None:
     usage_plan_keys.install()
     secrets_schedule.install()
     secrets_rotation.install()
+    securityhub.install()
     _reset_with_moto([usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset])
     _installed = True
 

@@ -1,32 +1,35 @@
 import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { RunReport } from '../core/report.js';
-import { reportFileNames, renderReport } from '../report/files.js';
+import { dayFolder, historyObjects, isRunReportKey } from '../report/files.js';
 
-const PREFIX = 'runs/';
-
-/** runs/YYYY/MM/DD/<time>-<runId>.{json,csv,html}: one folder a day, so a period lists cheaply. */
-function dayPrefix(iso: string): string {
-  return `${PREFIX}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/`;
-}
-
-/** Stores the three forms; the bucket's Object Lock default retention makes them immutable. */
+/**
+ * Stores the three forms in the history's layout (report/files.ts: runs/YYYY/MM/DD/json|csv|html/,
+ * the JSON on one line for Athena); the bucket's Object Lock default retention makes them immutable.
+ */
 export async function putRunReport(s3: S3Client, bucket: string, report: RunReport): Promise<string[]> {
-  const names = reportFileNames(report);
-  const bodies = renderReport(report);
-  const folder = dayPrefix(report.generatedAt);
-  const objects = [
-    { Key: `${folder}${names.json}`, Body: bodies.json, ContentType: 'application/json' },
-    { Key: `${folder}${names.csv}`, Body: bodies.csv, ContentType: 'text/csv; charset=utf-8' },
-    { Key: `${folder}${names.html}`, Body: bodies.html, ContentType: 'text/html; charset=utf-8' },
-  ];
+  const objects = historyObjects(report);
   // Object Lock buckets require an integrity checksum on every PutObject.
   await Promise.all(
-    objects.map((o) => s3.send(new PutObjectCommand({ Bucket: bucket, ChecksumAlgorithm: 'SHA256', ...o }))),
+    objects.map((o) =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: o.key,
+          Body: o.body,
+          ContentType: o.contentType,
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      ),
+    ),
   );
-  return objects.map((o) => `s3://${bucket}/${o.Key}`);
+  return objects.map((o) => `s3://${bucket}/${o.key}`);
 }
 
-/** The JSON run reports of the days from..to (inclusive). */
+/**
+ * The JSON run reports of the days from..to (inclusive), in the order of their keys: both layouts,
+ * runs/YYYY/MM/DD/json/<stem>.json (one line) and the first one's runs/YYYY/MM/DD/<stem>.json
+ * (pretty-printed).
+ */
 export async function listRunReports(
   s3: S3Client,
   bucket: string,
@@ -39,16 +42,23 @@ export async function listRunReports(
     day <= to;
     day = new Date(day.getTime() + 86_400_000)
   ) {
+    const keys: string[] = [];
     for await (const page of paginateListObjectsV2(
       { client: s3 },
-      { Bucket: bucket, Prefix: dayPrefix(day.toISOString()) },
+      { Bucket: bucket, Prefix: dayFolder(day.toISOString()) },
     )) {
       for (const object of page.Contents ?? []) {
-        if (object.Key === undefined || !object.Key.endsWith('.json')) continue;
-        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-        reports.push(JSON.parse((await out.Body?.transformToString()) ?? '{}') as RunReport);
+        if (object.Key !== undefined && isRunReportKey(object.Key)) keys.push(object.Key);
       }
+    }
+    // A day's runs in time order whichever layout holds them (the file name starts with the run's time).
+    keys.sort((a, b) => basename(a).localeCompare(basename(b)));
+    for (const key of keys) {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      reports.push(JSON.parse((await out.Body?.transformToString()) ?? '{}') as RunReport);
     }
   }
   return reports;
 }
+
+const basename = (key: string) => key.slice(key.lastIndexOf('/') + 1);

@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Pacer } from './pacing.js';
@@ -21,6 +22,8 @@ export interface AwsClients {
   lambda: LambdaClient;
   /** The run's account, for its report and findings (GetCallerIdentity). */
   sts: STSClient;
+  /** The run's findings in Security Hub (config.securityHub.enabled). Never in the rotation function. */
+  securityhub: SecurityHubClient;
 }
 
 export interface ClientOptions {
@@ -86,6 +89,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
       eventbridge: new EventBridgeClient(config),
       lambda: new LambdaClient(config),
       sts: new STSClient(config),
+      securityhub: new SecurityHubClient(config),
       // Path-style addressing works with every endpoint, the emulator's included.
       s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
     },

@@ -38,6 +38,21 @@ const PacingSchema = z
   })
   .strict();
 
+/**
+ * Security Hub findings (docs/security-hub.md): opt-in. Each run imports its findings into the account's
+ * default product (BatchImportFindings) and archives those that no longer hold.
+ */
+const SecurityHubSchema = z
+  .object({
+    enabled: z.boolean({ error: 'must be true or false' }).default(false),
+    /** Where the runbooks are published (https://.../runbooks/): each finding's remediation links there. */
+    runbookBaseUrl: z
+      .url({ protocol: /^https?$/, error: 'runbookBaseUrl must be an http(s) URL' })
+      .refine((url) => url.endsWith('/'), 'runbookBaseUrl must end with / (the runbooks folder)')
+      .optional(),
+  })
+  .strict();
+
 const policyName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a policy name is 1-64 of A-Z a-z 0-9 _ . -');
 
 export const ConfigSchema = z
@@ -92,6 +107,7 @@ export const ConfigSchema = z
     canaryUrl: z.url().optional(),
     hygiene: HygieneSchema.prefault({}),
     pacing: PacingSchema.prefault({}),
+    securityHub: SecurityHubSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

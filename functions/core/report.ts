@@ -30,6 +30,9 @@ function checkTotals(counts: Counts): Record<CheckTotal, number> {
 
 export const REPORT_SCHEMA = 'keyrot/run-report@1';
 
+/** Where the history of run reports lives: the report bucket, its replica in the central bucket, `demo --history`. */
+export const RUNS_PREFIX = 'runs/';
+
 export type KeyState = 'pending' | 'active' | 'retiring' | 'disabled' | 'deleted' | 'unmanaged';
 
 /** One row per key: what compliance samples. Never the key's value. */

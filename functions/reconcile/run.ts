@@ -6,6 +6,7 @@ import { readInventory } from '../aws/inventory.js';
 import { whereabouts, type Whereabouts } from '../aws/account.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { publishMetrics } from '../aws/metrics-publisher.js';
+import { publishSecurityFindings, type SecurityHubOutcome } from '../aws/security-hub.js';
 import { runEvents } from '../core/events.js';
 import type { Config } from '../core/config.js';
 import { runMetrics, type MetricPoint, type RunPacing } from '../core/metrics.js';
@@ -66,6 +67,8 @@ export interface RunResult {
   where: Whereabouts;
   /** The deadline stopped the run before every action started: what is left needs another run. */
   cutShort: boolean;
+  /** What the run published to Security Hub (config.securityHub.enabled, not on dry runs). */
+  securityHub?: SecurityHubOutcome | undefined;
 }
 
 export const DEFAULT_ROTATION_WAIT_MS = 5 * 60_000;
@@ -201,5 +204,20 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
         options.config.tagPrefix,
       )
     : inventory;
-  return result(outcomes, metrics, after);
+  const done = result(outcomes, metrics, after);
+  if (options.config.securityHub.enabled) {
+    done.securityHub = await publishSecurityFindings(
+      options.clients.securityhub,
+      done.report,
+      options.now,
+      options.config.securityHub.runbookBaseUrl,
+    );
+    // Every problem is a warning of its own (the finding it names), never a failed run.
+    for (const problem of done.securityHub.problems) log.warn('security hub', { problem });
+    log.info('security hub findings published', {
+      active: done.securityHub.active,
+      archived: done.securityHub.archived,
+    });
+  }
+  return done;
 }

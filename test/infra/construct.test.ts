@@ -569,6 +569,25 @@ describe('least privilege', () => {
     );
   });
 
+  it('Security Hub (securityHub.enabled): BatchImportFindings on the default product, GetFindings on the hub; nothing when off', () => {
+    const securityHub = (statements: Statement[]) =>
+      statements.filter((s) => list(s.Action).some((a) => a.startsWith('securityhub:')));
+    expect(securityHub(reconciler)).toEqual([]);
+    expect(securityHub(rotation)).toEqual([]);
+    const on = synth({ 'keyrot:config': { securityHub: { enabled: true } } }).template;
+    const hub = 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}';
+    expect(securityHub(roleStatements(on, 'ReconcilerRole'))).toEqual([
+      allow(
+        'ImportSecurityHubFindings',
+        'securityhub:BatchImportFindings',
+        `${hub}:product/\${AWS::AccountId}/default`,
+      ),
+      allow('ReadSecurityHubFindings', 'securityhub:GetFindings', `${hub}:hub/default`),
+    ]);
+    // The rotation function never publishes findings.
+    expect(securityHub(roleStatements(on, 'RotationFunctionRole'))).toEqual([]);
+  });
+
   it('the rotation function: exactly these statements', () => {
     expect(bySid(rotation)).toEqual(
       bySid([

@@ -58,6 +58,7 @@ const variants: [string, () => App][] = [
     }),
   ],
   ['with events off', cdkApp({ 'keyrot:config': { eventBusName: null } })],
+  ['with Security Hub findings on', cdkApp({ 'keyrot:config': { securityHub: { enabled: true } } })],
   [
     'the construct in an app of its own, with its own topic and no feature flags',
     () => {

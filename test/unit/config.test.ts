@@ -42,3 +42,28 @@ describe('config', () => {
     expect(() => parseConfig(raw, 'keyrot.json')).toThrow(message);
   });
 });
+
+describe('config: securityHub', () => {
+  it('is off by default; enabled with an optional runbook base URL', () => {
+    expect(defaultConfig().securityHub).toEqual({ enabled: false });
+    expect(
+      parseConfig({ securityHub: { enabled: true, runbookBaseUrl: 'https://example.com/runbooks/' } })
+        .securityHub,
+    ).toEqual({ enabled: true, runbookBaseUrl: 'https://example.com/runbooks/' });
+  });
+
+  it.each([
+    [{ enabled: 'yes' }, 'securityHub.enabled: must be true or false'],
+    [
+      { runbookBaseUrl: 'ftp://example.com/runbooks/' },
+      'securityHub.runbookBaseUrl: runbookBaseUrl must be an http(s) URL',
+    ],
+    [
+      { runbookBaseUrl: 'https://example.com/runbooks' },
+      'securityHub.runbookBaseUrl: runbookBaseUrl must end with /',
+    ],
+    [{ enable: true }, 'securityHub: Unrecognized key: "enable"'],
+  ])('names the field: %j', (securityHub, message) => {
+    expect(() => parseConfig({ securityHub })).toThrow(message);
+  });
+});

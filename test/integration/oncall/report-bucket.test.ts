@@ -1,7 +1,9 @@
 import {
   CreateBucketCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   PutObjectLockConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -9,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
 import { listRunReports, putRunReport } from '../../../functions/aws/report-bucket.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
+import { renderReport, reportFileNames } from '../../../functions/report/files.js';
 import { accountPlugin, emulatorEndpoint } from '../../support/emulator-account.js';
 import { createPlans, dayAt, World } from '../../support/world.js';
 
@@ -39,20 +42,68 @@ describe('run reports in the object-locked report bucket', async () => {
   );
   const runs = [await world.run(30), await world.run(37)];
   for (const run of runs) await putRunReport(world.clients().s3, bucket, run.report);
+  // A report of the first layout (before the forms had folders of their own): pretty JSON beside the
+  // CSV and HTML in the day's folder. Readers still take it.
+  const older = await world.run(20);
+  const olderDay = `runs/${dayAt(20).toISOString().slice(0, 10).replaceAll('-', '/')}/`;
+  const olderNames = reportFileNames(older.report);
+  const olderBodies = renderReport(older.report);
+  for (const form of ['json', 'csv', 'html'] as const) {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${olderDay}${olderNames[form]}`,
+        Body: olderBodies[form],
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+  }
+  const dayOf = (d: number) => `runs/${dayAt(d).toISOString().slice(0, 10).replaceAll('-', '/')}/`;
 
-  it('each run stores its three forms under runs/YYYY/MM/DD/, locked by the bucket default retention', async () => {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/' }));
-    const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
-    expect(keys).toHaveLength(6);
-    expect(
-      keys.filter((k) => k.startsWith(`runs/${dayAt(30).toISOString().slice(0, 10).replaceAll('-', '/')}/`)),
-    ).toHaveLength(3);
+  it('each run stores its three forms in folders of their own under runs/YYYY/MM/DD/, locked by the bucket default retention', async () => {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: dayOf(30) }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key ?? '').sort();
+    const names = reportFileNames(runs[0]!.report);
+    expect(keys).toEqual(
+      [
+        `${dayOf(30)}csv/${names.csv}`,
+        `${dayOf(30)}html/${names.html}`,
+        `${dayOf(30)}json/${names.json}`,
+      ].sort(),
+    );
     const head = await s3.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: keys.find((k) => k.endsWith('.json')) }),
+      new HeadObjectCommand({ Bucket: bucket, Key: `${dayOf(30)}json/${names.json}` }),
     );
     expect(head.ObjectLockMode).toBe('GOVERNANCE');
     expect(head.ObjectLockRetainUntilDate).toBeInstanceOf(Date);
     expect(head.ContentType).toBe('application/json');
+  });
+
+  it('the JSON is one object on one line, as Athena reads it, and nothing but JSON is in the json/ folders', async () => {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/' }));
+    const jsonFolder = (listed.Contents ?? [])
+      .map((o) => o.Key ?? '')
+      .filter((k) => /^runs\/\d{4}\/\d{2}\/\d{2}\/json\//.test(k));
+    expect(jsonFolder).toHaveLength(2);
+    for (const key of jsonFolder) {
+      expect(key).toMatch(/\.json$/);
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const text = (await out.Body?.transformToString()) ?? '';
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text.trimEnd().split('\n')).toHaveLength(1);
+      expect((JSON.parse(text) as { schema: string }).schema).toBe('keyrot/run-report@1');
+    }
+  });
+
+  it('listRunReports reads both layouts, in time order', async () => {
+    const all = await listRunReports(world.clients().s3, bucket, dayAt(0), dayAt(40));
+    expect(all.map((r) => r.runId)).toEqual([
+      older.report.runId,
+      runs[0]!.report.runId,
+      runs[1]!.report.runId,
+    ]);
+    expect(all[0]).toEqual(older.report);
+    expect(all[1]).toEqual(runs[0]!.report);
   });
 
   it('keyrot report --bucket reads them back for the period', async () => {
@@ -79,6 +130,7 @@ describe('run reports in the object-locked report bucket', async () => {
       },
     );
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ runs: 2, totals: { rotations: 1, retirements: 1 } });
+    // The run of day 20 (first layout) and those of days 30 and 37 (current layout).
+    expect(JSON.parse(stdout)).toMatchObject({ runs: 3, totals: { rotations: 1, retirements: 1 } });
   });
 });
