@@ -26,6 +26,7 @@ import { createPlans } from '../emulator/seed-account.js';
 import { seedUsage, type UsageRecord } from '../emulator/seed-usage.js';
 import { writeHistoryFiles, writeReportFiles } from '../functions/report/files.js';
 import { day as dayOf } from '../functions/core/time.js';
+import { printNamedQueries } from './local-history.js';
 import {
   EnableSecurityHubCommand,
   paginateGetFindings,
@@ -183,8 +184,15 @@ async function main(): Promise<void> {
       `\nthe last run's report (${last.report.keys.length} keys, ${last.report.findings.length} findings):`,
     );
     console.log(`  HTML ${paths.html}\n  CSV  ${paths.csv}\n  JSON ${paths.json}`);
-    if (HISTORY !== undefined)
-      console.log(`every run's report, in the report bucket's layout: ${HISTORY}/runs/`);
+    if (HISTORY !== undefined) {
+      console.log(`\nevery run's report, in the report bucket's layout: ${HISTORY}/runs/`);
+      console.log("the auditors' Athena named queries over it (DuckDB, docs/organization.md):");
+      await printNamedQueries(
+        HISTORY,
+        { first: dayOf(at(1)), today: dayOf(at(DAYS)), credential: CONSUMERS[0][0], limit: 3 },
+        console.log,
+      );
+    }
     const hub = await securityHubAgrees(clients.securityhub, last);
     console.log(`\n${hub.summary}`);
     if (total.failed > 0 || !hub.agrees) process.exitCode = 1;

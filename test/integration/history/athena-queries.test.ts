@@ -14,7 +14,7 @@ import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { writeHistoryFiles } from '../../../functions/report/files.js';
 import { HISTORY_QUERIES } from '../../../infra/organization/history-queries.js';
 import { HISTORY_COLUMNS } from '../../../infra/organization/history-table.js';
-import { LocalHistory } from '../../support/history-duckdb.js';
+import { LocalHistory } from '../../../scripts/local-history.js';
 import { createPlans, dayAt, World } from '../../support/world.js';
 
 /**

@@ -1,10 +1,14 @@
 /**
  * The organization's Athena history, locally: DuckDB reads a folder in the report bucket's layout
  * (runs/YYYY/MM/DD/json/<stem>.json, one JSON object per line) with the Glue table's columns, and runs
- * the named queries' SQL with the small translations docs/organization.md lists.
+ * the named queries' SQL with the small translations docs/organization.md lists. The history test and
+ * `npm run demo -- --history` use it; so can an auditor trying a query on a downloaded copy:
+ *
+ *   npx tsx scripts/local-history.ts DIR [today YYYY-MM-DD] [credential]   # every named query, its rows
  */
+import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { HISTORY_COLUMNS, DAY_PARTITION } from '../../infra/organization/history-table.js';
+import { HISTORY_COLUMNS, DAY_PARTITION } from '../infra/organization/history-table.js';
 
 /** A Hive type (Glue's) as DuckDB's: string -> VARCHAR, array<T> -> T[], struct<a:T> -> STRUCT("a" T). */
 export function duckdbType(hive: string): string {
@@ -90,4 +94,40 @@ export class LocalHistory {
   close(): void {
     this.connection.closeSync();
   }
+}
+
+/** The named queries' example parameters, for a history whose days run from `first` to `last`. */
+function exampleParameters(name: string, first: string, last: string, credential: string): string[] {
+  const slashed = (d: string) => d.replaceAll('-', '/');
+  if (name === 'keyrot-rotations-of-credential') return [credential, slashed(first), slashed(last)];
+  if (name === 'keyrot-expired-exemptions') return [slashed(first), slashed(last)];
+  return [];
+}
+
+/** Runs every named query over a local history and prints its rows (at most `limit` each). */
+export async function printNamedQueries(
+  root: string,
+  options: { first: string; today: string; credential: string; limit?: number },
+  print: (line: string) => void,
+): Promise<void> {
+  const { HISTORY_QUERIES } = await import('../infra/organization/history-queries.js');
+  const history = await LocalHistory.open([root], options.today);
+  try {
+    for (const query of Object.values(HISTORY_QUERIES)) {
+      const parameters = exampleParameters(query.name, options.first, options.today, options.credential);
+      const rows = await history.query(query.sql, parameters);
+      const shown = parameters.length === 0 ? '' : ` (${parameters.map((p) => `'${p}'`).join(', ')})`;
+      print(`  ${query.name}${shown}: ${rows.length} row${rows.length === 1 ? '' : 's'}`);
+      for (const row of rows.slice(0, options.limit ?? 5)) print(`    ${JSON.stringify(row)}`);
+    }
+  } finally {
+    history.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [root, today = new Date().toISOString().slice(0, 10), credential = ''] = process.argv.slice(2);
+  if (root === undefined)
+    throw new Error('usage: tsx scripts/local-history.ts DIR [today YYYY-MM-DD] [credential]');
+  await printNamedQueries(root, { first: '2000-01-01', today, credential }, console.log);
 }
