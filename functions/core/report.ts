@@ -51,6 +51,8 @@ export interface KeyRow {
   enabled: boolean;
   policy: string | null;
   periodDays: number | null;
+  /** The policy's disable window: how long a key stays disabled before keyrot deletes it. */
+  disableWindowDays: number | null;
   createdAt: string | null;
   activatedAt: string | null;
   retiringAt: string | null;
@@ -287,6 +289,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       enabled: m.key.enabled,
       policy: choice.ok ? choice.name : (m.policyName ?? null),
       periodDays: policy?.periodDays ?? null,
+      disableWindowDays: policy?.disableWindowDays ?? null,
       createdAt: iso(m.createdAt),
       activatedAt: iso(m.activatedAt),
       retiringAt:
@@ -331,6 +334,7 @@ function unmanagedRow(
     enabled,
     policy: null,
     periodDays: null,
+    disableWindowDays: null,
     createdAt: iso(created),
     activatedAt: null,
     retiringAt: null,

@@ -14,6 +14,7 @@ export const CSV_COLUMNS: (keyof KeyRow)[] = [
   'previousVersion',
   'policy',
   'periodDays',
+  'disableWindowDays',
   'createdAt',
   'activatedAt',
   'retiringAt',

@@ -34,6 +34,7 @@ const KEY_ROW = struct({
   enabled: 'boolean',
   policy: 'string',
   periodDays: 'int',
+  disableWindowDays: 'int',
   createdAt: 'string',
   activatedAt: 'string',
   retiringAt: 'string',

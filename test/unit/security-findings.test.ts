@@ -34,6 +34,7 @@ function row(spec: Partial<KeyRow> & { keyId: string }): KeyRow {
     enabled: true,
     policy: null,
     periodDays: null,
+    disableWindowDays: null,
     createdAt: null,
     activatedAt: null,
     retiringAt: null,

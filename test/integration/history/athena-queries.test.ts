@@ -227,10 +227,13 @@ describe('the history of a year of runs in two accounts, in the report bucket la
     expect(await history.query(HISTORY_QUERIES.deletedWithoutDisableWindow.sql)).toEqual([]);
   });
 
-  it('keys deleted without a disable window: the planted report where a key was deleted without being disabled first', async () => {
+  it("keys deleted without a disable window: the planted report where a key was deleted without being disabled first, and one disabled for less than its policy's window", async () => {
     // A run of account A that (had keyrot a bug) deleted the retiring key in grace, never disabled.
     const source = [...a.reports].reverse().find((r) => r.keys.some((k) => k.state === 'retiring'))!;
     const victim = source.keys.find((k) => k.state === 'retiring')!;
+    // And one disabled two days before it was deleted, under a policy whose window is longer.
+    const hasty = source.keys.find((k) => k.state === 'active' && (k.disableWindowDays ?? 0) > 2)!;
+    const twoDaysBefore = new Date(Date.parse(source.generatedAt) - 2 * 86_400_000).toISOString();
     const bad: RunReport = {
       ...source,
       runId: 'planted-run',
@@ -247,14 +250,25 @@ describe('the history of a year of runs in two accounts, in the report bucket la
               reason: 'planted',
               outcome: 'done',
             }
-          : k,
+          : k === hasty
+            ? {
+                ...k,
+                state: 'deleted',
+                enabled: false,
+                disabledAt: twoDaysBefore,
+                deletedAt: source.generatedAt,
+                action: 'delete-key',
+                reason: 'planted: disabled for less than its window',
+                outcome: 'done',
+              }
+            : k,
       ),
     };
     await writeHistoryFiles(planted, bad);
     const withPlanted = await LocalHistory.open([root, planted], day(DAYS));
     try {
       const rows = await withPlanted.query(HISTORY_QUERIES.deletedWithoutDisableWindow.sql);
-      expect(rows).toEqual([
+      const expected = [
         expect.objectContaining({
           account: a.world.accountId,
           run_id: 'planted-run',
@@ -262,7 +276,15 @@ describe('the history of a year of runs in two accounts, in the report bucket la
           credential: victim.credential,
           disabled_at: null,
         }),
-      ]);
+        expect.objectContaining({
+          run_id: 'planted-run',
+          key_id: hasty.keyId,
+          disabled_at: twoDaysBefore,
+          disable_window_days: hasty.disableWindowDays,
+        }),
+      ];
+      // Ordered by run, then key id.
+      expect(rows).toEqual(victim.keyId < hasty.keyId ? expected : [...expected].reverse());
     } finally {
       withPlanted.close();
     }
