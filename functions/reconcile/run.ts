@@ -106,10 +106,14 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   log.appendKeys({ runId });
 
   const pacingBefore = options.pacer === undefined ? undefined : snapshotStats(options.pacer.stats);
+  // Read beside the inventory; its problem is told only if the inventory could be read (a missing region
+  // or credentials is the inventory's error to explain, once).
+  const whereProblems: string[] = [];
   const [inventory, where] = await Promise.all([
     options.inventory ?? readInventory(options.clients, options.config, options.now),
-    whereabouts(options.clients.sts, (problem) => log.warn(problem)),
+    whereabouts(options.clients.sts, (problem) => whereProblems.push(problem)),
   ]);
+  for (const problem of whereProblems) log.warn(problem);
   const plan = makePlan(inventory, options.config, options.now);
   if (options.actions !== undefined) plan.actions = await options.actions(plan, inventory);
   plan.actions = orderActions(plan.actions);
