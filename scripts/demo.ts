@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       const usagePlanIds = i % 4 === 0 ? [plans[i % 3]!, plans[(i + 1) % 3]!] : [plans[i % 3]!];
       await onboardCredential({ ...clients, config, now: at(i % 10) }, { credential, usagePlanIds, policy });
     }
-    await seedUnmanagedKeys(clients.apigw, plans[0]!);
+    const unmanaged = await seedUnmanagedKeys(clients.apigw, plans[0]!);
     // Onboarding's configuration tests (RotateImmediately=false) run asynchronously: on AWS they end in
     // seconds, long before the next day's run. Let them end before the clock moves on.
     await rotationsSettled(emulator.endpoint);
@@ -118,6 +118,16 @@ async function main(): Promise<void> {
     for (let day = 1; day <= DAYS; day++) {
       const now = at(day);
       await emulatorClock(emulator.endpoint, now);
+      // Mid-year someone puts the load-test key into a usage plan: its orphaned finding stops holding,
+      // and Security Hub shows it archived (resolved) while the key's other findings stay open.
+      if (day === Math.ceil(DAYS / 2))
+        await clients.apigw.send(
+          new CreateUsagePlanKeyCommand({
+            usagePlanId: plans[1]!,
+            keyId: unmanaged['temp-load-test'],
+            keyType: 'API_KEY',
+          }),
+        );
       const result = await reconcile({
         clients,
         config,
@@ -270,9 +280,11 @@ async function seedTraffic(endpoint: string, result: RunResult, now: Date): Prom
 }
 
 /** Keys created by hand over the years: the kind the hygiene checks report. */
-async function seedUnmanagedKeys(apigw: APIGatewayClient, planId: string): Promise<void> {
+async function seedUnmanagedKeys(apigw: APIGatewayClient, planId: string): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
   for (const name of ['legacy-batch-job', 'temp-load-test', 'old-partner-2019']) {
     const key = await apigw.send(new CreateApiKeyCommand({ name, enabled: true, value: generateKeyValue() }));
+    ids[name] = key.id!;
     if (name === 'legacy-batch-job') {
       await apigw.send(
         new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId: key.id, keyType: 'API_KEY' }),
@@ -287,6 +299,7 @@ async function seedUnmanagedKeys(apigw: APIGatewayClient, planId: string): Promi
       );
     }
   }
+  return ids;
 }
 
 await main();
