@@ -5,30 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRotation, KeyrotMonitoring, ReportStore, RotationCore } from '../../infra/api-key-rotation.js';
 import { createApp } from '../../infra/keyrot-app.js';
-import { CDK_CONTEXT } from './synth.js';
-
-interface Ack {
-  path: string;
-  id: string;
-  reason: string;
-}
-
-/** Every acknowledgement recorded with Validations.of(scope).acknowledge(), where it was made. */
-function acknowledgements(root: IConstruct): Ack[] {
-  return root.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) =>
-        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
-          path: c.node.path,
-          id: id.replace(/^annotation::/i, ''),
-          reason,
-        })),
-      )
-      // aws-cdk-lib acknowledges some CloudFormation checks of its own constructs.
-      .filter((a) => a.id.startsWith('AwsSolutions-')),
-  );
-}
+import { acknowledgements, CDK_CONTEXT } from './synth.js';
 
 /** Every AwsSolutions finding as if nothing were acknowledged. */
 function rawFindings(root: IConstruct): { rule: string; path: string }[] {

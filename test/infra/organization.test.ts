@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiKeyRotation, ReportStore } from '../../infra/api-key-rotation.js';
 import { EXAMPLE_ORGANIZATION } from '../../infra/organization/example-config.js';
@@ -13,7 +12,15 @@ import { HISTORY_QUERIES } from '../../infra/organization/history-queries.js';
 import { HISTORY_COLUMNS } from '../../infra/organization/history-table.js';
 import { createOrganizationApp } from '../../infra/organization/organization-app.js';
 import { KeyrotOrganizationStack } from '../../infra/organization/organization-stack.js';
-import { flat, resourcesOf, roleStatements, shortId, synth, type CfnResource } from './synth.js';
+import {
+  acknowledgements,
+  flat,
+  resourcesOf,
+  roleStatements,
+  shortId,
+  synth,
+  type CfnResource,
+} from './synth.js';
 
 // StackSets stage the functions' code as assets of their parent stack: they are bundled, never skipped.
 const SKIP_BUNDLING = {};
@@ -419,22 +426,6 @@ describe('ReportStore replication', () => {
     );
   });
 });
-
-/** Every acknowledgement recorded with Validations.of(scope).acknowledge(), where it was made. */
-function acknowledgements(root: IConstruct) {
-  return root.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) =>
-        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
-          path: c.node.path,
-          id: id.replace(/^annotation::/i, ''),
-          reason,
-        })),
-      )
-      .filter((a) => a.id.startsWith('AwsSolutions-')),
-  );
-}
 
 describe('cdk-nag (AwsSolutions) on the organization app', () => {
   it('synth reports no unacknowledged finding', () => {

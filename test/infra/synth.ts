@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { createApp } from '../../infra/keyrot-app.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -88,5 +90,28 @@ export function allows(statements: Statement[], action: string, resource: string
       s.Effect === 'Allow' &&
       list(s.Action).some((a) => glob(a).test(action)) &&
       list(s.Resource).some((r) => glob(r).test(resource)),
+  );
+}
+
+export interface Ack {
+  path: string;
+  id: string;
+  reason: string;
+}
+
+/** Every acknowledgement recorded with Validations.of(scope).acknowledge(), where it was made. */
+export function acknowledgements(root: IConstruct): Ack[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: c.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      )
+      // aws-cdk-lib acknowledges some CloudFormation checks of its own constructs.
+      .filter((a) => a.id.startsWith('AwsSolutions-')),
   );
 }
