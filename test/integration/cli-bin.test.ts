@@ -51,9 +51,15 @@ describe('the keyrot command as installed (bin/keyrot.js)', () => {
         env: process.env,
       });
       let output = '';
+      let answered = false;
+      // script(1) may be gone by the time a write lands (it exits with the command): not the test's failure.
+      child.stdin.on('error', () => {});
       const onData = (d: Buffer) => {
         output += d.toString();
-        if (output.includes('Go ahead? [y/N]')) child.stdin.write('n\r');
+        if (!answered && output.includes('Go ahead? [y/N]')) {
+          answered = true;
+          child.stdin.write('n\r');
+        }
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
