@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { partition } from '@aws-sdk/core/client';
 import { isAwsError } from '../commons/errors.js';
+import { apiGatewayArn } from '../core/arns.js';
 
 /** Finds a key by its exact name (nameQuery is a prefix match). */
 export async function findKeyByName(apigw: APIGatewayClient, name: string): Promise<ApiKey | undefined> {
@@ -90,7 +91,7 @@ export async function plansOfKey(apigw: APIGatewayClient, keyId: string): Promis
 /** The key's ARN, in its region's partition (aws, aws-cn, aws-us-gov, ...), for TagResource. */
 export async function apiKeyArn(apigw: APIGatewayClient, keyId: string): Promise<string> {
   const region = await apigw.config.region();
-  return `arn:${partition(region).name}:apigateway:${region}::/apikeys/${keyId}`;
+  return apiGatewayArn(partition(region).name, region, `/apikeys/${keyId}`);
 }
 
 export async function tagApiKey(

@@ -1,3 +1,4 @@
+import { apiGatewayArn } from './arns.js';
 import type { RunReport } from './report.js';
 import type { Finding, FindingKind } from './types.js';
 
@@ -297,7 +298,7 @@ export function securityHubUpdate(input: SecurityHubInput): SecurityHubUpdate {
     Region: region,
     ...(other !== undefined && { Details: { Other: other } }),
   });
-  const apigw = (path: string) => `arn:${partition}:apigateway:${region}::${path}`;
+  const apigw = (path: string) => apiGatewayArn(partition, region, path);
   const keyResource = (keyId: string, credential: string | null | undefined) =>
     resource('Other', apigw(`/apikeys/${keyId}`), {
       keyId,

@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../commons/clients.js';
 import { awsEffects } from './effects.js';
 import { readInventory } from '../aws/inventory.js';
-import { whereabouts, type Whereabouts } from '../aws/account.js';
+import { whereabouts } from '../aws/account.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { publishMetrics } from '../aws/metrics-publisher.js';
 import { publishSecurityFindings, type SecurityHubOutcome } from '../aws/security-hub.js';
@@ -63,8 +63,6 @@ export interface RunResult {
   outcomes: Outcome[];
   metrics: MetricPoint[];
   report: RunReport;
-  /** The account and region the run worked in (null when STS could not say). */
-  where: Whereabouts;
   /** The deadline stopped the run before every action started: what is left needs another run. */
   cutShort: boolean;
   /** What the run published to Security Hub (config.securityHub.enabled, not on dry runs). */
@@ -137,7 +135,6 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     outcomes,
     metrics,
     cutShort,
-    where,
     report: buildRunReport({
       runId,
       where,
