@@ -134,6 +134,10 @@ function validated<T>(source: string, resolve: (check: Check, problems: string[]
   return value;
 }
 
+/** An AWS account id, and an AWS Organizations organization id: what every keyrot prop names them by. */
+export const ACCOUNT_ID = /^\d{12}$/;
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+
 const integer = (value: number, min: number, max: number) =>
   Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max);
 
@@ -208,7 +212,7 @@ function reportBucketOf(props: ReportBucketOptions | undefined, check: Check, la
       `${label}replication.destinationBucketArn: a bucket ARN such as arn:aws:s3:::acme-keyrot-history (got ${JSON.stringify(arn)})`,
     );
     check(
-      Token.isUnresolved(account) || /^\d{12}$/.test(account),
+      Token.isUnresolved(account) || ACCOUNT_ID.test(account),
       `${label}replication.destinationAccount: a 12-digit account id (got ${JSON.stringify(account)})`,
     );
     check(

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { accessLogsBucket } from '../buckets.js';
+import { ORGANIZATION_ID } from '../props.js';
 
 export interface KeyrotAssetBucketStackProps extends StackProps {
   /** The organization whose accounts' StackSet instances read the functions' code (o-xxxxxxxxxx). */
@@ -26,7 +27,7 @@ export class KeyrotAssetBucketStack extends Stack {
 
   constructor(scope: Construct, id: string, props: KeyrotAssetBucketStackProps) {
     super(scope, id, props);
-    if (!/^o-[a-z0-9]{10,32}$/.test(props.organizationId))
+    if (!ORGANIZATION_ID.test(props.organizationId))
       throw new Error(`${this.node.path}: organizationId must be an organization id such as o-a1b2c3d4e5`);
     const logs = accessLogsBucket(this, 'AccessLogs', 400);
     this.bucket = new s3.Bucket(this, 'Assets', {

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { RUNS_PREFIX } from '../report-store.js';
 import { accessLogsBucket, lockRetention } from '../buckets.js';
+import { ORGANIZATION_ID } from '../props.js';
 import { HISTORY_QUERIES } from './history-queries.js';
 import { DAY_FORMAT, DAY_PARTITION, HISTORY_COLUMNS } from './history-table.js';
 
@@ -53,7 +54,7 @@ export class KeyrotHistoryStack extends Stack {
   constructor(scope: Construct, id: string, props: KeyrotHistoryStackProps) {
     super(scope, id, props);
     const problems: string[] = [];
-    if (!/^o-[a-z0-9]{10,32}$/.test(props.organizationId))
+    if (!ORGANIZATION_ID.test(props.organizationId))
       problems.push(`organizationId: an organization id such as o-a1b2c3d4e5 (got ${props.organizationId})`);
     const firstDay = props.firstDay ?? '2026/01/01';
     if (!/^\d{4}\/\d{2}\/\d{2}$/.test(firstDay)) problems.push(`firstDay: YYYY/MM/DD (got ${firstDay})`);

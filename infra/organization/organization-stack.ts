@@ -17,6 +17,7 @@ import {
   type ReportReplicationOptions,
 } from '../api-key-rotation.js';
 import { addKeyrotOutputs } from '../keyrot-stack.js';
+import { ACCOUNT_ID } from '../props.js';
 import { assetBucketName } from './asset-bucket-stack.js';
 
 /** How CloudFormation rolls a StackSet operation through accounts and regions. */
@@ -174,7 +175,7 @@ export function organizationProblems(props: KeyrotOrganizationStackProps): strin
     for (const r of d.regions)
       if (!REGION.test(r)) problems.push(`${at}.regions: ${JSON.stringify(r)} is not a region`);
     for (const a of d.excludeAccounts ?? [])
-      if (!/^\d{12}$/.test(a))
+      if (!ACCOUNT_ID.test(a))
         problems.push(`${at}.excludeAccounts: ${JSON.stringify(a)} is not an account id`);
     const p = d.operationPreferences ?? {};
     const percent = (v: number | undefined, min: number, label: string) => {
