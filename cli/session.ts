@@ -18,6 +18,7 @@ import {
   type RotationDriver,
 } from '../functions/rotation/starter.js';
 import { emulatorClock } from '../emulator/clock-client.js';
+import { whereabouts } from '../functions/aws/account.js';
 
 /** What every verb takes: where the account is, how to log and print. */
 export interface CommonOptions {
@@ -72,20 +73,25 @@ export interface Session {
 }
 
 /**
- * Against the local emulator with a simulated clock (npm run emulator), the CLI and the emulator agree
- * on the time: --now moves the emulator's clock there (so the rotation function it runs reads the same
- * time), and without --now the CLI takes the emulator's time.
+ * Against the local emulator with a simulated clock (npm run emulator, or a test's account clock), the
+ * CLI and the emulator agree on the time: --now moves the emulator's clock there (so the rotation
+ * function it runs reads the same time), and without --now the CLI takes the emulator's time. The clock
+ * is the account's own when it has one (the account these clients reach, as STS says), else the server's.
  */
-async function agreeWithEmulatorClock(endpoint: string, now: Date | undefined): Promise<Date | undefined> {
-  let clock: { now: Date; simulated: boolean };
+async function agreeWithEmulatorClock(
+  endpoint: string,
+  now: Date | undefined,
+  account: () => Promise<string | null>,
+): Promise<Date | undefined> {
+  let clock: { now: Date; simulated: boolean; account: string | null };
   try {
-    clock = await emulatorClock(endpoint, undefined);
+    clock = await emulatorClock(endpoint, undefined, (await account()) ?? undefined);
   } catch {
     return now; // not keyrot's emulator, or no clock route: nothing to agree with
   }
   if (!clock.simulated) return now;
   if (now === undefined) return clock.now;
-  await emulatorClock(endpoint, now);
+  await emulatorClock(endpoint, now, clock.account ?? undefined);
   return now;
 }
 
@@ -95,8 +101,6 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
   const endpointUrl = options.endpointUrl ?? (process.env.AWS_ENDPOINT_URL || undefined);
   const local = endpointUrl !== undefined && isLoopback(endpointUrl);
   const requested = options.now === undefined || options.now === true ? undefined : parseNow(options.now);
-  const now =
-    (local ? await agreeWithEmulatorClock(endpointUrl, requested) : requested) ?? parseNow(options.now);
   const pacer = keyrotPacer(config.pacing);
   // On the emulator without a deployed rotation function, this process runs the rotation steps itself.
   const mode =
@@ -121,6 +125,10 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
     pacer,
   };
   const clients = createClients(clientOptions);
+  const account = async () => (await whereabouts(clients.sts, () => {})).account;
+  const now =
+    (local ? await agreeWithEmulatorClock(endpointUrl, requested, account) : requested) ??
+    parseNow(options.now);
   const log = createLogger({ sink: (line) => io.stderr(`${line}\n`), level: options.logLevel });
   const rotation =
     mode === 'in-process'

@@ -7,24 +7,31 @@
 const AUTHORIZATION =
   'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0';
 
-/** An emulator's simulated time, read or moved over HTTP (POST /_keyrot/clock). */
+/**
+ * An emulator's simulated time, read or moved over HTTP (POST /_keyrot/clock). With an account, that
+ * account's own clock (test files sharing one emulator each run on their own time); without, the
+ * server's, which accounts without a clock of their own read. `account` in the answer: the account
+ * whose own clock answered, null for the server's.
+ */
 export async function emulatorClock(
   endpoint: string,
   now?: Date,
-): Promise<{ now: Date; simulated: boolean }> {
+  accountId?: string,
+): Promise<{ now: Date; simulated: boolean; account: string | null }> {
   const res = await fetch(`${endpoint}/_keyrot/clock`, {
     method: now === undefined ? 'GET' : 'POST',
     headers: {
       'content-type': 'application/json',
       authorization: AUTHORIZATION,
+      ...(accountId !== undefined && { 'x-moto-account-id': accountId }),
     },
     ...(now !== undefined && { body: JSON.stringify({ now: now.toISOString() }) }),
   });
   const text = await res.text();
   if (!res.ok)
     throw new Error(`the emulator refused to ${now ? 'set' : 'read'} its clock (${res.status}): ${text}`);
-  const body = JSON.parse(text) as { now: string; simulated: boolean };
-  return { now: new Date(body.now), simulated: body.simulated };
+  const body = JSON.parse(text) as { now: string; simulated: boolean; account?: string | null };
+  return { now: new Date(body.now), simulated: body.simulated, account: body.account ?? null };
 }
 
 /**

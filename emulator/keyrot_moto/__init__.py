@@ -24,8 +24,9 @@ Security Hub
                     fields, 100 per batch, updates that keep CreatedAt and the customer's fields, the automatic
                     workflow changes, string filters
 Emulator
-- clock:            one simulated clock for the server and the Lambda containers it runs
+- clock:            simulated clocks, one per account, for moto and the Lambda containers it runs
 - quotas:           API Gateway and Secrets Manager throttle calls over the account's quotas (opt-in)
+- server_speed:     moto server's per-request scan of its own package, done once
 """
 
 
@@ -58,10 +59,12 @@ def install() -> None:
         secrets_rotation,
         secrets_schedule,
         securityhub,
+        server_speed,
         usage,
         usage_plan_keys,
     )
 
+    server_speed.install()
     clock.install_time_sources()
     clock.install()
     lambda_runtime.install()
@@ -76,7 +79,7 @@ def install() -> None:
     secrets_schedule.install()
     secrets_rotation.install()
     securityhub.install()
-    _reset_with_moto([usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset])
+    _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset])
     _installed = True
 
 

@@ -80,8 +80,8 @@ class Result:
         return f"{self.payload.get('errorType', 'Error')}: {self.payload.get('errorMessage', '')}"
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _now_ms(account: str) -> int:
+    return int(clock.now(account) * 1000)
 
 
 class Container:
@@ -89,7 +89,8 @@ class Container:
 
     def __init__(self, pool: "Pool") -> None:
         self.pool = pool
-        self.stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
+        day = time.strftime("%Y/%m/%d", time.gmtime(clock.now(pool.fn.account_id)))
+        self.stream = f"{day}/[$LATEST]{uuid.uuid4().hex}"
         read_fd, write_fd = os.pipe()
         env = pool.environment(self.stream)
         self.process = subprocess.Popen(
@@ -143,7 +144,7 @@ class Container:
             "event": event,
             "timeoutMs": int(timeout_s * 1000),
             # The emulator's simulated clock (clock.py): the function reads the time moto runs on.
-            "clockOffsetMs": clock.offset_ms(),
+            "clockOffsetMs": clock.offset_ms(self.pool.fn.account_id),
         }
         try:
             assert self.process.stdin is not None
@@ -245,15 +246,20 @@ class Pool:
         if not lines:
             return
         try:
-            logs = logs_backends[self.fn.account_id][self.fn.region]
-            logs.ensure_log_group(self.log_group)
-            group = logs.groups[self.log_group]
-            if stream not in group.streams:
-                logs.create_log_stream(self.log_group, stream)
-            now = _now_ms()
-            logs.put_log_events(self.log_group, stream, [{"timestamp": now, "message": m} for m in lines])
+            with clock.for_account(self.fn.account_id):
+                self._put_logs(stream, lines)
         except Exception:  # noqa: BLE001 - logs are best effort, as Lambda's are
             pass
+
+    def _put_logs(self, stream: str, lines: list[str]) -> None:
+        # On the account's clock: CloudWatch Logs refuses events dated far from its own now.
+        logs = logs_backends[self.fn.account_id][self.fn.region]
+        logs.ensure_log_group(self.log_group)
+        group = logs.groups[self.log_group]
+        if stream not in group.streams:
+            logs.create_log_stream(self.log_group, stream)
+        now = _now_ms(self.fn.account_id)
+        logs.put_log_events(self.log_group, stream, [{"timestamp": now, "message": m} for m in lines])
 
     def acquire(self) -> Container:
         with self.lock:

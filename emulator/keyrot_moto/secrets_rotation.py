@@ -27,7 +27,7 @@ The rotation (asynchronous, after the call returned)
   version is removed; no version is left behind, the answer has no VersionId.
 - The rotation is complete when AWSCURRENT moves onto the version carrying AWSPENDING while rotation
   is enabled: LastRotatedDate becomes now and NextRotationDate follows (secrets_schedule).
-- Secrets Manager's own schedule: a secret whose NextRotationDate has come (on this server's clock,
+- Secrets Manager's own schedule: a secret whose NextRotationDate has come (on its account's clock,
   see clock.py) and that has no rotation in progress is rotated the same way, with a new UUID.
 
 Test-only, not AWS: a RotateSecret carrying the header `x-keyrot-rotation-driver: caller` does the
@@ -55,7 +55,7 @@ from moto.secretsmanager.exceptions import (
 from moto.secretsmanager.models import ReplicaSecret, SecretsManagerBackend, secretsmanager_backends
 from moto.secretsmanager.responses import SecretsManagerResponse
 
-from . import lambda_runtime, secrets_schedule, secrets_versions
+from . import clock, lambda_runtime, secrets_schedule, secrets_versions
 from .common import json_response
 from .secrets_versions import CURRENT, PENDING, version_with
 
@@ -160,7 +160,8 @@ def _start(backend: SecretsManagerBackend, secret: Any, token: str, fn: Any, ste
     def drive() -> None:
         global _active
         try:
-            _drive(backend, secret, token, fn, steps, entry)
+            with clock.for_account(backend.account_id):
+                _drive(backend, secret, token, fn, steps, entry)
         finally:
             with _history_lock:
                 _in_flight.discard(key)
@@ -269,14 +270,16 @@ def _scheduled_rotations() -> None:
     """Secrets Manager's own schedule: rotates every secret whose NextRotationDate has come."""
     while True:
         threading.Event().wait(_env_number("KEYROT_SCHEDULE_TICK_SECONDS", 1.0))
-        now = time.time()
         for account_id, regions in list(secretsmanager_backends.items()):
-            for region, backend in list(regions.items()):
-                for secret in list(backend.secrets.values()):
-                    try:
-                        _maybe_rotate_on_schedule(backend, secret, now)
-                    except Exception:  # noqa: BLE001 - one secret never stops the others
-                        pass
+            # Each account's secrets come due on that account's clock.
+            with clock.for_account(account_id):
+                now = time.time()
+                for region, backend in list(regions.items()):
+                    for secret in list(backend.secrets.values()):
+                        try:
+                            _maybe_rotate_on_schedule(backend, secret, now)
+                        except Exception:  # noqa: BLE001 - one secret never stops the others
+                            pass
 
 
 def _maybe_rotate_on_schedule(backend: SecretsManagerBackend, secret: Any, now: float) -> None:

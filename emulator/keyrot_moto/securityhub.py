@@ -29,8 +29,9 @@ StringFilter, WorkflowUpdate) and the user guide ("BatchImportFindings for findi
   (NOT_EQUALS, PREFIX_NOT_EQUALS, NOT_CONTAINS), which are ANDed. An unsupported filter field is an
   InvalidInputException rather than a silent match. Pagination (MaxResults 1-100, NextToken) is moto's.
 """
-import datetime
 from typing import Any, Callable
+
+from . import clock
 
 REQUIRED = ["AwsAccountId", "CreatedAt", "Description", "GeneratorId", "Id", "ProductArn", "SchemaVersion", "Title", "UpdatedAt"]
 # Set by the provider at creation, the customer's afterwards (BatchUpdateFindings).
@@ -136,7 +137,7 @@ def batch_import_findings(backend: Any, findings: list[dict[str, Any]]) -> tuple
             raise _access_denied(backend.account_id, product)
     failed: list[dict[str, Any]] = []
     succeeded = 0
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+    now = clock.iso(clock.now(backend.account_id))
     by_id = {f.id: f for f in backend.findings}
     for data in findings:
         missing = missing_fields(data)

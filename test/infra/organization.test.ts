@@ -469,11 +469,17 @@ describe('cfn-lint on the organization templates (bundled as `cdk synth` does)',
       'KeyrotAssets-us-east-1.template.json',
       ...Object.values(org.templates).map((t) => t.templateFile),
     ];
+    // One cfn-lint for all of them: it spends most of its time loading its schemas.
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', ...files.map((f) => join(out, f))], {
+      encoding: 'utf8',
+    });
     for (const file of files) {
-      const lint = spawnSync('cfn-lint', ['--format', 'parseable', join(out, file)], { encoding: 'utf8' });
-      const errors = lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
+      const errors = lint.stdout
+        .split('\n')
+        .filter((line) => line.startsWith(join(out, file)) && /:E\d{4}:/.test(line));
       expect({ file, errors }).toEqual({ file, errors: [] });
-      expect({ file, status: [0, 4].includes(lint.status ?? -1) }).toEqual({ file, status: true });
     }
+    // 0: nothing found; 4: warnings only (any error is 2, or another bit with it).
+    expect({ status: lint.status, stderr: lint.stderr }).toMatchObject({ status: expect.toBeOneOf([0, 4]) });
   });
 });

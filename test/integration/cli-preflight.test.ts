@@ -106,7 +106,7 @@ describe('keyrot preflight', () => {
     await world.deploy();
     const [gold] = await createPlans(world.raw().apigw, ['gold']);
     await onboardCredential(
-      { ...world.clients(), config: world.config, now: new Date() },
+      { ...world.clients(), config: world.config, now: await world.clockNow() },
       { credential: 'acme', usagePlanIds: [gold!] },
     );
     expect((await run(world)).verdicts['competing-rotation']).toBe('pass');

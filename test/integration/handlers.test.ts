@@ -14,8 +14,8 @@ import { createPlans, leakedKeyValues, World } from '../support/world.js';
 
 /**
  * The Lambda handlers as they are deployed: the esbuild bundles `cdk synth` ships, with the environment
- * the template gives them, run by the emulator out of process (on the run's shared emulator, whose
- * clock is the real one, so the functions' own `new Date()` agrees with moto's dates).
+ * the template gives them, run by the emulator out of process (on the run's shared emulator, in an
+ * account on its own simulated clock: the functions' own `new Date()` reads it, as moto's dates do).
  */
 describe('Lambda handlers, as AWS invokes them (the deployed bundles)', () => {
   const world = new World();
@@ -28,14 +28,14 @@ describe('Lambda handlers, as AWS invokes them (the deployed bundles)', () => {
     const clients = world.clients();
     const [plan] = await createPlans(clients.apigw, ['handler-gold'], 'handler-api');
     const onboarded = await onboardCredential(
-      { ...clients, config: world.config, now: new Date() },
+      { ...clients, config: world.config, now: await world.clockNow() },
       { credential: 'handler', usagePlanIds: [plan!] },
     );
     // Onboarding's RotateImmediately=false runs testSecret on a temporary AWSPENDING version: wait it out.
     await expect
       .poll(async () => Object.keys((await describe()).VersionIdsToStages ?? {}).length, { timeout: 30_000 })
       .toBe(1);
-    const started = Date.now();
+    const started = (await world.clockNow()).getTime();
     const rotation = await clients.secrets.send(
       new RotateSecretCommand({
         SecretId: onboarded.secretArn,
@@ -103,12 +103,13 @@ describe('Lambda handlers, as AWS invokes them (the deployed bundles)', () => {
         }),
       ]);
       expect(answers[0]!.contentType).toBeUndefined();
+      const now = (await world.clockNow()).getTime();
       const stats = await cloudwatch.send(
         new GetMetricStatisticsCommand({
           Namespace: world.config.metricNamespace,
           MetricName: 'RunCompleted',
-          StartTime: new Date(Date.now() - 3_600_000),
-          EndTime: new Date(Date.now() + 60_000),
+          StartTime: new Date(now - 3_600_000),
+          EndTime: new Date(now + 60_000),
           Period: 3600,
           Statistics: ['SampleCount', 'Sum'],
         }),

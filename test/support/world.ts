@@ -28,6 +28,7 @@ import { deployFunctions, type Deployment } from '../../emulator/deploy.js';
 import { accountPlugin, emulatorEndpoint, newAccountId } from './emulator-account.js';
 import { CallRecorder } from './faults.js';
 import type { Pacer } from '../../functions/commons/pacing.js';
+import type { Pluggable } from '@aws-sdk/types';
 
 export { createPlans } from '../../emulator/seed-account.js';
 
@@ -44,6 +45,8 @@ export interface ClientFaultOptions {
 export interface WorldOptions {
   /** An emulator of the test's own (one with a simulated clock); default: the run's shared one. */
   endpoint?: string;
+  /** Where the account's clock starts, before the first call (default: day 0, T0). */
+  clockStart?: Date;
 }
 
 /**
@@ -63,6 +66,8 @@ export class World {
   readonly endpoint: string;
   config: Config;
   deployment: Deployment | undefined;
+  private readonly clockStart: Date;
+  private clockReady: Promise<void> | undefined;
 
   // Exact due days by default; the year-long test runs the default (staggered) configuration.
   // Deployed worlds pace to TEST_PACING (test/support/deployed.ts): the emulator enforces no quota.
@@ -72,10 +77,38 @@ export class World {
   ) {
     this.config = config;
     this.endpoint = options.endpoint ?? emulatorEndpoint();
+    this.clockStart = options.clockStart ?? dayAt(0);
+  }
+
+  /**
+   * The account's own clock on the emulator, set to the world's start before its first call: whatever
+   * the test makes (keys, secrets, versions) is dated on the simulated calendar, never on the day the
+   * suite happens to run. Every client of the world waits for it (clockPlugin).
+   */
+  ready(): Promise<void> {
+    this.clockReady ??= emulatorClock(this.endpoint, this.clockStart, this.accountId).then(() => {});
+    return this.clockReady;
+  }
+
+  /** An SDK plugin that holds a client's first request until the account's clock is set. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private clockPlugin(): Pluggable<any, any> {
+    return {
+      applyToStack: (stack) => {
+        stack.add(
+          (next) => async (args) => {
+            await this.ready();
+            return next(args);
+          },
+          { step: 'initialize', name: 'keyrotWorldClock', override: true },
+        );
+      },
+    };
   }
 
   /** Deploys the app's functions (the bundles `cdk synth` ships) into this account; rotations use them. */
   async deploy(): Promise<Deployment> {
+    await this.ready();
     const { rotationLambdaArn: _, secretKmsKeyId: __, ...config } = this.config;
     this.deployment = await deployFunctions({
       endpoint: this.endpoint,
@@ -102,6 +135,7 @@ export class World {
       requestTimeoutMs: options.requestTimeoutMs,
       plugins: [
         accountPlugin(this.accountId),
+        this.clockPlugin(),
         this.recorder.plugin(),
         ...(this.deployed ? [] : [callerDrivesRotationPlugin]),
         ...plugins,
@@ -118,8 +152,10 @@ export class World {
     };
     const apigw = new APIGatewayClient(config);
     const secrets = new SecretsManagerClient(config);
-    apigw.middlewareStack.use(accountPlugin(this.accountId));
-    secrets.middlewareStack.use(accountPlugin(this.accountId));
+    for (const client of [apigw, secrets]) {
+      client.middlewareStack.use(accountPlugin(this.accountId));
+      client.middlewareStack.use(this.clockPlugin());
+    }
     // Without a deployed function, whatever starts a rotation here drives its steps itself.
     if (!this.deployed) secrets.middlewareStack.use(callerDrivesRotationPlugin);
     return { apigw, secrets };
@@ -138,9 +174,16 @@ export class World {
     return this.runAt(dayAt(day), plugins, options);
   }
 
-  /** Moves the emulator's clock (deployed worlds: moto and the rotation function read it). */
+  /** Moves the account's clock on the emulator (moto's dates, and the rotation function's time, read it). */
   async setClock(now: Date): Promise<void> {
-    if (this.deployed) await emulatorClock(this.endpoint, now);
+    await this.ready();
+    await emulatorClock(this.endpoint, now, this.accountId);
+  }
+
+  /** The account's simulated time now (it runs on from where it was set). */
+  async clockNow(): Promise<Date> {
+    await this.ready();
+    return (await emulatorClock(this.endpoint, undefined, this.accountId)).now;
   }
 
   /** One run at any time: for checks that compare with dates moto sets from the real clock. */
@@ -196,6 +239,7 @@ export class World {
   ): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
+    await this.ready();
     const code = await runCli([...args, '--endpoint-url', this.endpoint, '--config', this.configFile()], {
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),

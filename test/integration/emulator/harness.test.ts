@@ -74,22 +74,23 @@ describe('the extension itself', () => {
     expect(out.stdout.trim()).toBe('True');
   });
 
-  it("moto's reset (POST /moto-api/reset) forgets the extension's state too: seeded usage, rotation history, quotas", () => {
+  it("moto's reset (POST /moto-api/reset) forgets the extension's state too: seeded usage, rotation history, quotas, account clocks", () => {
     const out = python(
       [
         'import keyrot_moto',
         'keyrot_moto.install()',
-        'from keyrot_moto import usage, secrets_rotation, quotas',
+        'from keyrot_moto import usage, secrets_rotation, quotas, clock',
         "usage._DATA[('123456789012', 'us-east-1')] = {'plan': {}}",
+        "clock.set_now(0, '123456789012')",
         "secrets_rotation._history.append({'secret': 's'})",
         'quotas._scale = 5.0',
         'from moto.moto_api._internal.models import moto_api_backend',
         'moto_api_backend.reset()',
-        'print(len(usage._DATA), len(secrets_rotation._history), quotas._scale)',
+        'print(len(usage._DATA), len(secrets_rotation._history), quotas._scale, len(clock._account_offsets))',
       ].join('\n'),
     );
     expect(out.stderr).toBe('');
-    expect(out.stdout.trim()).toBe('0 0 None');
+    expect(out.stdout.trim()).toBe('0 0 None 0');
   });
 });
 

@@ -17,11 +17,10 @@ import {
   seedUsage,
   type UsageRecord,
 } from '../../support/emulator-account.js';
-import { createPlans, readAwsState, World } from '../../support/world.js';
+import { createPlans, dayAt, readAwsState, World } from '../../support/world.js';
 
-// API Gateway stamps createdDate and lastUpdatedDate from the real clock: the run happens 100 days on.
-const REAL_NOW = new Date();
-const NOW = addDays(REAL_NOW, 100);
+// The world's account clock starts on day 0 (API Gateway dates its keys by it): the run is 100 days on.
+const NOW = dayAt(100);
 const config = parseConfig({
   hygiene: {
     unused: { action: 'disable', days: 90 },

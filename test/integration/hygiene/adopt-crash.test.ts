@@ -37,11 +37,11 @@ describe('adoption survives a crash between the secret and the key tags, without
     await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId: gold, keyId: key.id, keyType: 'API_KEY' }));
     world.recorder.reset();
     // The process dies: the run ends there (no metrics, no report), the secret exists, the key is untagged.
-    await expect(world.runAt(new Date(), [crashAfterCreateSecret()])).rejects.toThrow(SimulatedCrash);
+    await expect(world.run(1, [crashAfterCreateSecret()])).rejects.toThrow(SimulatedCrash);
     expect(
       (await readAwsState(world)).keys.find((k) => k.id === key.id)?.tags['rotation:credential'],
     ).toBeUndefined();
-    const finished = await world.runAt(new Date());
+    const finished = await world.run(1);
     expect(finished.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toContain('adopt-key:done');
     // The reconciler's role has no GetSecretValue: the finishing run did not need it.
     expect(world.recorder.count('GetSecretValueCommand')).toBe(0);

@@ -107,8 +107,8 @@ describe('posture: the API Gateway pitfalls, on REST APIs built for the test', a
   };
   const narrow = await key('narrow', [plans.clean]);
   const wide = await key('wide', [plans.clean, plans.leaky, plans.authz, plans.extra]);
-  const inventory = await readInventory(world.clients(), world.config, new Date());
-  const findings = plan(inventory, world.config, new Date()).findings.filter((f) =>
+  const inventory = await readInventory(world.clients(), world.config, dayAt(0));
+  const findings = plan(inventory, world.config, dayAt(0)).findings.filter((f) =>
     f.kind.startsWith('posture-'),
   );
 

@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorClock } from '../../../emulator/clock-client.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import type { PeriodReport } from '../../../functions/core/period-report.js';
 import { rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
@@ -58,7 +57,7 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
     const reports = mkdtempSync(join(tmpdir(), 'keyrot-drill-'));
     if (!commands.some((c) => c.startsWith('keyrot onboard'))) {
       await onboardCredential(
-        { ...world.clients(), config: world.config, now: (await emulatorClock(world.endpoint)).now },
+        { ...world.clients(), config: world.config, now: await world.clockNow() },
         { credential: CREDENTIAL, usagePlanIds: [planId!] },
       );
       await rotationsSettled(world.endpoint);
@@ -130,7 +129,7 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
     }
     expect(await leakedKeyValues(world, [...printed, ...(await world.functionLogs())])).toEqual([]);
     // The period report lists what the procedure did by hand: onboarding, emergency rotation, rollback.
-    const today = (await emulatorClock(world.endpoint)).now.toISOString().slice(0, 10);
+    const today = (await world.clockNow()).toISOString().slice(0, 10);
     const period = await world.cli([
       'report',
       '--from',
