@@ -34,21 +34,7 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="keyrot-parent-watch", daemon=True).start()
 
 
-def _sleep_without_nanosleep() -> None:
-    """Under libfaketime (the suite's any-date runs move the machine's clock with it), Python's
-    time.sleep fails with EINVAL: libfaketime's clock_nanosleep refuses the absolute monotonic deadline
-    CPython sleeps to. Waiting on an event that is never set sleeps the same, through another call."""
-    never = threading.Event()
-
-    def sleep(seconds: float) -> None:
-        never.wait(max(0.0, seconds))
-
-    time.sleep = sleep
-
-
 if __name__ == "__main__":
-    if "faketime" in os.environ.get("LD_PRELOAD", ""):
-        _sleep_without_nanosleep()
     keyrot_moto.install()
     parent = os.environ.get("KEYROT_PARENT_PID", "")
     if parent.isdigit():

@@ -10,7 +10,8 @@ One clock per account, so test files that share one emulator (each in an account
 run on their own simulated time: an account whose clock was set reads that clock; any other account
 reads the server's clock. The server's clock is the real one unless the server was started with
 KEYROT_SIMULATED_CLOCK=1 (emulator/start.ts `clock` option: the demo, `npm run emulator`), which lets
-POST without an account move it.
+POST without an account move it, or with KEYROT_MACHINE_NOW (the machine's clock moved by libfaketime
+in the process that started the server: it starts there and runs on).
 
     GET  /_keyrot/clock                    -> {"now": "2027-03-01T03:00:00.123Z", "simulated": true, "account": null}
     POST /_keyrot/clock {"now": ISO-8601}  -> moves the server's clock (also back), same answer
@@ -136,8 +137,12 @@ def clock_route(request: Any, full_url: str, headers: Any) -> Any:
 def install_time_sources() -> None:
     """Before moto serves anything: its time sources read the clock of the account being served."""
     start = os.environ.get("KEYROT_CLOCK_START")
+    machine = os.environ.get("KEYROT_MACHINE_NOW")
     if simulated() and start:
         set_now(_parse(start))
+    elif machine:
+        # The machine's clock, moved (libfaketime in the starter's process, see emulator/start.ts).
+        set_now(_parse(machine))
     time.time = now  # type: ignore[assignment]
     from moto.core import utils
     from moto.core.responses import BaseResponse
