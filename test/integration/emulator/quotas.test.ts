@@ -55,11 +55,15 @@ describe('quotas, when enforced', () => {
     await emulatorQuotas(emulator.endpoint, account, 1);
     try {
       const { apigw } = clients(account);
+      const started = performance.now();
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) => caught(apigw.send(new CreateApiKeyCommand({ name: `k${i}` })))),
       );
       const refused = results.filter((r) => r !== undefined);
-      expect(results.length - refused.length).toBe(5);
+      // The burst of 5, plus what the bucket refilled (5/s) while a busy machine was still sending.
+      const refilled = Math.floor(((performance.now() - started) / 1000) * 5);
+      expect(results.length - refused.length).toBeGreaterThanOrEqual(5);
+      expect(results.length - refused.length).toBeLessThanOrEqual(Math.min(7, 5 + refilled));
       for (const error of refused) {
         expect([error.name, error.$metadata?.httpStatusCode]).toEqual(['TooManyRequestsException', 429]);
         expect((error as { retryAfterSeconds?: string }).retryAfterSeconds).toBe('1');
@@ -67,8 +71,11 @@ describe('quotas, when enforced', () => {
       // Other calls have their own, larger bucket (10/s, burst 40): reads still go through.
       expect(await caught(apigw.send(new GetApiKeysCommand({})))).toBeUndefined();
       const figures = await emulatorQuotas(emulator.endpoint, account);
-      expect(figures.throttled).toEqual({ 'apigateway:CreateApiKey': 3 });
-      expect(figures.calls).toEqual({ 'apigateway:CreateApiKey': 5, 'apigateway:GetApiKeys': 1 });
+      expect(figures.throttled).toEqual({ 'apigateway:CreateApiKey': refused.length });
+      expect(figures.calls).toEqual({
+        'apigateway:CreateApiKey': results.length - refused.length,
+        'apigateway:GetApiKeys': 1,
+      });
       // The SDK retries a throttled call with backoff: with its retries, a burst gets through in the end.
       const patient = clients(account, 10);
       const retried = await Promise.all(

@@ -1,3 +1,4 @@
+import { withoutFaketime } from '../../../emulator/start.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,11 @@ import { accountPlugin, emulatorEndpoint } from '../../support/emulator-account.
 import { createPlans, dayAt, leakedValues, readAwsState, World } from '../../support/world.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The report is rendered before Chromium opens it (no clock in the page): under the any-date runs'
+// libfaketime, Chromium starts without it, as the emulator does (it stalls page loads there).
+const BROWSER_ENV = Object.fromEntries(
+  Object.entries(withoutFaketime(process.env)).filter((e): e is [string, string] => e[1] !== undefined),
+);
 
 /** Splits one RFC 4180 CSV line. */
 function cells(line: string): string[] {
@@ -89,6 +95,7 @@ describe('run reports: JSON, CSV and HTML of one run agree, and carry no key val
     async () => {
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
+        env: BROWSER_ENV,
         args: [
           '--no-sandbox',
           '--disable-gpu',
@@ -250,6 +257,7 @@ describe('a report agrees with itself: summary cards, findings and rows (issue 1
     if (!existsSync(CHROMIUM) && process.env.CI !== 'true') return;
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
+      env: BROWSER_ENV,
       args: ['--no-sandbox', '--disable-gpu'],
     });
     try {
