@@ -76,6 +76,8 @@ function main(): void {
         'unit',
         '--project',
         'integration',
+        '--reporter=default',
+        '--reporter=./scripts/failures-reporter.ts',
         ...LOAD_SENSITIVE.flatMap((file) => ['--exclude', file]),
         ...files,
       ],
