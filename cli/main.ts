@@ -10,6 +10,7 @@ import { registerInspectVerbs } from './verbs/inspect.js';
 import { registerOnCallVerbs } from './verbs/oncall.js';
 import { registerPreflightVerb } from './verbs/preflight.js';
 import { registerRunVerbs } from './verbs/run.js';
+import { registerSuspensionVerbs } from './verbs/suspension.js';
 
 export type { CliIo };
 
@@ -33,6 +34,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const context: VerbContext = { io, exit: (code) => (exitCode = Math.max(exitCode, code)) };
   registerRunVerbs(program, context);
   registerOnCallVerbs(program, context);
+  registerSuspensionVerbs(program, context);
   registerInspectVerbs(program, context);
   registerPreflightVerb(program, context);
 

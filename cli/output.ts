@@ -33,6 +33,8 @@ function target(action: Action): string {
     case 'rollback':
     case 'onboard':
     case 'grant-consumers':
+    case 'suspend':
+    case 'end-suspension':
       return action.credential;
     case 'attach-key':
       return `${action.keyId} -> ${action.usagePlanId}`;
@@ -122,7 +124,7 @@ export function statusText(rows: KeyRow[], planned: Action[], now: Date): string
 
 export function periodText(p: PeriodReport): string {
   const lines = [
-    `period ${p.from.slice(0, 10)} to ${p.to.slice(0, 10)}: ${p.runs} runs, ${p.totals.rotations} rotations (${p.totals.emergencyRotations} emergency), ${p.totals.retirements} retirements, ${p.totals.rollbacks} rollbacks, ${p.totals.onboardings} onboardings, ${p.totals.failures} failures, ${p.totals.exceptions} exceptions, ${p.totals.credentials} credentials`,
+    `period ${p.from.slice(0, 10)} to ${p.to.slice(0, 10)}: ${p.runs} runs, ${p.totals.rotations} rotations (${p.totals.emergencyRotations} emergency), ${p.totals.retirements} retirements, ${p.totals.rollbacks} rollbacks, ${p.totals.onboardings} onboardings, ${p.totals.suspensions} suspensions, ${p.totals.resumptions} resumptions, ${p.totals.failures} failures, ${p.totals.exceptions} exceptions, ${p.totals.credentials} credentials`,
   ];
   for (const c of p.credentials) {
     lines.push(

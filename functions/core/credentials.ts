@@ -251,8 +251,8 @@ export function overdueSince(current: ManagedKey, policy: Policy, now: Date): Da
   return now >= addDays(since, policy.periodDays + policy.graceDays) ? since : undefined;
 }
 
-/** Secrets Manager's AutomaticallyAfterDays: 1 to 1000. */
-const MAX_SCHEDULE_DAYS = 1000;
+/** The longest schedule Secrets Manager takes (RotationRules.AutomaticallyAfterDays). */
+export const MAX_SCHEDULE_DAYS = 1000;
 
 /**
  * The rotation schedule Secrets Manager keeps on the secret, in days. Secrets Manager rotates on its

@@ -11,6 +11,9 @@ export const DETAIL_TYPE = {
   adopted: 'API Key Adopted',
   revoked: 'API Key Revoked',
   rolledBack: 'API Key Rolled Back',
+  /** keyrot suspend and resume: a consumer cut off on purpose, and let back in. */
+  suspended: 'API Key Credential Suspended',
+  resumed: 'API Key Credential Resumed',
   onboarded: 'API Key Credential Onboarded',
   finding: 'API Key Hygiene Finding',
   findingsSummary: 'API Key Hygiene Summary',
@@ -132,6 +135,22 @@ export function runEvents(
           revokedAt: action.forced?.revokedAt ?? null,
           pausedUntil: action.pauseUntil ?? null,
         },
+      });
+    if (action.kind === 'suspend')
+      events.push({
+        detailType: DETAIL_TYPE.suspended,
+        detail: {
+          ...common,
+          secretId: action.secretId,
+          version: action.version,
+          suspendReason: action.suspendReason,
+          disabledKeyIds: action.disableKeyIds,
+        },
+      });
+    if (action.kind === 'resume')
+      events.push({
+        detailType: DETAIL_TYPE.resumed,
+        detail: { ...common, secretId: action.secretId, keyId: action.keyId, enabled: action.enable },
       });
     if (action.kind === 'delete-key')
       events.push({ detailType: DETAIL_TYPE.deleted, detail: { ...common, keyId: action.keyId } });

@@ -5,6 +5,7 @@
 import type { Config } from './config.js';
 import { indexCredentials, resolvePolicy, versionWithStage } from './credentials.js';
 import { STAGE } from './stages.js';
+import { readSuspension, suspensionStands } from './suspension.js';
 import type { Inventory } from './types.js';
 
 export interface Selector {
@@ -56,6 +57,18 @@ export function selectCredentials(inventory: Inventory, config: Config, selector
     }
     if (current === undefined) {
       selection.skipped.push({ credential: c.name, why: 'no readable key carries its AWSCURRENT version' });
+      continue;
+    }
+    // A consumer cut off on purpose stays cut off: only naming it (keyrot rotate <credential>) rotates it.
+    const recorded = readSuspension(config.tagPrefix, secret.tags, secret.name, c.name);
+    const suspended = recorded !== undefined && suspensionStands(recorded.suspension, version);
+    if (selector.names === undefined && (suspended || !current.key.enabled)) {
+      selection.skipped.push({
+        credential: c.name,
+        why: suspended
+          ? `suspended since ${recorded.suspension.since.toISOString().slice(0, 10)} (${recorded.suspension.reason}); name it to rotate it (keyrot rotate ${c.name}), or keyrot resume ${c.name}`
+          : `its current key ${current.key.id} is disabled (cut off outside keyrot); name it to rotate it (keyrot rotate ${c.name}), or keyrot resume ${c.name}`,
+      });
       continue;
     }
     selection.selected.push({

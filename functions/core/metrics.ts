@@ -15,6 +15,8 @@ export const METRIC = {
   findings: 'Findings',
   overdueKeys: 'OverdueKeys',
   keysInGrace: 'KeysInGrace',
+  /** Credentials whose consumer is cut off (keyrot suspend, or a current key disabled by hand). */
+  suspendedCredentials: 'SuspendedCredentials',
   keysAdopted: 'KeysAdopted',
   managedKeys: 'ManagedKeys',
   unmanagedKeys: 'UnmanagedKeys',
@@ -70,6 +72,7 @@ export function runMetrics(
     // As the run left the account: a key it rotated is no longer overdue (the report says the same).
     [METRIC.overdueKeys, overdueAfterRun(plan, outcomes), 'Count'],
     [METRIC.keysInGrace, plan.stats.keysInGrace, 'Count'],
+    [METRIC.suspendedCredentials, plan.stats.suspendedCredentials, 'Count'],
     ...COUNTED.map((c): [string, number, MetricPoint['unit']] => [
       c.metric,
       plan.stats.checks[c.name],

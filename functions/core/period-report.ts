@@ -27,7 +27,7 @@ export interface CredentialHistory {
   credential: string;
   rotations: PeriodEvidence[];
   retirements: PeriodEvidence[];
-  /** What on-call engineers did by hand: onboardings and rollbacks (emergency rotations are rotations). */
+  /** What on-call engineers did by hand: onboardings, rollbacks, suspensions and resumptions (emergency rotations are rotations). */
   interventions: PeriodEvidence[];
   exceptions: PeriodException[];
 }
@@ -47,6 +47,9 @@ export interface PeriodReport {
     retirements: number;
     rollbacks: number;
     onboardings: number;
+    /** keyrot suspend and keyrot resume done in the period. */
+    suspensions: number;
+    resumptions: number;
     failures: number;
     exceptions: number;
     credentials: number;
@@ -58,7 +61,7 @@ export interface PeriodReport {
 
 const ROTATIONS = new Set<string>(ROTATION_KINDS);
 const RETIREMENTS = new Set(['disable-key', 'delete-key', 'record-disabled', 'forget-disabled']);
-const INTERVENTIONS = new Set(['onboard', 'rollback']);
+const INTERVENTIONS = new Set(['onboard', 'rollback', 'suspend', 'resume']);
 
 export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): PeriodReport {
   const inPeriod = reports
@@ -138,6 +141,8 @@ export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): P
       retirements: count((h) => h.retirements.filter((r) => r.outcome === 'done')),
       rollbacks: count((h) => h.interventions.filter((r) => r.outcome === 'done' && r.kind === 'rollback')),
       onboardings: count((h) => h.interventions.filter((r) => r.outcome === 'done' && r.kind === 'onboard')),
+      suspensions: count((h) => h.interventions.filter((r) => r.outcome === 'done' && r.kind === 'suspend')),
+      resumptions: count((h) => h.interventions.filter((r) => r.outcome === 'done' && r.kind === 'resume')),
       failures:
         count((h) =>
           h.rotations.concat(h.retirements, h.interventions).filter((r) => r.outcome === 'failed'),

@@ -1,6 +1,7 @@
 import type { Config, Policy } from './config.js';
 import {
   indexCredentials,
+  MAX_SCHEDULE_DAYS,
   nextRotationAt,
   nextRotationToken,
   resolvePolicy,
@@ -20,6 +21,7 @@ import type { Action, Finding, Inventory, ObservedSecret, Plan, PlanStats, Usage
 import { identityOf } from './rotation-record.js';
 import { STAGE } from './stages.js';
 import { graceEnd, isRequest, readRequest, requestOutstanding, type RotationRequest } from './emergency.js';
+import { readSuspension, suspensionStands } from './suspension.js';
 
 /**
  * A rotation due within this much of the run counts as due now. The daily run starts at about the same
@@ -45,6 +47,7 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     credentials: index.credentials.length,
     overdueKeys: 0,
     keysInGrace: 0,
+    suspendedCredentials: 0,
     checks: noCounts(),
     exemptions: 0,
   };
@@ -173,15 +176,14 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
       reason: `AWSCURRENT of ${secret.name} moved from version ${recorded} to ${current.version} (key ${current.key.id}) after the last recorded rotation`,
     });
   }
-  if (!current.key.enabled) {
-    findings.push({
-      kind: 'current-key-disabled',
-      credential: c.name,
-      keyId: current.key.id,
-      message: `credential ${c.name}: current key ${current.key.id} is disabled; consumers get 403 until it is re-enabled (keyrot rollback) or rotated`,
-    });
-    return;
-  }
+  // An emergency request (keyrot rotate) makes the credential due now: pause, suspension or not, when
+  // it came after them (an operator's decision).
+  const asked = readRequest(config.tagPrefix, secret.tags, secret.name, c.name);
+  if (asked !== undefined && !isRequest(asked)) findings.push(asked);
+  const request = isRequest(asked) ? asked : undefined;
+  const requested = request !== undefined && requestOutstanding(request, current);
+  const hold = holdSuspended(c, secret, current, requested ? request : undefined, config, sink);
+  if (hold === 'held') return;
   const choice = resolvePolicy(current, config);
   if (!choice.ok) {
     findings.push(choice.finding);
@@ -195,11 +197,6 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   sink.current.push({ key: current, overdueSince: overdue });
 
   const paused = current.pausedUntil !== undefined && now < current.pausedUntil;
-  // An emergency request (keyrot rotate --all) makes the credential due now, pause or not.
-  const asked = readRequest(config.tagPrefix, secret.tags, secret.name, c.name);
-  if (asked !== undefined && !isRequest(asked)) findings.push(asked);
-  const request = isRequest(asked) ? asked : undefined;
-  const requested = request !== undefined && requestOutstanding(request, current);
   // Secrets Manager's own schedule is a backstop that counts from its LastRotatedDate.
   const schedule = scheduleDays(policy, {
     until: current.pausedUntil,
@@ -255,6 +252,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
           ...(identityOf(current.key) !== undefined && { identity: identityOf(current.key) }),
         },
         ...(requested && request.graceMs === 0 && { revoke: true as const }),
+        ...(hold === 'rotate-suspended' && { endsSuspension: true as const }),
         reason: requested
           ? `emergency rotation requested at ${request.requestedAt.toISOString()} (keyrot rotate --all); ${keyAge}`
           : `${keyAge}; policy ${choice.name} rotates every ${policy.periodDays} days (due ${day(dueAt)})`,
@@ -280,6 +278,70 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const others = c.keys.filter((k) => k !== current && k !== pendingKey);
   planPlanSync(c, current, others, actions);
   for (const key of others) planRetirement(key, current, c.keys, policy, request, now, sink);
+}
+
+/**
+ * A suspended credential (keyrot suspend), or one whose current key was disabled outside keyrot (an
+ * unplanned suspension), is held: nothing rotates it and nothing re-enables a key, and Secrets Manager's
+ * schedule is moved as far as it goes (the rotation function refuses a rotation that comes anyway).
+ * Only an operator's request made after the suspension (keyrot rotate <credential>) goes through; once
+ * it moved AWSCURRENT, the suspension's record is removed. `held`: nothing more is planned for it;
+ * `rotate-suspended`: the operator's rotation goes through and ends the suspension.
+ */
+function holdSuspended(
+  c: Credential,
+  secret: ObservedSecret,
+  current: ManagedKey,
+  request: RotationRequest | undefined,
+  config: Config,
+  { actions, findings, stats }: Sink,
+): 'held' | 'rotate-suspended' | 'free' {
+  const recorded = readSuspension(config.tagPrefix, secret.tags, secret.name, c.name);
+  if (recorded?.finding !== undefined) findings.push(recorded.finding);
+  const suspension =
+    recorded !== undefined && suspensionStands(recorded.suspension, current.version)
+      ? recorded.suspension
+      : undefined;
+  if (recorded !== undefined && suspension === undefined) {
+    actions.push({
+      kind: 'end-suspension',
+      credential: c.name,
+      secretId: secret.arn,
+      reason: `${c.name} was suspended on ${day(recorded.suspension.since)} at version ${recorded.suspension.version ?? '?'}; version ${current.version ?? '?'} is current since (keyrot rotate), so the suspension's record goes`,
+    });
+  }
+  const operatorRotates =
+    request !== undefined && (suspension === undefined || request.requestedAt >= suspension.since);
+  if (operatorRotates) return suspension === undefined ? 'free' : 'rotate-suspended';
+  if (suspension === undefined && current.key.enabled) return 'free';
+  stats.suspendedCredentials++;
+  if (suspension !== undefined) {
+    findings.push({
+      kind: 'credential-suspended',
+      credential: c.name,
+      keyId: current.key.id,
+      action: 'wait',
+      message: `credential ${c.name}: suspended since ${suspension.since.toISOString()} (${suspension.reason}); its keys stay disabled and nothing scheduled rotates it, until keyrot resume ${c.name} (or keyrot rotate ${c.name})`,
+    });
+  } else {
+    findings.push({
+      kind: 'current-key-disabled',
+      credential: c.name,
+      keyId: current.key.id,
+      action: 'wait',
+      message: `credential ${c.name}: current key ${current.key.id} was disabled outside keyrot; consumers get 403, and nothing scheduled gives them a key again (not the reconciler, not Secrets Manager's schedule): keyrot resume ${c.name} re-enables it (or rotates it, past its period), keyrot rotate ${c.name} gives them a new key`,
+    });
+  }
+  if (secret.rotationEnabled && secret.rotationPeriodDays !== MAX_SCHEDULE_DAYS) {
+    actions.push({
+      kind: 'configure-rotation',
+      credential: c.name,
+      secretId: secret.arn,
+      scheduleDays: MAX_SCHEDULE_DAYS,
+      reason: `${c.name} is ${suspension !== undefined ? 'suspended' : 'cut off (its current key is disabled)'}: Secrets Manager's own schedule is moved to ${MAX_SCHEDULE_DAYS} days, as far as it goes (the rotation function refuses a rotation that comes anyway)`,
+    });
+  }
+  return 'held';
 }
 
 /** The secret's resource policy grants exactly the configured consumer roles (config.consumers). */

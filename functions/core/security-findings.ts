@@ -158,7 +158,13 @@ export const SECURITY_CHECKS: Record<Check, CheckSpec> = {
     title: 'Credential current key disabled',
     severity: 'HIGH',
     runbook: 'consumer-locked-out.md',
-    remedy: 'Re-enable the key (keyrot rollback) or rotate the credential.',
+    remedy: 'Re-enable the key (keyrot resume) or give the consumer a new one (keyrot rotate).',
+  },
+  'credential-suspended': {
+    title: 'Credential suspended',
+    severity: 'INFORMATIONAL',
+    runbook: 'suspend-and-resume.md',
+    remedy: 'Resume the credential (keyrot resume) when its consumer may have access again.',
   },
   'key-reenabled': {
     title: 'Retired API key re-enabled by hand',

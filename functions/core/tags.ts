@@ -30,6 +30,9 @@ export const TAG = {
   adoptedKey: 'adopted-key',
   /** On the secret: the AWSCURRENT version the last recorded rotation (or onboarding) left. */
   recordedVersion: 'recorded-version',
+  /** On the secret: the credential is suspended (keyrot suspend): when, and the version it holds. */
+  suspended: 'suspended',
+  suspendReason: 'suspend-reason',
 } as const;
 export type TagName = (typeof TAG)[keyof typeof TAG];
 

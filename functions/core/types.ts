@@ -95,6 +95,8 @@ export type Action =
       facts: RotationFacts;
       /** An emergency request with zero grace: the old key is disabled as soon as the rotation is done. */
       revoke?: true;
+      /** A suspended credential rotated because an operator asked after suspending it: that ends the suspension. */
+      endsSuspension?: true;
       reason: string;
     }
   | {
@@ -172,6 +174,46 @@ export type Action =
       reason: string;
     }
   | {
+      /**
+       * keyrot suspend: the consumer cut off on purpose (an on-call action, never planned by a run). The
+       * suspension is recorded on the secret first, then every enabled key of the credential is disabled.
+       */
+      kind: 'suspend';
+      credential: string;
+      secretId: string;
+      /** The AWSCURRENT version the suspension holds. */
+      version: string;
+      suspendReason: string;
+      /** The credential's enabled keys: the current one, and older ones still in their grace. */
+      disableKeyIds: string[];
+      /** An emergency request standing on the secret: it would rotate the credential once resumed. */
+      clearRequestTag?: string;
+      reason: string;
+    }
+  | {
+      /**
+       * keyrot resume: the current key enabled again, then the suspension's record removed (an on-call
+       * action, never planned by a run). One suspended past its policy's period is rotated instead
+       * (keyrot rotate, by the CLI), which ends the suspension.
+       */
+      kind: 'resume';
+      credential: string;
+      secretId: string;
+      keyId: string;
+      /** The current key is disabled (by keyrot suspend, or by hand): enabled again. */
+      enable: boolean;
+      /** The suspension's tags on the secret; none for a key disabled by hand. */
+      clearTags: string[];
+      reason: string;
+    }
+  | {
+      /** The record of a suspension an operator's rotation ended (AWSCURRENT moved past its version). */
+      kind: 'end-suspension';
+      credential: string;
+      secretId: string;
+      reason: string;
+    }
+  | {
       /** keyrot rollback: the previous key made current again (an on-call action, never planned by a run). */
       kind: 'rollback';
       credential: string;
@@ -229,6 +271,7 @@ export type FindingKind =
   | 'current-key-missing'
   | 'current-key-ambiguous'
   | 'current-key-disabled'
+  | 'credential-suspended'
   | 'credential-without-keys'
   | 'key-reenabled'
   | 'read-failed'
@@ -270,6 +313,8 @@ export interface PlanStats {
   overdueKeys: number;
   /** Superseded keys still enabled within their grace period. */
   keysInGrace: number;
+  /** Credentials held because their consumer is cut off: suspended, or current key disabled by hand. */
+  suspendedCredentials: number;
   /** Keys each hygiene check found (not counting exempt keys or checks set to ignore). */
   checks: Counts;
   exemptions: number;

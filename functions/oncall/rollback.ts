@@ -6,6 +6,7 @@ import { formatInstant } from '../core/tags.js';
 import { day } from '../core/time.js';
 import type { Action, Inventory } from '../core/types.js';
 import { findCredential } from './find-credential.js';
+import { standingSuspension } from './suspension.js';
 
 export type RollbackAction = Extract<Action, { kind: 'rollback' }>;
 
@@ -36,6 +37,13 @@ export function planRollback(inventory: Inventory, config: Config, input: Rollba
   if (state.pendingVersion !== undefined) {
     throw new KeyrotError(
       `credential ${name}: a rotation to version ${state.pendingVersion} is in progress; let it finish (keyrot status ${name}), then roll back`,
+    );
+  }
+  const suspension = standingSuspension(state, config);
+  if (suspension !== undefined) {
+    // A rollback enables a key: it would let a consumer cut off on purpose back in.
+    throw new KeyrotError(
+      `credential ${name} is suspended since ${suspension.since.toISOString()} (${suspension.reason}); a rollback would give its consumer a working key. keyrot resume ${name} first`,
     );
   }
   const keyId = previous.key.id;

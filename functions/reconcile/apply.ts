@@ -8,9 +8,12 @@ export type Effects = { [K in ActionKind]: (action: Extract<Action, { kind: K }>
 
 /** Creations first, so consumers have a new key before any old one is switched off. */
 const ORDER: ActionKind[] = [
-  // keyrot onboard and rollback: each alone in its run.
+  // keyrot onboard, rollback, suspend and resume: each alone in its run.
   'onboard',
   'rollback',
+  'suspend',
+  'resume',
+  'end-suspension',
   'record-rotation',
   'resume-rotation',
   'rotate',

@@ -29,6 +29,7 @@ import { consumerPolicy } from '../core/consumers.js';
 import { STAGE } from '../core/stages.js';
 import { factsTags } from '../core/rotation-record.js';
 import { rotationCost } from '../commons/pacing.js';
+import { suspensionTagKeys, suspensionTags } from '../core/suspension.js';
 
 export interface EffectDeps {
   apigw: APIGatewayClient;
@@ -125,6 +126,11 @@ export function awsEffects(deps: EffectDeps): Effects {
         } else throw error;
       }
       const done = await settle(a.credential, a.secretId, token);
+      // The consumer has a working key again: the suspension is over (else the next run ends it).
+      if (a.endsSuspension === true)
+        await secrets.send(
+          new UntagResourceCommand({ SecretId: a.secretId, TagKeys: suspensionTagKeys(config.tagPrefix) }),
+        );
       // Revoked at once (an emergency with zero grace); if this fails, the next run disables it.
       if (a.revoke === true) {
         try {
@@ -231,6 +237,30 @@ export function awsEffects(deps: EffectDeps): Effects {
       // A rollback is no rotation: the next one recorded starts from the restored version.
       await markRecorded(secrets, a.secretId, a.version, config.tagPrefix);
       return a.version;
+    },
+    suspend: async (a) => {
+      // Recorded first: from then on nothing scheduled rotates it, even if a disable below fails.
+      await tagSecret(
+        secrets,
+        a.secretId,
+        suspensionTags(config.tagPrefix, { since: deps.now, version: a.version, reason: a.suspendReason }),
+      );
+      if (a.clearRequestTag !== undefined)
+        await secrets.send(new UntagResourceCommand({ SecretId: a.secretId, TagKeys: [a.clearRequestTag] }));
+      for (const keyId of a.disableKeyIds) await disableKey(apigw, keyId, config.tagPrefix, deps.now);
+      return `${a.disableKeyIds.length} key(s) disabled`;
+    },
+    resume: async (a) => {
+      await enableKey(apigw, a.keyId, config.tagPrefix, !a.enable);
+      // Last: until the key works again, the suspension stands.
+      if (a.clearTags.length > 0)
+        await secrets.send(new UntagResourceCommand({ SecretId: a.secretId, TagKeys: a.clearTags }));
+      return a.keyId;
+    },
+    'end-suspension': async (a) => {
+      await secrets.send(
+        new UntagResourceCommand({ SecretId: a.secretId, TagKeys: suspensionTagKeys(config.tagPrefix) }),
+      );
     },
     'delete-key': async (a) => {
       try {

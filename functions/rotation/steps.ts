@@ -35,6 +35,7 @@ import {
   type SecretValue,
 } from './secret-value.js';
 import { STAGE } from '../core/stages.js';
+import { readSuspension, suspensionStands } from '../core/suspension.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -173,8 +174,16 @@ class StepContext {
     return value;
   }
 
-  /** The key AWSCURRENT names: by the id an adopted key's secret records, else by its derived name. */
-  async currentKey(): Promise<ApiKey> {
+  private current: Promise<ApiKey> | undefined;
+
+  /** The key AWSCURRENT names (read once per step). */
+  currentKey(): Promise<ApiKey> {
+    this.current ??= this.readCurrentKey();
+    return this.current;
+  }
+
+  /** By the id an adopted key's secret records, else by its derived name. */
+  private async readCurrentKey(): Promise<ApiKey> {
     const current = await this.value(this.currentVersion, STAGE.current);
     if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT value`);
     const key =
@@ -211,6 +220,37 @@ class StepContext {
     };
   }
 
+  /**
+   * A rotation nobody at keyrot decided (Secrets Manager's schedule, or one started by hand: no facts
+   * recorded for its token) must not give a cut-off consumer a working key: refused while the
+   * credential is suspended or its current key is disabled. Its AWSPENDING label goes, so no rotation
+   * stays "in progress" (Secrets Manager would retry it forever, and resume would wait for it).
+   */
+  async refuseWhenCutOff(): Promise<void> {
+    if (this.facts !== undefined) return;
+    const { config } = this.deps;
+    const recorded = readSuspension(config.tagPrefix, this.tags, this.name, this.credential);
+    let why: string | undefined;
+    if (recorded !== undefined && suspensionStands(recorded.suspension, this.currentVersion)) {
+      why = `it is suspended since ${recorded.suspension.since.toISOString()} (${recorded.suspension.reason})`;
+    } else {
+      const key = await this.currentKey();
+      if (key.enabled === false)
+        why = `its current key ${key.id ?? '?'} is disabled (its consumer was cut off outside keyrot)`;
+    }
+    if (why === undefined) return;
+    await this.deps.secrets.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: this.secret.ARN,
+        VersionStage: STAGE.pending,
+        RemoveFromVersionId: this.token,
+      }),
+    );
+    throw new RotationStepError(
+      `credential ${this.credential}: rotation to version ${this.token} refused: ${why}, and a rotation would give its consumer a working key; only keyrot resume ${this.credential} or keyrot rotate ${this.credential} does that (runbooks/suspend-and-resume.md)`,
+    );
+  }
+
   /** A key of this credential by its derived name, or by its tags when it was renamed by hand. */
   findKey(name: string, version: string): Promise<ApiKey | undefined> {
     const { tagPrefix } = this.deps.config;
@@ -241,6 +281,7 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     if ((await ctx.value(ctx.currentVersion, STAGE.current)) === undefined) {
       throw new RotationStepError(`secret ${ctx.name} has no AWSCURRENT value`);
     }
+    await ctx.refuseWhenCutOff();
     if ((await ctx.value(ctx.token, STAGE.pending)) !== undefined) return;
     const apiKey = (ctx.deps.generateValue ?? generateKeyValue)();
     try {
@@ -271,6 +312,8 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     if (ctx.recordedKey !== undefined) return;
     const { apigw, config } = ctx.deps;
     const pending = await ctx.pendingValue();
+    // Suspended since createSecret ran: the key is not made.
+    await ctx.refuseWhenCutOff();
     const facts = await ctx.rotationFacts();
     // The customer a portal or Marketplace issued the key to stays its customer (recorded, or read when
     // it was too long to record).

@@ -293,6 +293,7 @@ export interface SecretState {
   versions: Record<string, string[]>;
   rotationEnabled: boolean;
   lastRotatedDate: Date | undefined;
+  tags: Record<string, string>;
 }
 
 export interface AwsState {
@@ -349,6 +350,7 @@ export async function readAwsState(world: World): Promise<AwsState> {
         versions: { ...s.SecretVersionsToStages },
         rotationEnabled: s.RotationEnabled ?? false,
         lastRotatedDate: s.LastRotatedDate,
+        tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       };
     }),
   );

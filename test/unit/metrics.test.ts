@@ -35,6 +35,7 @@ describe('run metrics', () => {
         credentials: 900,
         overdueKeys: 3,
         keysInGrace: 7,
+        suspendedCredentials: 2,
         checks: { ...noCounts(), unused: 11, orphaned: 13, lingering: 17, unmanaged: 19 },
         exemptions: 1,
       },
@@ -68,6 +69,7 @@ describe('run metrics', () => {
       [METRIC.findings]: 1,
       [METRIC.overdueKeys]: 3,
       [METRIC.keysInGrace]: 7,
+      [METRIC.suspendedCredentials]: 2,
       // Published by the checks that count (checks/*.ts): the names dashboards and alarms use.
       ...Object.fromEntries(COUNTED.map((c) => [c.metric, 0])),
       UnusedKeys: 11,
@@ -107,6 +109,7 @@ function emptyStats() {
     credentials: 0,
     overdueKeys: 0,
     keysInGrace: 0,
+    suspendedCredentials: 0,
     checks: noCounts(),
     exemptions: 0,
   };

@@ -448,15 +448,6 @@ describe('plan: what it cannot fix it reports, naming the key, tag or secret', (
       text: '1 key(s) have malformed tags',
     },
     {
-      name: 'current key disabled',
-      inv: inventory(
-        [key({ id: 'k1', credential: 'c', version: 'v1', enabled: false })],
-        [secret('c', { v1: CUR })],
-      ),
-      finding: { kind: 'current-key-disabled', keyId: 'k1' },
-      text: 'is disabled',
-    },
-    {
       name: 'unknown policy',
       inv: inventory(
         [key({ id: 'k1', credential: 'c', version: 'v1', policy: 'weekly' })],

@@ -75,7 +75,9 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
       );
       world.recorder.reset();
       // Every run the drill makes, scheduled-style or by hand, is on the record in this folder.
-      const runs = ['plan', 'apply', 'onboard', 'rotate', 'rollback'].includes(args[0] ?? '');
+      const runs = ['plan', 'apply', 'onboard', 'rotate', 'rollback', 'suspend', 'resume'].includes(
+        args[0] ?? '',
+      );
       const recorded = runs ? [...args, '--report-dir', reports] : args;
       const { code, stdout, stderr } = await world.cli(recorded, [world.recorder.plugin()]);
       await rotationsSettled(world.endpoint);
@@ -117,6 +119,18 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
         expect(current).toMatchObject({ enabled: true, planIds: [planId] });
         expect((await events.received()).map((e) => e['detail-type'])).toContain('API Key Rolled Back');
       }
+      const keysOf = after.keys.filter((k) => k.tags['rotation:credential'] === CREDENTIAL);
+      if (sub === 'suspend') {
+        // Every key of the credential is off, and the suspension is on the secret's record.
+        expect(keysOf.filter((k) => k.enabled)).toEqual([]);
+        expect(secret?.tags['rotation:suspended']).toMatch(/^\d{4}-.* version=/);
+      }
+      if (sub === 'resume' && !args.includes('--dry-run')) {
+        expect(current).toMatchObject({ enabled: true, planIds: [planId] });
+        expect(secret?.tags['rotation:suspended']).toBeUndefined();
+      }
+      if (sub === 'resume' && args.includes('--dry-run'))
+        expect({ command, writes: world.recorder.writes() }).toEqual({ command, writes: [] });
       // Prepare what the next command of a procedure expects: a previous key to roll back to.
       if (
         sub === 'status' &&
@@ -148,6 +162,11 @@ describe('runbook drill: every keyrot command in runbooks/ does what the runbook
       );
     expect({ file, onboardings: totals.onboardings > 0 }).toEqual({ file, onboardings: ran('onboard') });
     expect({ file, rollbacks: totals.rollbacks > 0 }).toEqual({ file, rollbacks: ran('rollback') });
+    expect({ file, suspensions: totals.suspensions > 0 }).toEqual({ file, suspensions: ran('suspend') });
+    expect({ file, resumptions: totals.resumptions > 0 }).toEqual({
+      file,
+      resumptions: ran('resume', '--dry-run'),
+    });
     expect({ file, emergency: totals.emergencyRotations > 0 }).toEqual({
       file,
       emergency: ran('rotate', '--dry-run'),

@@ -106,8 +106,16 @@ describe('calls per rotation step', () => {
     expect(shared(perStep)).toBe(3);
   });
 
-  it('started by Secrets Manager on its own schedule (nothing recorded): the facts are looked up, three reads more', async () => {
+  it('started by Secrets Manager on its own schedule (nothing recorded): the facts are looked up, four reads more', async () => {
     const perStep = await rotate(2, { recorded: false });
+    // Nobody at keyrot decided it: createSecret first checks the consumer was not cut off (the
+    // current key, by its derived name, must be enabled).
+    expect(perStep.createSecret).toEqual({
+      'secretsmanager:DescribeSecret': 1,
+      'secretsmanager:GetSecretValue': 3,
+      'apigateway:GetApiKeys': 1,
+      'secretsmanager:PutSecretValue': 1,
+    });
     expect(perStep.setSecret).toEqual({
       'secretsmanager:DescribeSecret': 1,
       // The pending value, then AWSCURRENT's (it names the current key).
@@ -120,6 +128,6 @@ describe('calls per rotation step', () => {
       'apigateway:CreateUsagePlanKey': 2,
       'secretsmanager:TagResource': 1,
     });
-    expect(shared(perStep)).toBe(2 + 3);
+    expect(shared(perStep)).toBe(2 + 4);
   });
 });

@@ -1,0 +1,191 @@
+import { UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/core/config.js';
+import {
+  deployedWorld as deployedWorldIn,
+  emulatedRotations,
+  rotationsSettled,
+  TEST_PACING,
+  useTimedEmulator,
+} from '../../support/deployed.js';
+import { dayAt, readAwsState, type AwsState, type World } from '../../support/world.js';
+
+/**
+ * What people do beside keyrot, on the deployed path: a key disabled in the console, a consumer
+ * suspended on purpose. Checked with the plain SDK (readAwsState), never the product's own reads: a
+ * consumer cut off gets no working key from anything scheduled (the reconciler's runs, Secrets
+ * Manager's own schedule) until `keyrot resume` or `keyrot rotate`.
+ */
+const config = parseConfig({
+  pacing: TEST_PACING,
+  staggerPercent: 0,
+  defaultPolicy: '30d',
+  hygiene: { posture: { action: 'ignore' }, unused: { action: 'ignore' } },
+});
+const emulator = useTimedEmulator();
+const deployedWorld = (credentials: string[]) => deployedWorldIn(emulator.endpoint(), config, credentials);
+
+/** The keys of a credential that would let its consumer in: enabled, and in a usage plan. */
+const workingKeys = (state: AwsState, credential: string) =>
+  state.keys.filter((k) => k.tags['rotation:credential'] === credential && k.enabled && k.planIds.length > 0);
+const currentKey = (state: AwsState, credential: string) => {
+  const secret = state.secrets.find((s) => s.credential === credential);
+  return state.keys.find((k) => k.value !== '' && k.value === secret?.currentValue);
+};
+
+async function disableByHand(world: World, keyId: string): Promise<void> {
+  await world.raw().apigw.send(
+    new UpdateApiKeyCommand({
+      apiKey: keyId,
+      patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
+    }),
+  );
+}
+
+/** Scheduled runs every `step` days to `days`, Secrets Manager's schedule ticking in between. */
+async function scheduledYear(
+  world: World,
+  from: number,
+  days: number,
+  step: number,
+  check: (day: number) => Promise<void>,
+): Promise<void> {
+  for (let day = from; day <= days; day += step) {
+    const run = await world.run(day);
+    expect(run.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+    await rotationsSettled(world.endpoint);
+    await check(day);
+  }
+}
+
+describe('a consumer cut off stays cut off until an operator lets it back in', () => {
+  it('leak: the key disabled in the console first, then keyrot rotate --grace 0 gives a new key in every plan and revokes the old one', async () => {
+    const { world, plans } = await deployedWorld(['partner']);
+    const leaked = currentKey(await readAwsState(world), 'partner')!;
+    await disableByHand(world, leaked.id);
+    const out = await world.cli([
+      'rotate',
+      'partner',
+      '--now',
+      dayAt(5).toISOString(),
+      '--grace',
+      '0',
+      '--yes',
+      '--json',
+    ]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ previousKeyId: leaked.id, revoked: true });
+    await rotationsSettled(world.endpoint);
+    const after = await readAwsState(world);
+    const fresh = currentKey(after, 'partner');
+    expect(fresh?.id).not.toBe(leaked.id);
+    expect(fresh).toMatchObject({ enabled: true, planIds: [...plans].sort() });
+    const old = after.keys.find((k) => k.id === leaked.id);
+    expect(old).toMatchObject({ enabled: false });
+    expect(old?.tags['rotation:revoked-at']).toBeDefined();
+    // The next days' runs find nothing wrong and leave the new key working.
+    const next = await world.run(6);
+    expect(next.plan.findings.map((f) => f.kind)).not.toContain('current-key-disabled');
+    expect(workingKeys(await readAwsState(world), 'partner').map((k) => k.id)).toEqual([fresh!.id]);
+  });
+
+  it('a key disabled by hand: no run and no Secrets Manager schedule gives the consumer a key for a year; resume does', async () => {
+    const { world, plans, onboarded } = await deployedWorld(['partner']);
+    await disableByHand(world, onboarded[0]!.keyId);
+    // No run for 40 days: Secrets Manager's own schedule (30 + 7 days) comes, and its rotation is refused.
+    await world.setClock(dayAt(40));
+    await expect
+      .poll(
+        async () =>
+          (await emulatedRotations(world.endpoint, world.accountId)).rotations.filter(
+            (r) => r.trigger === 'schedule' && r.status !== 'running',
+          ).length,
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThan(0);
+    const refused = (await emulatedRotations(world.endpoint, world.accountId)).rotations.find(
+      (r) => r.trigger === 'schedule',
+    );
+    expect(refused?.status).toBe('failed');
+    expect(refused?.steps.map((s) => s.error).join('\n')).toMatch(/refused: its current key .* is disabled/);
+    expect(workingKeys(await readAwsState(world), 'partner')).toEqual([]);
+    // A year of daily-ish runs: held (findings, not overdue), the schedule moved out of the way.
+    await scheduledYear(world, 41, 400, 30, async (day) => {
+      expect({ day, working: workingKeys(await readAwsState(world), 'partner') }).toEqual({
+        day,
+        working: [],
+      });
+    });
+    const described = await world
+      .raw()
+      .secrets.send(new DescribeSecretCommand({ SecretId: onboarded[0]!.secretArn }));
+    expect(described.RotationRules?.AutomaticallyAfterDays).toBe(1000);
+    const last = await world.run(401);
+    expect(last.plan.stats.overdueKeys).toBe(0);
+    expect(last.plan.findings.find((f) => f.kind === 'current-key-disabled')?.message).toContain(
+      'keyrot resume partner',
+    );
+    // Past its 30-day period: resume rotates, and the consumer has a working key in every plan.
+    const resumed = await world.cli(['resume', 'partner', '--now', dayAt(402).toISOString()]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('resumed partner by rotating it');
+    await rotationsSettled(world.endpoint);
+    const after = await readAwsState(world);
+    expect(currentKey(after, 'partner')).toMatchObject({ enabled: true, planIds: [...plans].sort() });
+    expect(workingKeys(after, 'partner')).toHaveLength(1);
+  });
+
+  it('keyrot suspend: every key off; runs, selectors, rollback and a rotation started by hand leave it off; resume lets it back in', async () => {
+    const { world, plans, onboarded } = await deployedWorld(['partner', 'other']);
+    const secretArn = onboarded[0]!.secretArn;
+    // A rotation first, so an older key is in its grace (and a rollback would have a key to restore).
+    expect((await world.cli(['rotate', 'partner', '--now', dayAt(3).toISOString()])).code).toBe(0);
+    await rotationsSettled(world.endpoint);
+    expect(workingKeys(await readAwsState(world), 'partner')).toHaveLength(2);
+    const suspended = await world.cli([
+      'suspend',
+      'partner',
+      '--reason',
+      'invoice 4711 unpaid',
+      '--now',
+      dayAt(4).toISOString(),
+      '--yes',
+    ]);
+    expect(suspended.code, suspended.stderr).toBe(0);
+    expect(suspended.stdout).toContain('suspended: partner cut off (invoice 4711 unpaid)');
+    expect(workingKeys(await readAwsState(world), 'partner')).toEqual([]);
+
+    const all = await world.cli(['rotate', '--all', '--now', dayAt(5).toISOString(), '--dry-run']);
+    expect(all.stdout).toMatch(/skipped partner: suspended since .* \(invoice 4711 unpaid\)/);
+    const rollback = await world.cli(['rollback', 'partner', '--now', dayAt(5).toISOString()]);
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toContain('keyrot resume partner first');
+    // Someone starts a rotation by hand: the rotation function refuses it.
+    await world.raw().secrets.send(new RotateSecretCommand({ SecretId: secretArn }));
+    await rotationsSettled(world.endpoint);
+    expect(workingKeys(await readAwsState(world), 'partner')).toEqual([]);
+
+    await scheduledYear(world, 6, 370, 40, async (day) => {
+      expect({ day, working: workingKeys(await readAwsState(world), 'partner') }).toEqual({
+        day,
+        working: [],
+      });
+      // The other consumer is rotated as usual all along.
+      expect(workingKeys(await readAwsState(world), 'other').length).toBeGreaterThan(0);
+    });
+    const status = await world.cli(['plan', '--now', dayAt(371).toISOString(), '--json']);
+    const findings = JSON.parse(status.stdout).findings as { kind: string; message: string }[];
+    expect(findings.find((f) => f.kind === 'credential-suspended')?.message).toContain('invoice 4711 unpaid');
+
+    const resumed = await world.cli(['resume', 'partner', '--now', dayAt(372).toISOString(), '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    await rotationsSettled(world.endpoint);
+    const after = await readAwsState(world);
+    expect(currentKey(after, 'partner')).toMatchObject({ enabled: true, planIds: [...plans].sort() });
+    expect(after.secrets.find((s) => s.credential === 'partner')?.tags['rotation:suspended']).toBeUndefined();
+    // Resumed, it rotates on its schedule again.
+    const run = await world.run(373);
+    expect(run.plan.findings.map((f) => f.kind)).not.toContain('credential-suspended');
+  });
+});
