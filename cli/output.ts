@@ -174,7 +174,12 @@ export function rollbackText(result: RunResult): string {
   if (action?.kind !== 'rollback') return runToText(result);
   const outcome = result.outcomes[0];
   const row = result.report.keys.find((k) => k.keyId === action.keyId);
-  const due = row?.nextRotationAt ? `; next rotation due ${row.nextRotationAt.slice(0, 10)}` : '';
+  // A restored key that was due is held (by default, or --pause): its due date alone would read as "now".
+  const due = action.pauseUntil
+    ? `; rotation held until ${action.pauseUntil.slice(0, 10)}${row?.nextRotationAt ? ` (the restored key was due ${row.nextRotationAt.slice(0, 10)})` : ''}; keyrot rotate ${action.credential} rotates it sooner`
+    : row?.nextRotationAt
+      ? `; next rotation due ${row.nextRotationAt.slice(0, 10)}`
+      : '';
   const forced = action.forced
     ? ` (FORCED: revoked ${action.forced.revokedAt.slice(0, 10)} because it leaked)`
     : '';
@@ -182,5 +187,5 @@ export function rollbackText(result: RunResult): string {
     return `would roll back ${action.credential}: key ${action.keyId} (version ${action.version}) current again${forced}, key ${action.fromKeyId} retiring after its grace\n  ${action.reason}`;
   if (outcome?.status !== 'done')
     return `rollback of ${action.credential} ${outcome?.status ?? 'not run'}${outcome?.error ? `: ${outcome.error.name}: ${outcome.error.message}` : ''}`;
-  return `rolled back ${action.credential}: key ${action.keyId} (version ${action.version}) is current and enabled again${forced}; key ${action.fromKeyId} retires after its grace${due}${action.pauseUntil ? `; rotation paused until ${action.pauseUntil.slice(0, 10)}` : ''}`;
+  return `rolled back ${action.credential}: key ${action.keyId} (version ${action.version}) is current and enabled again${forced}; key ${action.fromKeyId} retires after its grace${due}`;
 }

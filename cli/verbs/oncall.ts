@@ -202,7 +202,7 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
           )
           .option(
             '--pause <duration>',
-            'pause the rotation for this long (such as 3d): the restored key keeps its age and may be due at once',
+            'pause the rotation for this long (such as 3d): the restored key keeps its age; when it is due, it is held for its policy grace by default',
           )
           .option('--dry-run', 'show the rollback and change nothing')
           .option('--yes', 'do not ask for confirmation of --force'),

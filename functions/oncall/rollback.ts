@@ -3,7 +3,9 @@ import type { Config } from '../core/config.js';
 import { REQUEST_TAG } from '../core/emergency.js';
 import { STAGE } from '../core/stages.js';
 import { formatInstant } from '../core/tags.js';
-import { day } from '../core/time.js';
+import { addDays, day } from '../core/time.js';
+import { nextRotationAt } from '../core/credentials.js';
+import { DUE_SLACK_MS } from '../core/plan.js';
 import type { Action, Inventory } from '../core/types.js';
 import { findCredential } from './find-credential.js';
 import { standingSuspension } from './suspension.js';
@@ -57,6 +59,16 @@ export function planRollback(inventory: Inventory, config: Config, input: Rollba
   const requestTag = `${config.tagPrefix}${REQUEST_TAG}`;
   const forced = revokedAt === undefined ? undefined : { revokedAt: formatInstant(revokedAt) };
   const activeSince = previous.activatedAt ?? previous.createdAt;
+  // The restored key keeps its age: usually it was due (that is why it was rotated), and the next run
+  // would rotate it again at once, breaking the consumer the rollback was for. Held by default.
+  const dueAt = nextRotationAt(previous, state.secret, state.policy, config);
+  const dueSoon = dueAt === undefined || dueAt.getTime() <= input.now.getTime() + DUE_SLACK_MS;
+  const heldDays = Math.max(1, state.policy.graceDays);
+  const pauseUntil = input.pauseUntil ?? (dueSoon ? addDays(input.now, heldDays) : undefined);
+  const pauseReason =
+    input.pauseUntil !== undefined
+      ? `rolled back from key ${current.key.id} on ${day(input.now)}`
+      : `rolled back from key ${current.key.id} on ${day(input.now)}; the restored key was due ${dueAt === undefined ? 'at an unknown date' : day(dueAt)}, held ${heldDays} days by default`;
   return {
     kind: 'rollback',
     credential: name,
@@ -70,15 +82,16 @@ export function planRollback(inventory: Inventory, config: Config, input: Rollba
     clearPending: state.secret.versions[state.currentVersion]?.includes(STAGE.pending) === true,
     ...(forced !== undefined && { forced }),
     ...(state.secret.tags[requestTag] !== undefined && { clearRequestTag: requestTag }),
-    ...(input.pauseUntil !== undefined && {
-      pauseUntil: formatInstant(input.pauseUntil),
-      pauseReason: `rolled back from key ${current.key.id} on ${day(input.now)}`,
-    }),
+    ...(pauseUntil !== undefined && { pauseUntil: formatInstant(pauseUntil), pauseReason }),
     reason: [
       `keyrot rollback: key ${keyId} (version ${previous.version}) current again in place of key ${current.key.id} (version ${state.currentVersion})`,
       forced === undefined ? undefined : `FORCED past its revocation on ${day(revokedAt!)} (it had leaked)`,
       `its age counts from ${activeSince === undefined ? 'its creation' : day(activeSince)}`,
-      input.pauseUntil === undefined ? undefined : `rotation paused until ${day(input.pauseUntil)}`,
+      pauseUntil === undefined
+        ? undefined
+        : input.pauseUntil !== undefined
+          ? `rotation paused until ${day(pauseUntil)}`
+          : `the restored key was due ${dueAt === undefined ? 'at an unknown date' : day(dueAt)}: rotation held until ${day(pauseUntil)} by default (keyrot rollback --pause to choose, keyrot rotate to rotate now)`,
     ]
       .filter((part) => part !== undefined)
       .join('; '),

@@ -45,6 +45,28 @@ describe('planRollback: the previous key current again, safely', () => {
     expect(forced.reason).toContain('FORCED');
   });
 
+  it('a restored key that is due is held by default (the next run would rotate it again at once); --pause chooses; one not due is not held', () => {
+    // k1 active since day 0 under 90d: due on day 90, rolled back on day 91.
+    const held = planRollback(rotated(), config, { credential: 'c', now: at(91) });
+    expect(held).toMatchObject({ pauseUntil: iso(91 + 14) });
+    expect(held.reason).toContain('rotation held until 2026-04-16 by default');
+    // Applied, the next day's run does not rotate it.
+    const after = rotated({
+      tags: { 'rotation:restored-at': iso(91), 'rotation:paused-until': held.pauseUntil! },
+    });
+    after.secrets[0]!.versions = { v1: CUR, v2: PREV };
+    expect(plan(after, config, at(92)).actions.map((a) => a.kind)).not.toContain('rotate');
+    expect(
+      planRollback(rotated(), config, { credential: 'c', now: at(91), pauseUntil: at(94) }),
+    ).toMatchObject({
+      pauseUntil: iso(94),
+    });
+    // Rotated early (an emergency on day 10): the restored key is due on day 90, nothing to hold.
+    const early = rotated();
+    early.keys[1]!.tags['rotation:activated-at'] = iso(10);
+    expect(planRollback(early, config, { credential: 'c', now: at(11) }).pauseUntil).toBeUndefined();
+  });
+
   it('clears an emergency request that would stand again once its version is current', () => {
     const inv = rotated();
     inv.secrets[0]!.tags['rotation:rotate-requested'] = `${iso(89)} from=v1`;

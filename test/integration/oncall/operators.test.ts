@@ -188,4 +188,33 @@ describe('a consumer cut off stays cut off until an operator lets it back in', (
     const run = await world.run(373);
     expect(run.plan.findings.map((f) => f.kind)).not.toContain('credential-suspended');
   });
+
+  it('a rollback of a key that was due holds it by default: the next scheduled run does not rotate it again', async () => {
+    const { world, plans } = await deployedWorld(['partner']);
+    expect((await world.run(30)).outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual([
+      'rotate:done',
+    ]);
+    const restored = (await readAwsState(world)).keys.find((k) => k.tags['rotation:generation'] === '1')!;
+    const out = await world.cli(['rollback', 'partner', '--now', dayAt(31).toISOString()]);
+    expect(out.code, out.stderr).toBe(0);
+    // Generation 1 became current on day 0 (30d policy: 7 days of grace): due on day 30, held to day 38.
+    expect(out.stdout).toContain(
+      `rotation held until ${dayAt(38).toISOString().slice(0, 10)} (the restored key was due ${dayAt(30).toISOString().slice(0, 10)})`,
+    );
+    for (const day of [32, 33, 37]) {
+      const run = await world.run(day);
+      expect({ day, rotations: run.outcomes.filter((o) => o.action.kind === 'rotate') }).toEqual({
+        day,
+        rotations: [],
+      });
+      expect(currentKey(await readAwsState(world), 'partner')).toMatchObject({
+        id: restored.id,
+        enabled: true,
+        planIds: [...plans].sort(),
+      });
+    }
+    // The hold ends: rotated as the policy says.
+    const due = await world.run(38);
+    expect(due.outcomes.filter((o) => o.action.kind === 'rotate').map((o) => o.status)).toEqual(['done']);
+  });
 });
