@@ -27,6 +27,11 @@ export interface Selected {
   planIds: string[];
   /** Its AWSCURRENT version: the request rotates away from it. */
   currentVersion: string;
+  /**
+   * Its current key, disabled outside keyrot with no record of when (a leaked key switched off in the
+   * console): recorded before the request, so the request counts as made after the cut-off.
+   */
+  unrecordedDisabledKeyId?: string;
 }
 
 export interface Selection {
@@ -77,6 +82,8 @@ export function selectCredentials(inventory: Inventory, config: Config, selector
       secretName: secret.name,
       planIds: [...current.key.planIds].sort(),
       currentVersion: version!,
+      ...(!current.key.enabled &&
+        current.disabledAt === undefined && { unrecordedDisabledKeyId: current.key.id }),
     });
   }
   return selection;

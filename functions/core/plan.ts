@@ -310,8 +310,12 @@ function holdSuspended(
       reason: `${c.name} was suspended on ${day(recorded.suspension.since)} at version ${recorded.suspension.version ?? '?'}; version ${current.version ?? '?'} is current since (keyrot rotate), so the suspension's record goes`,
     });
   }
+  // When it was cut off: the suspension's time, or when the current key was found disabled (recorded
+  // below; keyrot rotate records it before its request). A request older than that stays unanswered.
+  const cutOffAt = suspension?.since ?? (current.key.enabled ? undefined : (current.disabledAt ?? 'unknown'));
   const operatorRotates =
-    request !== undefined && (suspension === undefined || request.requestedAt >= suspension.since);
+    request !== undefined &&
+    (cutOffAt === undefined || (cutOffAt !== 'unknown' && request.requestedAt >= cutOffAt));
   if (operatorRotates) return suspension === undefined ? 'free' : 'rotate-suspended';
   if (suspension === undefined && current.key.enabled) return 'free';
   stats.suspendedCredentials++;
@@ -324,6 +328,14 @@ function holdSuspended(
       message: `credential ${c.name}: suspended since ${suspension.since.toISOString()} (${suspension.reason}); its keys stay disabled and nothing scheduled rotates it, until keyrot resume ${c.name} (or keyrot rotate ${c.name})`,
     });
   } else {
+    if (current.disabledAt === undefined) {
+      actions.push({
+        kind: 'record-disabled',
+        credential: c.name,
+        keyId: current.key.id,
+        reason: `current key ${current.key.id} of ${c.name} found disabled outside keyrot; recorded, so that only a keyrot rotate asked after it gives the consumer a new key`,
+      });
+    }
     findings.push({
       kind: 'current-key-disabled',
       credential: c.name,

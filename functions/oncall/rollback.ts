@@ -48,6 +48,11 @@ export function planRollback(inventory: Inventory, config: Config, input: Rollba
       `credential ${name} is suspended since ${suspension.since.toISOString()} (${suspension.reason}); a rollback would give its consumer a working key. keyrot resume ${name} first`,
     );
   }
+  if (!state.current.key.enabled) {
+    throw new KeyrotError(
+      `credential ${name}: its current key ${state.current.key.id} is disabled (its consumer is cut off); a rollback would give it a working key. keyrot resume ${name} re-enables it, keyrot rotate ${name} gives it a new one`,
+    );
+  }
   const keyId = previous.key.id;
   const revokedAt = previous.revokedAt;
   if (revokedAt !== undefined && input.force !== true) {

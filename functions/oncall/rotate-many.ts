@@ -1,6 +1,8 @@
 import pLimit from 'p-limit';
 import { readInventory } from '../aws/inventory.js';
 import { tagSecret } from '../aws/rotation-record.js';
+import { recordDisabled } from '../aws/key-state.js';
+import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { publishEvents } from '../aws/events-publisher.js';
 import { requestTag } from '../core/emergency.js';
 import { DETAIL_TYPE } from '../core/events.js';
@@ -45,10 +47,18 @@ export interface RotateManyResult {
   rotations: { credential: string; version: string; previousKeyId: string | null }[];
 }
 
-/** The inventory with the request tags this call just wrote: what the first run plans from. */
-function withRequests(inventory: Inventory, tags: Map<string, Record<string, string>>): Inventory {
+/** The inventory with the tags this call just wrote (requests, disable records): what the first run plans from. */
+function withRequests(
+  inventory: Inventory,
+  tags: Map<string, Record<string, string>>,
+  keyTags: Map<string, Record<string, string>>,
+): Inventory {
   return {
     ...inventory,
+    keys: inventory.keys.map((k) => {
+      const added = keyTags.get(k.id);
+      return added === undefined ? k : { ...k, tags: { ...k.tags, ...added } };
+    }),
     secrets: inventory.secrets.map((s) => {
       const added = tags.get(s.arn);
       return added === undefined ? s : { ...s, tags: { ...s.tags, ...added } };
@@ -101,10 +111,17 @@ export async function rotateMany(
   if (input.dryRun === true || selected.length === 0) return { ...result, durationMs: clock() - started };
 
   const tags = new Map<string, Record<string, string>>();
+  const keyTags = new Map<string, Record<string, string>>();
   const limit = pLimit(8);
   await Promise.all(
     selected.map((s: Selected) =>
       limit(async () => {
+        if (s.unrecordedDisabledKeyId !== undefined) {
+          await recordDisabled(clients.apigw, s.unrecordedDisabledKeyId, config.tagPrefix, now);
+          keyTags.set(s.unrecordedDisabledKeyId, {
+            [tagName(config.tagPrefix, TAG.disabledAt)]: formatInstant(now),
+          });
+        }
         const tag = requestTag(config.tagPrefix, {
           requestedAt: now,
           graceMs: input.graceMs,
@@ -122,7 +139,7 @@ export async function rotateMany(
   const chosen = new Set(result.remaining);
   const failures = new Map<string, string>();
   const maxRuns = input.maxRuns ?? 5;
-  let planned: Inventory | undefined = withRequests(inventory, tags);
+  let planned: Inventory | undefined = withRequests(inventory, tags, keyTags);
   while (outstanding.size > 0 && result.runs < maxRuns) {
     const run = await reconcile({
       clients,

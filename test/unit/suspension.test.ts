@@ -13,7 +13,7 @@ const PREV = ['AWSPREVIOUS'];
 
 /** Credential "c" under 90d: k1 (v1) superseded by k2 (v2) on day 100, k1 still in its grace. */
 function credential(
-  current: { enabled?: boolean } = {},
+  current: { enabled?: boolean; disabledDay?: number } = {},
   secretTags: Record<string, string> = {},
   rotatedDay = 100,
 ): Inventory {
@@ -72,7 +72,8 @@ describe('suspension: the plan', () => {
 
   it('a current key disabled by hand is an unplanned suspension: held the same, the finding names both ways out', () => {
     const result = plan(credential({ enabled: false }), config, at(300));
-    expect(result.actions.map((a) => a.kind)).toEqual(['configure-rotation']);
+    // When it was found disabled is recorded: only a keyrot rotate asked after it rotates it.
+    expect(result.actions.map((a) => a.kind)).toEqual(['record-disabled', 'configure-rotation']);
     const finding = result.findings.find((f) => f.kind === 'current-key-disabled');
     expect(finding?.message).toContain('keyrot resume c');
     expect(finding?.message).toContain('keyrot rotate c');
@@ -93,12 +94,32 @@ describe('suspension: the plan', () => {
 
   it('the leak case: a request on a credential whose current key was disabled by hand rotates it, in every plan, and revokes', () => {
     const request = requestTag('rotation:', { requestedAt: at(120), graceMs: 0, fromVersion: 'v2' });
-    const inv = credential({ enabled: false }, request);
+    // keyrot rotate records when the key was found disabled just before its request.
+    const inv = credential({ enabled: false, disabledDay: 120 }, request);
     inv.keys[1]!.planIds = ['plan-a', 'plan-b'];
     const [rotate] = plan(inv, config, at(120)).actions;
     expect(rotate).toMatchObject({ kind: 'rotate', revoke: true, currentKeyId: 'k2' });
     expect(rotate).not.toHaveProperty('endsSuspension');
     expect(rotate?.kind === 'rotate' && rotate.facts.planIds).toEqual(['plan-a', 'plan-b']);
+  });
+
+  it('a request older than the hand-disable does not let the consumer back in; the first run records when it found the key disabled', () => {
+    const request = requestTag('rotation:', { requestedAt: at(110), graceMs: 0, fromVersion: 'v2' });
+    // Disabled by hand, not yet recorded: the request can't be shown to come after it.
+    const unrecorded = plan(credential({ enabled: false }, request), config, at(120));
+    expect(unrecorded.actions.map((a) => `${a.kind}:${'keyId' in a ? a.keyId : a.credential}`)).toEqual([
+      'record-disabled:k2',
+      'configure-rotation:c',
+    ]);
+    // Recorded on day 115, after the request of day 110: still no rotation.
+    const recorded = credential({ enabled: false, disabledDay: 115 }, request);
+    expect(kinds(recorded, 120)).toEqual(['configure-rotation']);
+    // keyrot rotate records the disable first: a named credential whose key is disabled without a record.
+    expect(
+      selectCredentials(credential({ enabled: false }), config, { names: ['c'] }).selected[0],
+    ).toMatchObject({
+      unrecordedDisabledKeyId: 'k2',
+    });
   });
 
   it("once AWSCURRENT moved past the suspended version, the suspension's record goes", () => {
@@ -191,5 +212,9 @@ describe('suspension: the on-call plans', () => {
         now: at(150),
       }),
     ).toThrow(/is suspended since .* keyrot resume c first/);
+    // Cut off by hand: the same.
+    expect(() =>
+      planRollback(credential({ enabled: false }), config, { credential: 'c', now: at(150) }),
+    ).toThrow(/current key k2 is disabled \(its consumer is cut off\)/);
   });
 });

@@ -258,7 +258,7 @@ const cases: Case[] = [
           patchOperations: [{ op: 'replace', path: '/enabled', value: 'false' }],
         }),
       ),
-    says: /credential broken: current key \w+ is disabled; consumers get 403 until it is re-enabled/,
+    says: /credential broken: current key \w+ was disabled outside keyrot; consumers get 403, and nothing scheduled gives them a key again .*: keyrot resume broken re-enables it/,
   },
   {
     name: 'the secret deleted for good (no recovery window)',
