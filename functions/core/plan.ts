@@ -183,13 +183,18 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
   const request = isRequest(asked) ? asked : undefined;
   const requested = request !== undefined && requestOutstanding(request, current);
   const hold = holdSuspended(c, secret, current, requested ? request : undefined, config, sink);
-  if (hold === 'held') return;
   const choice = resolvePolicy(current, config);
   if (!choice.ok) {
     findings.push(choice.finding);
     return;
   }
   const { policy } = choice;
+  if (hold === 'held') {
+    // Cut off: older keys still retire on schedule (a key in its grace is not left working for good).
+    const others = c.keys.filter((k) => k !== current && k.version !== pendingVersion);
+    for (const key of others) planRetirement(key, current, c.keys, policy, undefined, now, sink);
+    return;
+  }
 
   const activeSince = current.activatedAt ?? current.createdAt;
   const overdue = overdueSince(current, policy, now);

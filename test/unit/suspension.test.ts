@@ -11,15 +11,27 @@ import { at, config, inventory, key, secret } from './fixtures.js';
 const CUR = ['AWSCURRENT'];
 const PREV = ['AWSPREVIOUS'];
 
-/** Credential "c" under 90d: k1 (v1) superseded by k2 (v2) on day 100, k1 still in its grace. */
+/**
+ * Credential "c" under 90d: k1 (v1) superseded by k2 (v2) on day 100. With the current key disabled
+ * (cut off), k1 is disabled too (on day 101, as keyrot suspend does), unless `oldEnabled`.
+ */
 function credential(
   current: { enabled?: boolean; disabledDay?: number } = {},
   secretTags: Record<string, string> = {},
-  rotatedDay = 100,
+  oldEnabled = current.enabled !== false,
 ): Inventory {
+  const rotatedDay = 100;
   return inventory(
     [
-      key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', createdDay: 0, activatedDay: 0 }),
+      key({
+        id: 'k1',
+        credential: 'c',
+        generation: 1,
+        version: 'v1',
+        createdDay: 0,
+        activatedDay: 0,
+        ...(!oldEnabled && { enabled: false, disabledDay: 101 }),
+      }),
       key({
         id: 'k2',
         credential: 'c',
@@ -49,7 +61,10 @@ describe('suspension: the plan', () => {
   it('a suspended credential is never rotated, even long past due; not overdue; Secrets Manager held at 1000 days', () => {
     for (const day of [101, 200, 400, 2000]) {
       const result = plan(credential({ enabled: false }, suspendedOn(101)), config, at(day));
-      expect(result.actions.map((a) => a.kind)).toEqual(['configure-rotation']);
+      // The older key, disabled by the suspension, is deleted after its disable window (30 days).
+      expect(result.actions.map((a) => a.kind)).toEqual(
+        day >= 131 ? ['configure-rotation', 'delete-key'] : ['configure-rotation'],
+      );
       expect(result.actions[0]).toMatchObject({ scheduleDays: 1000 });
       expect(result.stats).toMatchObject({ overdueKeys: 0, suspendedCredentials: 1 });
       expect(result.findings).toContainEqual(
@@ -67,11 +82,11 @@ describe('suspension: the plan', () => {
     // Held already: nothing to do at all.
     const held = credential({ enabled: false }, suspendedOn(101));
     held.secrets[0]!.rotationPeriodDays = 1000;
-    expect(kinds(held, 400)).toEqual([]);
+    expect(kinds(held, 120)).toEqual([]);
   });
 
   it('a current key disabled by hand is an unplanned suspension: held the same, the finding names both ways out', () => {
-    const result = plan(credential({ enabled: false }), config, at(300));
+    const result = plan(credential({ enabled: false }), config, at(120));
     // When it was found disabled is recorded: only a keyrot rotate asked after it rotates it.
     expect(result.actions.map((a) => a.kind)).toEqual(['record-disabled', 'configure-rotation']);
     const finding = result.findings.find((f) => f.kind === 'current-key-disabled');
@@ -122,6 +137,15 @@ describe('suspension: the plan', () => {
     });
   });
 
+  it('cut off by hand with an older key still in its grace: that key retires on schedule, it is not left working', () => {
+    const inv = credential({ enabled: false, disabledDay: 105 }, {}, true);
+    // 90d policy: 14 days of grace from day 100.
+    expect(kinds(inv, 110)).toEqual(['configure-rotation']);
+    expect(plan(inv, config, at(115)).actions.map((a) => `${a.kind}:${'keyId' in a ? a.keyId : ''}`)).toEqual(
+      ['configure-rotation:', 'disable-key:k1'],
+    );
+  });
+
   it("once AWSCURRENT moved past the suspended version, the suspension's record goes", () => {
     const inv = credential({}, suspendedOn(101, 'v1'));
     expect(kinds(inv, 110)).toContain('end-suspension');
@@ -131,7 +155,7 @@ describe('suspension: the plan', () => {
     const result = plan(
       credential({ enabled: false }, { 'rotation:suspended': 'since tuesday' }),
       config,
-      at(300),
+      at(120),
     );
     expect(result.actions.map((a) => a.kind)).toEqual(['configure-rotation']);
     expect(result.findings).toContainEqual(

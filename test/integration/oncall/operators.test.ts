@@ -217,4 +217,21 @@ describe('a consumer cut off stays cut off until an operator lets it back in', (
     const due = await world.run(38);
     expect(due.outcomes.filter((o) => o.action.kind === 'rotate').map((o) => o.status)).toEqual(['done']);
   });
+
+  // Found by the operator histories (test/support/chaos.ts), shrunk: run, run, disable the current key by hand.
+  it('a current key disabled by hand while an older key is in its grace: that older key still retires when its grace ends', async () => {
+    const { world } = await deployedWorld(['partner']);
+    expect((await world.run(30)).outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual([
+      'rotate:done',
+    ]);
+    const state = await readAwsState(world);
+    const old = state.keys.find((k) => k.tags['rotation:generation'] === '1')!;
+    await disableByHand(world, currentKey(state, 'partner')!.id);
+    await world.run(31);
+    expect(workingKeys(await readAwsState(world), 'partner').map((k) => k.id)).toEqual([old.id]);
+    // 30d policy: 7 days of grace from the rotation, seconds after day 30 began.
+    const retired = await world.run(38);
+    expect(retired.outcomes.map((o) => `${o.action.kind}:${o.status}`)).toContain('disable-key:done');
+    expect(workingKeys(await readAwsState(world), 'partner')).toEqual([]);
+  });
 });
