@@ -95,6 +95,8 @@ function findingLine(finding: Finding): string {
  */
 function nextRotation(r: KeyRow, now: Date): string {
   if (r.state === 'disabled') return `disabled ${r.disabledAt?.slice(0, 10) ?? '?'}`;
+  if (r.suspendReason !== null)
+    return r.suspendedSince === null ? 'CUT OFF (by hand)' : `SUSPENDED ${r.suspendedSince.slice(0, 10)}`;
   if (r.nextRotationAt === null) return '-';
   const day = r.nextRotationAt.slice(0, 10);
   if (r.state === 'active' && !r.compliant) return `${day} OVERDUE`;
@@ -118,6 +120,10 @@ export function statusText(rows: KeyRow[], planned: Action[], now: Date): string
       ].join(' '),
     );
   }
+  for (const r of rows.filter((row) => row.suspendReason !== null))
+    lines.push(
+      `  ${r.credential ?? ''} is cut off: ${r.suspendedSince === null ? r.suspendReason : `suspended since ${r.suspendedSince} (${r.suspendReason})`}; nothing scheduled gives it a key until keyrot resume ${r.credential ?? ''} (or keyrot rotate)`,
+    );
   for (const a of planned) lines.push(`  next run: ${a.kind} ${a.credential ?? ''}: ${a.reason}`);
   return lines.join('\n');
 }

@@ -307,12 +307,13 @@ function holdSuspended(
     recorded !== undefined && suspensionStands(recorded.suspension, current.version)
       ? recorded.suspension
       : undefined;
+  // A record that no longer stands names its version (one without stands until removed).
   if (recorded !== undefined && suspension === undefined) {
     actions.push({
       kind: 'end-suspension',
       credential: c.name,
       secretId: secret.arn,
-      reason: `${c.name} was suspended on ${day(recorded.suspension.since)} at version ${recorded.suspension.version ?? '?'}; version ${current.version ?? '?'} is current since (keyrot rotate), so the suspension's record goes`,
+      reason: `${c.name} was suspended on ${day(recorded.suspension.since)} at version ${recorded.suspension.version!}; version ${current.version!} is current since (keyrot rotate), so the suspension's record goes`,
     });
   }
   // When it was cut off: the suspension's time, or when the current key was found disabled (recorded

@@ -20,6 +20,7 @@ import {
   type Trigger,
 } from './types.js';
 import { STAGE } from './stages.js';
+import { readSuspension, suspensionStands } from './suspension.js';
 
 /** The totals the counted checks add: `unused`, `orphaned`, ... (checks/registry.ts). */
 function checkTotals(counts: Counts): Record<CheckTotal, number> {
@@ -59,8 +60,14 @@ export interface KeyRow {
   disabledAt: string | null;
   deletedAt: string | null;
   daysSinceRotation: number | null;
-  /** For the active key: when its policy makes the next rotation due. */
+  /** For the active key: when its policy makes the next rotation due (null while its consumer is cut off). */
   nextRotationAt: string | null;
+  /**
+   * For the active key of a credential whose consumer is cut off: why (the suspension's reason, or
+   * "current key disabled outside keyrot") and since when (a suspension's time). Not overdue meanwhile.
+   */
+  suspendedSince: string | null;
+  suspendReason: string | null;
   compliant: boolean;
   trigger: Trigger | null;
   action: string | null;
@@ -270,9 +277,20 @@ export function buildRunReport(input: ReportInput): RunReport {
     else state = m.key.enabled ? 'retiring' : 'disabled';
     const since = m.activatedAt ?? m.createdAt;
     const age = since === undefined ? null : Math.floor((r.now.getTime() - since.getTime()) / 86_400_000);
-    // An active key is compliant while it is not overdue: the planner's own rule.
+    const recorded =
+      secret === undefined
+        ? undefined
+        : readSuspension(config.tagPrefix, secret.tags, secret.name, m.credential);
+    const suspension =
+      recorded !== undefined && suspensionStands(recorded.suspension, current)
+        ? recorded.suspension
+        : undefined;
+    const cutOff = state === 'active' && (suspension !== undefined || !m.key.enabled);
+    // An active key is compliant while it is not overdue (the planner's own rule); one cut off on
+    // purpose is not overdue, as the planner holds it.
     const compliant =
       state !== 'active' ||
+      cutOff ||
       (policy !== undefined && since !== undefined && overdueSince(m, policy, r.now) === undefined);
     const successor = successorOf(m, siblings(m));
     return {
@@ -299,9 +317,11 @@ export function buildRunReport(input: ReportInput): RunReport {
       daysSinceRotation: state === 'active' ? age : null,
       // The date the planner rotates on (staggering included), so status and plan agree.
       nextRotationAt:
-        state === 'active' && secret !== undefined && policy !== undefined
+        state === 'active' && !cutOff && secret !== undefined && policy !== undefined
           ? iso(nextRotationAt(m, secret, policy, config))
           : null,
+      suspendedSince: cutOff ? iso(suspension?.since) : null,
+      suspendReason: cutOff ? (suspension?.reason ?? 'current key disabled outside keyrot') : null,
       compliant,
       trigger: null,
       action: null,
@@ -342,6 +362,8 @@ function unmanagedRow(
     deletedAt: null,
     daysSinceRotation: null,
     nextRotationAt: null,
+    suspendedSince: null,
+    suspendReason: null,
     compliant: false,
     trigger: null,
     action: null,

@@ -42,6 +42,8 @@ function row(spec: Partial<KeyRow> & { keyId: string }): KeyRow {
     deletedAt: null,
     daysSinceRotation: null,
     nextRotationAt: null,
+    suspendedSince: null,
+    suspendReason: null,
     compliant: true,
     trigger: null,
     action: null,

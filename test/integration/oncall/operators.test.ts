@@ -174,9 +174,26 @@ describe('a consumer cut off stays cut off until an operator lets it back in', (
       // The other consumer is rotated as usual all along.
       expect(workingKeys(await readAwsState(world), 'other').length).toBeGreaterThan(0);
     });
-    const status = await world.cli(['plan', '--now', dayAt(371).toISOString(), '--json']);
-    const findings = JSON.parse(status.stdout).findings as { kind: string; message: string }[];
+    const planned = await world.cli(['plan', '--now', dayAt(371).toISOString(), '--json']);
+    const findings = JSON.parse(planned.stdout).findings as { kind: string; message: string }[];
     expect(findings.find((f) => f.kind === 'credential-suspended')?.message).toContain('invoice 4711 unpaid');
+    // The report's row, status and metrics agree: suspended since day 4, with its reason, not overdue.
+    const status = await world.cli(['status', 'partner', '--now', dayAt(371).toISOString(), '--json']);
+    const active = (JSON.parse(status.stdout).keys as Record<string, unknown>[]).find(
+      (k) => k.state === 'active',
+    );
+    expect(active).toMatchObject({
+      suspendReason: 'invoice 4711 unpaid',
+      suspendedSince: expect.stringMatching(new RegExp(`^${dayAt(4).toISOString().slice(0, 10)}`)),
+      compliant: true,
+      nextRotationAt: null,
+    });
+    const text = await world.cli(['status', 'partner', '--now', dayAt(371).toISOString()]);
+    expect(text.stdout).toContain(`SUSPENDED ${dayAt(4).toISOString().slice(0, 10)}`);
+    const year = await world.run(371);
+    expect(year.metrics.find((m) => m.name === 'OverdueKeys')?.value).toBe(0);
+    expect(year.metrics.find((m) => m.name === 'SuspendedCredentials')?.value).toBe(1);
+    expect(year.report.totals.overdue).toBe(0);
 
     const resumed = await world.cli(['resume', 'partner', '--now', dayAt(372).toISOString(), '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
