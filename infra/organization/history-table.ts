@@ -42,6 +42,8 @@ const KEY_ROW = struct({
   deletedAt: 'string',
   daysSinceRotation: 'double',
   nextRotationAt: 'string',
+  suspendedSince: 'string',
+  suspendReason: 'string',
   compliant: 'boolean',
   trigger: 'string',
   action: 'string',
