@@ -239,15 +239,20 @@ class StepContext {
         why = `its current key ${key.id ?? '?'} is disabled (its consumer was cut off outside keyrot)`;
     }
     if (why === undefined) return;
-    await this.deps.secrets.send(
+    await this.abandon();
+    throw new RotationStepError(
+      `credential ${this.credential}: rotation to version ${this.token} refused: ${why}, and a rotation would give its consumer a working key; only keyrot resume ${this.credential} or keyrot rotate ${this.credential} does that (runbooks/suspend-and-resume.md)`,
+    );
+  }
+
+  /** Drops this rotation's AWSPENDING label: no rotation stays in progress, the next one starts afresh. */
+  abandon(): Promise<unknown> {
+    return this.deps.secrets.send(
       new UpdateSecretVersionStageCommand({
         SecretId: this.secret.ARN,
         VersionStage: STAGE.pending,
         RemoveFromVersionId: this.token,
       }),
-    );
-    throw new RotationStepError(
-      `credential ${this.credential}: rotation to version ${this.token} refused: ${why}, and a rotation would give its consumer a working key; only keyrot resume ${this.credential} or keyrot rotate ${this.credential} does that (runbooks/suspend-and-resume.md)`,
     );
   }
 
@@ -347,13 +352,7 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
       keyId = (await ctx.findKey(ctx.newKeyName, ctx.token))?.id;
       if (keyId === undefined) {
         // Another key has this value: drop the pending version so the next attempt draws a fresh one.
-        await ctx.deps.secrets.send(
-          new UpdateSecretVersionStageCommand({
-            SecretId: ctx.secret.ARN,
-            VersionStage: STAGE.pending,
-            RemoveFromVersionId: ctx.token,
-          }),
-        );
+        await ctx.abandon();
         throw new RotationStepError(
           `credential ${ctx.credential}: API Gateway refused the new value as a duplicate; version ${ctx.token} was abandoned and the next rotation starts from a fresh value`,
         );

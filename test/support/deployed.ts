@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/start.js';
 
 export { emulatorLambdaStats, rotationsSettled } from '../../emulator/clock-client.js';
-import type { Config } from '../../functions/core/config.js';
+import { parseConfig, type Config } from '../../functions/core/config.js';
 import { onboardCredential } from '../../functions/onboarding/onboard.js';
 import { rotationsSettled } from '../../emulator/clock-client.js';
 import { createPlans, dayAt, T0, World } from './world.js';
@@ -22,6 +22,17 @@ const AUTH =
  * no quota; pacing is measured by the bench, against enforced quotas (emulator/keyrot_moto/quotas.py).
  */
 export const TEST_PACING = { quotaScale: 8 };
+
+/**
+ * The configuration of on-call and operator tests on the deployed path: the 30-day policy (7 days of
+ * grace), exact due days, and only the hygiene checks that do not need usage data or stages.
+ */
+export const DEPLOYED_30D: Config = parseConfig({
+  pacing: TEST_PACING,
+  staggerPercent: 0,
+  defaultPolicy: '30d',
+  hygiene: { posture: { action: 'ignore' }, unused: { action: 'ignore' } },
+});
 
 export interface TimedEmulator {
   endpoint(): string;

@@ -1,19 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../functions/core/config.js';
 import { runChaos } from '../../support/chaos.js';
-import { TEST_PACING, useTimedEmulator } from '../../support/deployed.js';
+import { DEPLOYED_30D, useTimedEmulator } from '../../support/deployed.js';
 
 /**
  * Randomized operator histories (test/support/chaos.ts) on the deployed path. CI runs a few fixed
  * seeds; `npm run chaos -- --seeds N --days D` runs long ones (CHAOS_SEEDS, CHAOS_DAYS, CHAOS_SEED).
  */
-const config = parseConfig({
-  pacing: TEST_PACING,
-  staggerPercent: 0,
-  defaultPolicy: '30d',
-  hygiene: { posture: { action: 'ignore' }, unused: { action: 'ignore' } },
-});
+const config = DEPLOYED_30D;
 const emulator = useTimedEmulator();
 const seeds = Number(process.env.CHAOS_SEEDS ?? 2);
 const days = Number(process.env.CHAOS_DAYS ?? 120);

@@ -6,7 +6,6 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
-import { parseConfig } from '../../../functions/core/config.js';
 import { DETAIL_TYPE, runEvents } from '../../../functions/core/events.js';
 import { METRIC } from '../../../functions/core/metrics.js';
 import { accountPlugin } from '../../support/emulator-account.js';
@@ -17,7 +16,7 @@ import {
   failInvocations,
   rotationsSettled,
   useTimedEmulator,
-  TEST_PACING,
+  DEPLOYED_30D,
 } from '../../support/deployed.js';
 import {
   checkKeyInvariants,
@@ -33,12 +32,7 @@ import {
  * deployed rotation function bundle out of process, once per step, retries the whole rotation after a
  * failed step, and rotates on its own schedule. Each case works in its own account.
  */
-const config = parseConfig({
-  pacing: TEST_PACING,
-  staggerPercent: 0,
-  defaultPolicy: '30d',
-  hygiene: { posture: { action: 'ignore' }, unused: { action: 'ignore' } },
-});
+const config = DEPLOYED_30D;
 const emulator = useTimedEmulator();
 
 const deployedWorld = (credentials?: string[]) => deployedWorldIn(emulator.endpoint(), config, credentials);

@@ -1,12 +1,11 @@
 import { UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../functions/core/config.js';
 import {
   deployedWorld as deployedWorldIn,
   emulatedRotations,
   rotationsSettled,
-  TEST_PACING,
+  DEPLOYED_30D,
   useTimedEmulator,
 } from '../../support/deployed.js';
 import { dayAt, readAwsState, type AwsState, type World } from '../../support/world.js';
@@ -17,12 +16,7 @@ import { dayAt, readAwsState, type AwsState, type World } from '../../support/wo
  * consumer cut off gets no working key from anything scheduled (the reconciler's runs, Secrets
  * Manager's own schedule) until `keyrot resume` or `keyrot rotate`.
  */
-const config = parseConfig({
-  pacing: TEST_PACING,
-  staggerPercent: 0,
-  defaultPolicy: '30d',
-  hygiene: { posture: { action: 'ignore' }, unused: { action: 'ignore' } },
-});
+const config = DEPLOYED_30D;
 const emulator = useTimedEmulator();
 const deployedWorld = (credentials: string[]) => deployedWorldIn(emulator.endpoint(), config, credentials);
 
