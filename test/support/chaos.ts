@@ -10,7 +10,7 @@
  *   AWSCURRENT does not move meanwhile unless such a rotate was asked. A key enabled by hand is a
  *   person letting it in: not keyrot's doing, so not checked until the next cut-off.
  * - I1 (after each scheduled run): a credential not cut off has a current key that is enabled and in
- *   every usage plan it was onboarded into.
+ *   every usage plan the credential is in (those of its enabled keys).
  * - I2: one AWSCURRENT version, at most one key newer than the current one.
  * - Liveness and the auditors' view (Security Hub SecretsManager.1 and .4), after each scheduled run:
  *   rotation stays enabled on every secret, and a credential not cut off was rotated (LastRotatedDate)
@@ -18,7 +18,14 @@
  *
  * fast-check shrinks a failing history to a minimal one; each one found becomes a plain regression test.
  */
-import { UpdateApiKeyCommand, DeleteApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import {
+  CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
+  DeleteUsagePlanKeyCommand,
+  TagResourceCommand,
+  UpdateApiKeyCommand,
+} from '@aws-sdk/client-api-gateway';
+import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import fc from 'fast-check';
 import { rotationsSettled } from '../../emulator/clock-client.js';
 import type { Config } from '../../functions/core/config.js';
@@ -116,7 +123,9 @@ export async function checkInvariants(
     if (current === undefined) found.push(`I1 ${c}: AWSCURRENT names no existing key`);
     else {
       if (!current.enabled) found.push(`I1 ${c}: current key ${current.id} is disabled`);
-      const missing = real.plans.filter((p) => !current.planIds.includes(p));
+      // Every plan the credential is in: those of its enabled keys (a hand may have changed them).
+      const credentialPlans = new Set(keys.filter((k) => k.enabled).flatMap((k) => k.planIds));
+      const missing = [...credentialPlans].filter((p) => !current.planIds.includes(p));
       if (missing.length > 0) found.push(`I1 ${c}: current key ${current.id} not in ${missing.join(', ')}`);
     }
     const policy = config.policies[current?.tags['rotation:policy'] ?? config.defaultPolicy];
@@ -132,16 +141,19 @@ export async function checkInvariants(
     throw new Error(`invariants broken:\n${found.join('\n')}\nhistory:\n${real.history.join('\n')}`);
 }
 
-/** A fresh account with the functions deployed, two usage plans and the credentials onboarded on day 0. */
+/**
+ * A fresh account with the functions deployed, three usage plans, and the credentials onboarded on
+ * day 0 into the first two (the third is where a hand may add a key).
+ */
 export async function chaosSetup(endpoint: string, config: Config, lastDay: number) {
   const world = new World(config, { endpoint });
   await world.deploy();
   await world.setClock(dayAt(0));
-  const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
+  const plans = await createPlans(world.raw().apigw, ['gold', 'silver', 'bronze']);
   for (const credential of CREDENTIALS) {
     await onboardCredential(
       { ...world.clients(), config: world.config, now: dayAt(0) },
-      { credential, usagePlanIds: plans },
+      { credential, usagePlanIds: plans.slice(0, 2) },
     );
   }
   await rotationsSettled(world.endpoint);
@@ -265,11 +277,24 @@ class Verb extends Step {
   }
 }
 
-/** What another tool or a person does with the plain SDK: switch a key off or on, delete one. */
+/**
+ * What another tool or a person does with the plain SDK: switch a key off or on, delete an old one,
+ * take the current key out of a plan or put an old key into another, change the current key's policy
+ * tag, remove the AWSPREVIOUS label.
+ */
 class ByHand extends Step {
   constructor(
     config: Config,
-    readonly what: 'disable-current' | 'disable-old' | 'enable-any' | 'delete-old',
+    readonly what:
+      | 'disable-current'
+      | 'disable-old'
+      | 'enable-any'
+      | 'delete-old'
+      | 'remove-current-from-plan'
+      | 'add-old-to-plan'
+      | 'policy-30d'
+      | 'policy-90d'
+      | 'drop-previous-label',
     readonly credential: Credential,
   ) {
     super(config);
@@ -318,6 +343,30 @@ class ByHand extends Step {
     }
     if (this.what === 'delete-old' && old[0] !== undefined)
       await apigw.send(new DeleteApiKeyCommand({ apiKey: old[0].id }));
+    if ((this.what === 'policy-30d' || this.what === 'policy-90d') && current !== undefined)
+      await apigw.send(
+        new TagResourceCommand({
+          resourceArn: `arn:aws:apigateway:${real.world.region}::/apikeys/${current.id}`,
+          tags: { 'rotation:policy': this.what.slice('policy-'.length) },
+        }),
+      );
+    if (this.what === 'remove-current-from-plan' && current !== undefined && current.planIds[0] !== undefined)
+      await apigw.send(new DeleteUsagePlanKeyCommand({ usagePlanId: current.planIds[0], keyId: current.id }));
+    const elsewhere = real.plans.find((p) => !old[0]?.planIds.includes(p));
+    if (this.what === 'add-old-to-plan' && old[0] !== undefined && elsewhere !== undefined)
+      await apigw.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: elsewhere, keyId: old[0].id, keyType: 'API_KEY' }),
+      );
+    const secret = state.secrets.find((s) => s.credential === this.credential);
+    const previous = Object.entries(secret?.versions ?? {}).find(([, s]) => s.includes('AWSPREVIOUS'))?.[0];
+    if (this.what === 'drop-previous-label' && secret !== undefined && previous !== undefined)
+      await real.world.raw().secrets.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secret.name,
+          VersionStage: 'AWSPREVIOUS',
+          RemoveFromVersionId: previous,
+        }),
+      );
   }
 }
 
@@ -353,6 +402,11 @@ export function chaosCommands(config: Config): fc.Arbitrary<Command>[] {
           'disable-old' as const,
           'enable-any' as const,
           'delete-old' as const,
+          'remove-current-from-plan' as const,
+          'add-old-to-plan' as const,
+          'policy-30d' as const,
+          'policy-90d' as const,
+          'drop-previous-label' as const,
         ),
         credential,
       )
