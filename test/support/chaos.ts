@@ -12,6 +12,8 @@
  * - I1 (after each scheduled run): a credential not cut off has a current key that is enabled and in
  *   every usage plan the credential is in (those of its enabled keys).
  * - I2: one AWSCURRENT version, at most one key newer than the current one.
+ * - I3: no key deleted (but by hand) without having been disabled for a disable window first.
+ * - I4: nothing the CLI printed holds a key value.
  * - Liveness and the auditors' view (Security Hub SecretsManager.1 and .4), after each scheduled run:
  *   rotation stays enabled on every secret, and a credential not cut off was rotated (LastRotatedDate)
  *   within its policy's period plus grace.
@@ -31,9 +33,24 @@ import { rotationsSettled } from '../../emulator/clock-client.js';
 import type { Config } from '../../functions/core/config.js';
 import { onboardCredential } from '../../functions/onboarding/onboard.js';
 import { Crasher } from './faults.js';
-import { createPlans, dayAt, readAwsState, World, type AwsState, type KeyState } from './world.js';
+import {
+  createPlans,
+  dayAt,
+  DeletionWatch,
+  leakedValues,
+  readAwsState,
+  World,
+  type AwsState,
+  type KeyState,
+} from './world.js';
 
 export const CREDENTIALS = ['alpha', 'bravo', 'charlie'] as const;
+/**
+ * I3's window: the shortest of the built-in policies'. A hand may change a current key's policy tag,
+ * and its older keys retire under the current key's policy: which window applied is not for a plain
+ * reader to tell, but no key may go without being disabled this long.
+ */
+const MIN_DISABLE_WINDOW = 14;
 type Credential = (typeof CREDENTIALS)[number];
 
 interface CutOff {
@@ -67,6 +84,11 @@ export interface ChaosReal {
   plans: string[];
   violations: string[];
   history: string[];
+  /** What the CLI printed since the last check (I4: never a key value). */
+  printed: string[];
+  /** I3 across the history; keys deleted by hand are not keyrot's deletions. */
+  deletions: DeletionWatch;
+  deletedByHand: Set<string>;
 }
 
 const at = (model: ChaosModel) => dayAt(model.day).toISOString();
@@ -92,6 +114,18 @@ export async function checkInvariants(
   await rotationsSettled(real.world.endpoint);
   const state = await readAwsState(real.world);
   const found: string[] = [];
+  found.push(
+    ...leakedValues(
+      state.keys.map((k) => k.value),
+      real.printed.splice(0),
+    ).map(() => 'I4: a key value was printed'),
+  );
+  real.deletions.observe(state, model.day, () => MIN_DISABLE_WINDOW);
+  found.push(
+    ...real.deletions.violations
+      .splice(0)
+      .filter((v) => ![...real.deletedByHand].some((id) => v.includes(`key ${id} `))),
+  );
   for (const c of CREDENTIALS) {
     const keys = credentialKeys(state, c);
     const version = currentVersionOf(state, c);
@@ -158,7 +192,16 @@ export async function chaosSetup(endpoint: string, config: Config, lastDay: numb
   }
   await rotationsSettled(world.endpoint);
   const model: ChaosModel = { day: 0, lastDay, cutOff: new Map(), broken: new Set(), commands: 0 };
-  const real: ChaosReal = { world, plans: [...plans].sort(), violations: [], history: [] };
+  const real: ChaosReal = {
+    world,
+    plans: [...plans].sort(),
+    violations: [],
+    history: [],
+    printed: [],
+    deletions: new DeletionWatch(),
+    deletedByHand: new Set(),
+  };
+  real.deletions.observe(await readAwsState(world), 0, () => MIN_DISABLE_WINDOW);
   return { model, real };
 }
 
@@ -256,6 +299,7 @@ class Verb extends Step {
   async act(model: ChaosModel, real: ChaosReal) {
     const before = await readAwsState(real.world);
     const out = await real.world.cli([...this.args(), '--now', at(model)]);
+    real.printed.push(out.stdout, out.stderr);
     real.history[real.history.length - 1] += ` -> exit ${out.code}`;
     const cut = model.cutOff.get(this.credential);
     // A named rotate (or a resume, which rotates past the period) asked after the cut-off may let the
@@ -341,8 +385,10 @@ class ByHand extends Step {
       if (cut?.by === 'hand' && off.id === current?.id) model.cutOff.delete(this.credential);
       else if (cut !== undefined) cut.handEnabled = true;
     }
-    if (this.what === 'delete-old' && old[0] !== undefined)
+    if (this.what === 'delete-old' && old[0] !== undefined) {
+      real.deletedByHand.add(old[0].id);
       await apigw.send(new DeleteApiKeyCommand({ apiKey: old[0].id }));
+    }
     if ((this.what === 'policy-30d' || this.what === 'policy-90d') && current !== undefined)
       await apigw.send(
         new TagResourceCommand({

@@ -13,7 +13,7 @@ const seeds = Number(process.env.CHAOS_SEEDS ?? 2);
 const days = Number(process.env.CHAOS_DAYS ?? 120);
 const seed = process.env.CHAOS_SEED === undefined ? 20261206 : Number(process.env.CHAOS_SEED);
 
-describe('operator histories: what people do beside keyrot never gives a cut-off consumer a key, nor breaks I1, I2 or rotation', () => {
+describe('operator histories: what people do beside keyrot never gives a cut-off consumer a key, nor breaks I1 to I4 or rotation', () => {
   it(`${seeds} generated histories of ${days} days (seed ${seed})`, { timeout: 0 }, async () => {
     const result = await runChaos({ endpoint: emulator.endpoint(), config, seeds, days, seed });
     const line = `chaos seeds=${result.seeds} commands=${result.commands} violations=${result.violations.length}`;
