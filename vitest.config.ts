@@ -9,7 +9,16 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 120_000,
+          // Hooks build packages and remove installed CDK apps (node_modules of aws-cdk-lib): seconds on a
+          // busy machine, never the default 10.
+          hookTimeout: 120_000,
+        },
+      },
       {
         test: {
           name: 'integration',
