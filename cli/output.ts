@@ -35,6 +35,7 @@ function target(action: Action): string {
     case 'grant-consumers':
     case 'suspend':
     case 'end-suspension':
+    case 'record-ownership':
       return action.credential;
     case 'attach-key':
       return `${action.keyId} -> ${action.usagePlanId}`;

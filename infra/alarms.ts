@@ -6,6 +6,7 @@ import { METRIC } from '../functions/core/metrics.js';
 export const ALARMS = {
   keyRotationFailed: 'KeyRotationFailed',
   keysOverdue: 'KeysOverdue',
+  retirementPostponed: 'RetirementPostponed',
   runMissing: 'ReconcilerRunMissing',
   quotaNearLimit: 'KeyQuotaNearLimit',
   reconcilerErrors: 'ReconcilerErrors',
@@ -69,6 +70,17 @@ export function alarmSpecs(settings: AlarmSettings): AlarmSpec[] {
       period: Duration.hours(1),
       missing: ignore,
       summary: "A credential's current key is older than its policy's period plus grace.",
+    },
+    {
+      name: ALARMS.retirementPostponed,
+      source: { kind: 'keyrot', metricName: METRIC.retirementsPostponed },
+      statistic: 'Maximum',
+      threshold: 1,
+      comparison: AT_LEAST,
+      period: Duration.hours(1),
+      missing: ignore,
+      summary:
+        "A superseded key still takes requests past its grace: its retirement waits, at most the policy's retirementDelayDays, then it is disabled anyway.",
     },
     {
       name: ALARMS.runMissing,

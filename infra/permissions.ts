@@ -231,6 +231,8 @@ export const ROTATION: readonly Grant[] = [
   { sid: 'CreateApiKeys', actions: ['apigateway:POST'], resources: [apigateway('/apikeys')] },
   attachKeysToPlans,
   tagKeys,
+  // finishSecret of an emergency with zero grace disables the leaked key (UpdateApiKey); never deletes.
+  { sid: 'RevokeLeakedApiKeys', actions: ['apigateway:PATCH'], resources: [API_KEYS] },
   {
     sid: 'RotateManagedSecrets',
     actions: [

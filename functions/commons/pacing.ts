@@ -277,6 +277,10 @@ export const keyrotPacer = (pacing: PacingShare): Pacer =>
  * it: CreateApiKey and a CreateUsagePlanKey per plan; three reads more when its facts were not
  * recorded (the current key, its plans, the generations: test/integration/rotation/calls-per-step).
  */
-export function rotationCost(planCount: number, recorded = true): Record<string, number> {
-  return { [SHARED_BUCKET]: planCount + (recorded ? 0 : 3), 'apigateway:CreateApiKey': 1 };
+export function rotationCost(planCount: number, recorded = true, revokes = false): Record<string, number> {
+  // A revoke (zero grace) disables the old key in finishSecret: UpdateApiKey and its record's TagResource.
+  return {
+    [SHARED_BUCKET]: planCount + (recorded ? 0 : 3) + (revokes ? 2 : 0),
+    'apigateway:CreateApiKey': 1,
+  };
 }

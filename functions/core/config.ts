@@ -9,6 +9,11 @@ export const PolicySchema = z
     }),
     graceDays: z.number().int().min(0).max(30),
     disableWindowDays: z.number().int().min(1).max(90),
+    /**
+     * How long past its grace a superseded key's retirement may wait for consumers still using it;
+     * then it is disabled anyway (a leaked old key must not be kept alive by whoever uses it).
+     */
+    retirementDelayDays: z.number().int().min(0).max(30).default(7),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
@@ -68,7 +73,7 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/, 'secretPrefix uses secret-name characters only')
       .default('keyrot/'),
     defaultPolicy: policyName.default('90d'),
-    policies: z.record(policyName, PolicySchema).default({
+    policies: z.record(policyName, PolicySchema).prefault({
       '30d': { periodDays: 30, graceDays: 7, disableWindowDays: 14 },
       '60d': { periodDays: 60, graceDays: 7, disableWindowDays: 14 },
       '90d': { periodDays: 90, graceDays: 14, disableWindowDays: 30 },

@@ -10,6 +10,7 @@ import {
   type TagName,
 } from './tags.js';
 import { readActivations } from './rotation-record.js';
+import { ownership } from './ownership.js';
 import { addDays, staggerDays } from './time.js';
 import type { Finding, Inventory, ObservedKey, ObservedSecret } from './types.js';
 
@@ -65,6 +66,10 @@ export interface Credential {
   keys: ManagedKey[];
   /** Keys of this credential whose tags could not be read; never acted on. */
   unreadable: ObservedKey[];
+  /** Keys whose tags claim this credential but whose secret does not record them (core/ownership.ts); never acted on. */
+  foreign: ManagedKey[];
+  /** A secret without an ownership record: the keys it proves, which the run records. */
+  ownershipToRecord?: string[] | undefined;
 }
 
 export interface CredentialIndex {
@@ -147,7 +152,7 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
   const credentialOf = (name: string): Credential => {
     let credential = byName.get(name);
     if (credential === undefined) {
-      credential = { name, secret: undefined, keys: [], unreadable: [] };
+      credential = { name, secret: undefined, keys: [], unreadable: [], foreign: [] };
       byName.set(name, credential);
     }
     return credential;
@@ -177,8 +182,30 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
     const mismatch = secretTagMismatch(secret, name, config);
     if (mismatch !== undefined) findings.push(mismatch);
   }
+  for (const credential of byName.values()) settleOwnership(credential, config, findings);
   const credentials = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   return { credentials, unmanagedKeys, findings };
+}
+
+/** Keeps the keys the credential's secret records as its own; the other claimants are findings. */
+function settleOwnership(credential: Credential, config: Config, findings: Finding[]): void {
+  const { secret } = credential;
+  if (secret === undefined) return;
+  const claimants = credential.keys.map((k) => ({ id: k.key.id, version: k.version }));
+  const { owned, toRecord } = ownership(config.tagPrefix, secret, claimants);
+  credential.ownershipToRecord = toRecord;
+  credential.foreign = credential.keys.filter((k) => !owned.has(k.key.id));
+  credential.keys = credential.keys.filter((k) => owned.has(k.key.id));
+  const tag = tagName(config.tagPrefix, TAG.credential);
+  for (const { key } of credential.foreign) {
+    findings.push({
+      kind: 'ownership-mismatch',
+      credential: credential.name,
+      keyId: key.id,
+      action: 'report',
+      message: `key ${key.id} (${key.name}) is tagged ${tag}=${credential.name}, but secret ${secret.name} does not record it as a key of ${credential.name}: keyrot attaches, disables and deletes nothing for it; if it was made outside keyrot, remove the tag; if it is an old key of ${credential.name}, retire it by hand (runbooks/ownership-mismatch.md)`,
+    });
+  }
 }
 
 /**

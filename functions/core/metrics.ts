@@ -17,6 +17,8 @@ export const METRIC = {
   keysInGrace: 'KeysInGrace',
   /** Credentials whose consumer is cut off (keyrot suspend, or a current key disabled by hand). */
   suspendedCredentials: 'SuspendedCredentials',
+  /** Superseded keys past their grace still taking requests: their retirement waits (at most retirementDelayDays). */
+  retirementsPostponed: 'RetirementsPostponed',
   keysAdopted: 'KeysAdopted',
   managedKeys: 'ManagedKeys',
   unmanagedKeys: 'UnmanagedKeys',
@@ -73,6 +75,7 @@ export function runMetrics(
     [METRIC.overdueKeys, overdueAfterRun(plan, outcomes), 'Count'],
     [METRIC.keysInGrace, plan.stats.keysInGrace, 'Count'],
     [METRIC.suspendedCredentials, plan.stats.suspendedCredentials, 'Count'],
+    [METRIC.retirementsPostponed, plan.stats.postponedRetirements, 'Count'],
     ...COUNTED.map((c): [string, number, MetricPoint['unit']] => [
       c.metric,
       plan.stats.checks[c.name],

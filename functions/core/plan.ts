@@ -48,10 +48,19 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     overdueKeys: 0,
     keysInGrace: 0,
     suspendedCredentials: 0,
+    postponedRetirements: 0,
     checks: noCounts(),
     exemptions: 0,
   };
-  const sink: Sink = { actions, findings, stats, usage: inventory.usage, current: [], dueAt: new Map() };
+  const sink: Sink = {
+    actions,
+    findings,
+    stats,
+    usage: inventory.usage,
+    current: [],
+    dueAt: new Map(),
+    consumers: config.consumers,
+  };
   for (const credential of index.credentials) planCredential(credential, config, now, sink);
   planHygiene(
     {
@@ -78,6 +87,8 @@ interface Sink {
   usage: UsageWindow | undefined;
   current: HygieneInput['current'];
   dueAt: Map<Action, Date>;
+  /** The consumer roles of each credential (config.consumers): named when an old key is cut off. */
+  consumers: Record<string, string[]>;
 }
 
 /**
@@ -124,11 +135,23 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
     return;
   }
   planConsumers(c.name, secret, config, actions);
+  if (c.ownershipToRecord !== undefined && c.ownershipToRecord.length > 0) {
+    actions.push({
+      kind: 'record-ownership',
+      credential: c.name,
+      secretId: secret.arn,
+      keyIds: c.ownershipToRecord,
+      reason: `secret ${secret.name} has no record of its keys (made before keyrot kept one): key(s) ${c.ownershipToRecord.join(', ')}, which it proves, are recorded; from then on only recorded keys are acted on`,
+    });
+  }
   if (c.keys.length === 0 && c.unreadable.length === 0) {
     findings.push({
       kind: 'credential-without-keys',
       credential: c.name,
-      message: `credential ${c.name}: secret ${secret.name} exists but no API key is tagged with this credential`,
+      message:
+        c.foreign.length === 0
+          ? `credential ${c.name}: secret ${secret.name} exists but no API key is tagged with this credential`
+          : `credential ${c.name}: secret ${secret.name} exists but records none of the API keys tagged with this credential (${c.foreign.map((k) => k.key.id).join(', ')})`,
     });
     return;
   }
@@ -255,6 +278,8 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
           planIds: [...current.key.planIds].sort(),
           // A portal's or Marketplace's customer stays the customer of every generation.
           ...(identityOf(current.key) !== undefined && { identity: identityOf(current.key) }),
+          // Zero grace: the rotation function revokes the old key as soon as AWSCURRENT moves.
+          ...(requested && request.graceMs === 0 && { revoke: true }),
         },
         ...(requested && request.graceMs === 0 && { revoke: true as const }),
         ...(hold === 'rotate-suspended' && { endsSuspension: true as const }),
@@ -422,7 +447,7 @@ function planRetirement(
   policy: Policy,
   request: RotationRequest | undefined,
   now: Date,
-  { actions, findings, stats, usage }: Sink,
+  { actions, findings, stats, usage, consumers }: Sink,
 ): void {
   const { id } = key.key;
   const base = { credential: key.credential, keyId: id };
@@ -450,7 +475,7 @@ function planRetirement(
     findings.push({
       ...base,
       kind: 'key-reenabled',
-      message: `key ${id} of ${key.credential} was disabled on ${day(key.disabledAt)} and re-enabled by hand; its disable record is removed and from the next run it retires like any superseded key (disabled unless it still takes requests, deleted a full ${policy.disableWindowDays}-day window later), unless it is made current again (keyrot rollback)`,
+      message: `key ${id} of ${key.credential} was disabled on ${day(key.disabledAt)} and re-enabled by hand; its disable record is removed and from the next run it retires like any superseded key (disabled once it takes no requests, or ${policy.retirementDelayDays} days past its grace at the latest; deleted a full ${policy.disableWindowDays}-day window later), unless it is made current again (keyrot rollback)`,
     });
     actions.push({
       ...base,
@@ -478,18 +503,36 @@ function planRetirement(
   const graceEnds = key.graceUntil !== undefined && key.graceUntil < grace.ends ? key.graceUntil : grace.ends;
   const lastUsed = usage?.lastUsed[id];
   // A key retired by an emergency request is cut off whoever still uses it: that is the point.
-  if (
+  const inUse =
     !grace.emergency &&
     now.getTime() >= graceEnds.getTime() &&
     lastUsed !== undefined &&
-    lastUsed >= day(graceEnds)
-  ) {
-    // A consumer still on the old key must not be cut off silently.
+    lastUsed >= day(graceEnds);
+  const postponedUntil = addDays(graceEnds, policy.retirementDelayDays);
+  if (inUse && now.getTime() < postponedUntil.getTime()) {
+    // A consumer still on the old key must not be cut off silently, nor keep it alive for good.
+    stats.postponedRetirements++;
     findings.push({
       ...base,
       kind: 'retiring-key-in-use',
       action: 'wait',
-      message: `key ${id} of ${key.credential}: grace ended ${day(graceEnds)} but it took requests on ${lastUsed}; its retirement waits until a consumer still using it moves to the current key`,
+      message: `key ${id} of ${key.credential}: grace ended ${day(graceEnds)} but it took requests on ${lastUsed}; its retirement waits for a consumer still using it to move to the current key, until ${day(postponedUntil)} at the latest (the policy's ${policy.retirementDelayDays}-day limit)`,
+    });
+    return;
+  }
+  if (inUse) {
+    const roles = consumers[key.credential] ?? [];
+    const who = roles.length > 0 ? `its consumers (${roles.join(', ')})` : 'whoever uses it';
+    findings.push({
+      ...base,
+      kind: 'retiring-key-in-use',
+      action: 'disable',
+      message: `key ${id} of ${key.credential}: still took requests on ${lastUsed}, ${policy.retirementDelayDays} days past its grace (ended ${day(graceEnds)}): disabled anyway; ${who} must read the current key from the secret`,
+    });
+    actions.push({
+      ...base,
+      kind: 'disable-key',
+      reason: `key ${id} superseded; its grace ended ${day(graceEnds)} and its retirement waited ${policy.retirementDelayDays} days, the policy's limit, for consumers still using it (last request ${lastUsed})`,
     });
     return;
   }

@@ -23,6 +23,11 @@ export const RECORD_TAG = {
    * base64url (any text fits the tag alphabet), or `<token> lookup` when they don't fit 256 characters.
    */
   identity: 'rotation-identity',
+  /**
+   * With the facts, for an emergency with zero grace: `<token>`. finishSecret disables (revokes) the
+   * old key as soon as AWSCURRENT moves, whether or not the run that started it still watches.
+   */
+  revoke: 'rotation-revoke',
 } as const;
 
 /** Who a key was issued to, carried onto its successor (a portal's or Marketplace's customer). */
@@ -60,6 +65,8 @@ export interface RotationFacts {
   planIds: string[];
   /** The current key's customer and description, or 'lookup' (recorded too long: setSecret reads the key). */
   identity?: KeyIdentity | 'lookup' | undefined;
+  /** An emergency with zero grace: the old key is revoked as soon as the new one is current. */
+  revoke?: boolean | undefined;
 }
 
 const WORD = /^[A-Za-z0-9_.:/@+=-]+$/;
@@ -86,6 +93,7 @@ export function factsTags(prefix: string, facts: RotationFacts): Record<string, 
     [`${prefix}${RECORD_TAG.rotation}`]: rotation,
     [`${prefix}${RECORD_TAG.plans}`]: planList,
     ...(identity !== undefined && { [`${prefix}${RECORD_TAG.identity}`]: identity }),
+    ...(facts.revoke === true && { [`${prefix}${RECORD_TAG.revoke}`]: facts.token }),
   };
 }
 
@@ -138,6 +146,7 @@ export function readFacts(
     policy,
     planIds,
     ...(identity !== undefined && { identity }),
+    ...(tags[`${prefix}${RECORD_TAG.revoke}`] === token && { revoke: true }),
   };
 }
 

@@ -154,6 +154,13 @@ export const SECURITY_CHECKS: Record<Check, CheckSpec> = {
     runbook: hygiene('credentials'),
     remedy: 'Remove the keyrot tags from the keys that do not hold the secret’s value.',
   },
+  'ownership-mismatch': {
+    title: 'API key claims a credential that does not record it',
+    severity: 'HIGH',
+    runbook: 'ownership-mismatch.md',
+    remedy:
+      'Find who tagged the key; remove the keyrot tags from a foreign key, retire an old key of the credential by hand.',
+  },
   'current-key-disabled': {
     title: 'Credential current key disabled',
     severity: 'HIGH',

@@ -33,6 +33,11 @@ export const TAG = {
   /** On the secret: the credential is suspended (keyrot suspend): when, and the version it holds. */
   suspended: 'suspended',
   suspendReason: 'suspend-reason',
+  /**
+   * On the secret: the API keys the credential owns, by id (core/ownership.ts). A key's own
+   * credential tag is only a claim: whoever may tag a key could write it.
+   */
+  ownedKeys: 'keys',
 } as const;
 export type TagName = (typeof TAG)[keyof typeof TAG];
 

@@ -130,6 +130,8 @@ export type Action =
       reason: string;
     }
   | { kind: 'delete-key'; credential: string | undefined; keyId: string; reason: string }
+  /** A secret made before ownership records: the keys it proves are recorded on it (core/ownership.ts). */
+  | { kind: 'record-ownership'; credential: string; secretId: string; keyIds: string[]; reason: string }
   /** A key re-enabled by hand: its disabled-at (and grace-until) tags go, so a later disable starts afresh. */
   | { kind: 'forget-disabled'; credential: string | undefined; keyId: string; reason: string }
   | {
@@ -270,6 +272,7 @@ export type FindingKind =
   | 'secret-deleted'
   | 'current-key-missing'
   | 'current-key-ambiguous'
+  | 'ownership-mismatch'
   | 'current-key-disabled'
   | 'credential-suspended'
   | 'credential-without-keys'
@@ -315,6 +318,8 @@ export interface PlanStats {
   keysInGrace: number;
   /** Credentials held because their consumer is cut off: suspended, or current key disabled by hand. */
   suspendedCredentials: number;
+  /** Superseded keys past their grace whose retirement waits because they still take requests. */
+  postponedRetirements: number;
   /** Keys each hygiene check found (not counting exempt keys or checks set to ignore). */
   checks: Counts;
   exemptions: number;

@@ -1,3 +1,4 @@
+import { ownedKeysTag } from '../core/ownership.js';
 import { randomUUID } from 'node:crypto';
 import { GetApiKeyCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import {
@@ -56,6 +57,11 @@ export async function adoptKey(
           { Key: tagName(config.tagPrefix, TAG.recordedVersion), Value: version },
           // Which key it holds: a run that crashed after this call finishes the adoption by it.
           { Key: tagName(config.tagPrefix, TAG.adoptedKey), Value: input.keyId },
+          // The credential owns it: only recorded keys are acted on (core/ownership.ts).
+          ...Object.entries(ownedKeysTag(config.tagPrefix, [], [input.keyId])).map(([Key, Value]) => ({
+            Key,
+            Value,
+          })),
         ],
       }),
     );

@@ -1,3 +1,5 @@
+import { ownedKeysTag } from '../core/ownership.js';
+import { tagSecret } from '../aws/rotation-record.js';
 import { randomUUID } from 'node:crypto';
 import { CreateApiKeyCommand, GetUsagePlanCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import {
@@ -229,6 +231,9 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
   }
   for (const usagePlanId of a.keyId === undefined ? a.usagePlanIds : a.attachPlanIds)
     await attachKey(deps.apigw, usagePlanId, keyId);
+  // The credential owns its first key (only recorded keys are acted on: core/ownership.ts); before the
+  // schedule, so a finished onboarding has its record.
+  await tagSecret(deps.secrets, secretArn, ownedKeysTag(config.tagPrefix, [], [keyId]));
   await configureRotation(deps.secrets, {
     secretId: secretArn,
     scheduleDays: a.scheduleDays,

@@ -14,6 +14,8 @@ const ORDER: ActionKind[] = [
   'suspend',
   'resume',
   'end-suspension',
+  // Before rotate: the rotation's setSecret adds its key to the record this writes.
+  'record-ownership',
   'record-rotation',
   'resume-rotation',
   'rotate',

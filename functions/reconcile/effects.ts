@@ -2,6 +2,7 @@ import { DeleteApiKeyCommand, type APIGatewayClient } from '@aws-sdk/client-api-
 import {
   DescribeSecretCommand,
   DeleteResourcePolicyCommand,
+  GetResourcePolicyCommand,
   PutResourcePolicyCommand,
   UntagResourceCommand,
   UpdateSecretVersionStageCommand,
@@ -25,11 +26,12 @@ import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/ke
 import { attachKey, tagApiKey } from '../aws/api-keys.js';
 import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { markRecorded, recordFacts, tagSecret, versionCreated } from '../aws/rotation-record.js';
-import { consumerPolicy } from '../core/consumers.js';
+import { mergeConsumerPolicy } from '../core/consumers.js';
 import { STAGE } from '../core/stages.js';
 import { factsTags } from '../core/rotation-record.js';
 import { rotationCost } from '../commons/pacing.js';
 import { suspensionTagKeys, suspensionTags } from '../core/suspension.js';
+import { ownedKeysTag } from '../core/ownership.js';
 
 export interface EffectDeps {
   apigw: APIGatewayClient;
@@ -95,7 +97,7 @@ export function awsEffects(deps: EffectDeps): Effects {
       };
       let token = a.token;
       const recorded = factsTags(config.tagPrefix, a.facts) !== undefined;
-      await deps.admit?.(rotationCost(a.facts.planIds.length, recorded));
+      await deps.admit?.(rotationCost(a.facts.planIds.length, recorded, a.facts.revoke === true));
       await recordFacts(secrets, a.secretId, a.facts, config.tagPrefix);
       try {
         token = await deps.rotation.start({ ...request, token });
@@ -159,6 +161,10 @@ export function awsEffects(deps: EffectDeps): Effects {
       await deps.rotation.resume({ secretId: a.secretId, token: a.token });
       return settle(a.credential, a.secretId, a.token, true);
     },
+    'record-ownership': async (a) => {
+      await tagSecret(secrets, a.secretId, ownedKeysTag(config.tagPrefix, [], a.keyIds));
+      return `${a.keyIds.length} key(s) recorded`;
+    },
     'record-rotation': async (a) => {
       await markRecorded(secrets, a.secretId, a.version, config.tagPrefix);
       return a.version;
@@ -186,18 +192,24 @@ export function awsEffects(deps: EffectDeps): Effects {
     },
     'grant-consumers': async (a) => {
       const tag = tagName(config.tagPrefix, TAG.consumers);
+      // Merged by statement id: what else the policy says (a security team's deny) stays as it was.
+      const { ResourcePolicy: existing } = await secrets.send(
+        new GetResourcePolicyCommand({ SecretId: a.secretId }),
+      );
+      const policy = mergeConsumerPolicy(existing, a.principals, a.secretId);
+      if (policy === undefined) await secrets.send(new DeleteResourcePolicyCommand({ SecretId: a.secretId }));
+      else
+        await secrets.send(
+          new PutResourcePolicyCommand({
+            SecretId: a.secretId,
+            ResourcePolicy: policy,
+            BlockPublicPolicy: true,
+          }),
+        );
       if (a.principals.length === 0) {
-        await secrets.send(new DeleteResourcePolicyCommand({ SecretId: a.secretId }));
         await secrets.send(new UntagResourceCommand({ SecretId: a.secretId, TagKeys: [tag] }));
         return 'no consumer';
       }
-      await secrets.send(
-        new PutResourcePolicyCommand({
-          SecretId: a.secretId,
-          ResourcePolicy: consumerPolicy(a.principals),
-          BlockPublicPolicy: true,
-        }),
-      );
       // Says the secret has a policy to read (the inventory reads only those, and those configured).
       await tagSecret(secrets, a.secretId, { [tag]: String(a.principals.length) });
       return `${a.principals.length} consumer role(s)`;

@@ -36,6 +36,8 @@ import {
 } from './secret-value.js';
 import { STAGE } from '../core/stages.js';
 import { readSuspension, suspensionStands } from '../core/suspension.js';
+import { ownedKeysTag, readOwnedKeys } from '../core/ownership.js';
+import { disableKey } from '../aws/key-state.js';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -375,8 +377,13 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
         throw error;
       }
     }
-    // Last: the record says the key exists, enabled (CreateApiKey's answer) and in every plan.
-    await ctx.tag(newKeyTag(config.tagPrefix, ctx.token, keyId, facts.generation));
+    // Last: the record says the key exists, enabled (CreateApiKey's answer) and in every plan; in the
+    // same write the credential comes to own it (a secret without a record is migrated by a run).
+    const owned = readOwnedKeys(config.tagPrefix, ctx.tags);
+    await ctx.tag({
+      ...newKeyTag(config.tagPrefix, ctx.token, keyId, facts.generation),
+      ...(owned !== undefined && ownedKeysTag(config.tagPrefix, owned, [keyId])),
+    });
   },
 
   /**
@@ -426,6 +433,15 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     } catch (error) {
       if ((await stagesNow()).includes(STAGE.pending)) throw error;
     }
-    ctx.deps.log.info('rotation finished', { credential: ctx.credential, keyId: key.id, version: ctx.token });
+    // An emergency with zero grace: the leaked key stops working now, not when a run next looks.
+    const revoked = ctx.facts?.revoke === true ? ctx.facts.currentKeyId : undefined;
+    if (revoked !== undefined && revoked !== key.id)
+      await disableKey(ctx.deps.apigw, revoked, ctx.deps.config.tagPrefix, ctx.deps.now(), true);
+    ctx.deps.log.info('rotation finished', {
+      credential: ctx.credential,
+      keyId: key.id,
+      version: ctx.token,
+      ...(revoked !== undefined && { revokedKeyId: revoked }),
+    });
   },
 };

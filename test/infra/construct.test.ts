@@ -197,6 +197,7 @@ describe('alarms', () => {
   const expected: Record<string, object> = {
     [ALARMS.keyRotationFailed]: { ...keyrot(METRIC.rotationFailures, 'Sum', 3600), ...atLeast(1) },
     [ALARMS.keysOverdue]: { ...keyrot(METRIC.overdueKeys, 'Maximum', 3600), ...atLeast(1) },
+    [ALARMS.retirementPostponed]: { ...keyrot(METRIC.retirementsPostponed, 'Maximum', 3600), ...atLeast(1) },
     // A daily run starts within its 15-minute window and may take three 15-minute attempts: 26 hours.
     // Datapoints, not runs: the stack's creation puts a 0, so it does not fire before the first run.
     [ALARMS.runMissing]: {
@@ -244,7 +245,7 @@ describe('alarms', () => {
   });
 
   it("every alarm notifies the topic (ALARM and OK); its description ends with its runbook's path, and the runbook exists", () => {
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const a of alarms) {
       const name = String(a.AlarmName);
       expect(a).toMatchObject({ AlarmActions: ['${MonitoringAlarms}'], OKActions: ['${MonitoringAlarms}'] });
@@ -601,6 +602,7 @@ describe('least privilege', () => {
         allow('CreateApiKeys', 'apigateway:POST', `${P}/apikeys`),
         allow('AttachApiKeysToUsagePlans', 'apigateway:POST', `${P}/usageplans/*/keys`),
         allow('TagApiKeys', 'apigateway:PUT', `${TAGS}*`),
+        allow('RevokeLeakedApiKeys', 'apigateway:PATCH', `${P}/apikeys/*`),
         allow(
           'RotateManagedSecrets',
           [
@@ -686,6 +688,8 @@ describe('least privilege', () => {
     ['CreateApiKey', 'rotation', 'apigateway:POST', `${P}/apikeys`],
     ['CreateApiKey with tags', 'rotation', 'apigateway:PUT', TAGGED_KEY],
     ['CreateUsagePlanKey', 'rotation', 'apigateway:POST', `${plan}/keys`],
+    ['UpdateApiKey (finishSecret revokes a leaked key)', 'rotation', 'apigateway:PATCH', key],
+    ['TagResource (its revoked-at record)', 'rotation', 'apigateway:PUT', TAGGED_KEY],
     ['DescribeSecret', 'rotation', 'secretsmanager:DescribeSecret', secret],
     ['GetSecretValue', 'rotation', 'secretsmanager:GetSecretValue', secret],
     ['PutSecretValue', 'rotation', 'secretsmanager:PutSecretValue', secret],
@@ -704,8 +708,9 @@ describe('least privilege', () => {
   });
 
   it('and nothing more: no write outside /apikeys and /usageplans keys, no secret outside the prefix, no other service', () => {
-    // The rotation function never disables, deletes or lists; the reconciler never creates a key.
-    expect(allows(rotation, 'apigateway:PATCH', key)).toBe(false);
+    // The rotation function never deletes or lists, and disables only to revoke a leaked key (zero
+    // grace); the reconciler never creates a key.
+    expect(allows(rotation, 'apigateway:PATCH', `${P}/usageplans/p1`)).toBe(false);
     expect(allows(rotation, 'apigateway:DELETE', key)).toBe(false);
     expect(allows(rotation, 'apigateway:DELETE', TAGGED_KEY)).toBe(false);
     expect(allows(rotation, 'apigateway:GET', `${P}/restapis`)).toBe(false);

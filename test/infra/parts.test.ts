@@ -53,7 +53,13 @@ describe('the parts of ApiKeyRotation, each usable alone', () => {
     const t = alone((s) => new KeyrotMonitoring(s, 'Monitoring', { metricNamespace: 'Platform/Keys' }));
     const alarms = resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      [ALARMS.keyRotationFailed, ALARMS.keysOverdue, ALARMS.runMissing, ALARMS.quotaNearLimit].sort(),
+      [
+        ALARMS.keyRotationFailed,
+        ALARMS.keysOverdue,
+        ALARMS.retirementPostponed,
+        ALARMS.runMissing,
+        ALARMS.quotaNearLimit,
+      ].sort(),
     );
     expect(alarms.every((a) => a.Namespace === 'Platform/Keys')).toBe(true);
     const [, dashboard] = resourcesOf(t, 'AWS::CloudWatch::Dashboard')[0]!;
@@ -86,6 +92,7 @@ describe('logical ids', () => {
       'AWS::CloudWatch::Alarm ApiKeyRotationMonitoringKeysOverdue6C417114',
       'AWS::CloudWatch::Alarm ApiKeyRotationMonitoringReconcilerErrors36CDB016',
       'AWS::CloudWatch::Alarm ApiKeyRotationMonitoringReconcilerRunMissing7BAAA723',
+      'AWS::CloudWatch::Alarm ApiKeyRotationMonitoringRetirementPostponedC32660AB',
       'AWS::CloudWatch::Alarm ApiKeyRotationMonitoringRotationFunctionErrors13428D68',
       'AWS::KMS::Key ApiKeyRotationMonitoringAlarmTopicKey87FE8861',
       'AWS::KMS::Key ApiKeyRotationSecretsKeyAB6DBF8F',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
-import { consumerPolicy, consumersOfPolicy } from '../../functions/core/consumers.js';
+import { consumerPolicy, consumersOfPolicy, mergeConsumerPolicy } from '../../functions/core/consumers.js';
 import { activationsTag } from '../../functions/core/rotation-record.js';
 import { plan } from '../../functions/core/plan.js';
 import { successorOf, indexCredentials } from '../../functions/core/credentials.js';
@@ -58,6 +58,48 @@ describe("consumers' grants on their secrets", () => {
       ],
     });
     expect(consumersOfPolicy(single)).toEqual([READER]);
+  });
+});
+
+describe("keyrot's statement merged into a secret's resource policy", () => {
+  const deny = {
+    Sid: 'DenyOutsideOrg',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 'secretsmanager:*',
+    Resource: '*',
+    Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abc' } },
+  };
+  const security = JSON.stringify({ Version: '2012-10-17', Statement: [deny] });
+
+  it("sets its own statement by id and leaves a security team's statements exactly as they were", () => {
+    const granted = JSON.parse(mergeConsumerPolicy(security, [READER], 's')!);
+    expect(granted.Statement[0]).toEqual(deny);
+    expect(consumersOfPolicy(JSON.stringify(granted))).toEqual([READER]);
+    // Changed consumers replace keyrot's statement, once.
+    const changed = mergeConsumerPolicy(JSON.stringify(granted), [BATCH, READER], 's')!;
+    expect(JSON.parse(changed).Statement).toHaveLength(2);
+    expect(consumersOfPolicy(changed)).toEqual([BATCH, READER]);
+    // No consumer left: keyrot's statement goes, the deny stays.
+    expect(JSON.parse(mergeConsumerPolicy(changed, [], 's')!)).toEqual(JSON.parse(security));
+    // A single statement (not a list) is a policy too.
+    const single = JSON.stringify({ Version: '2012-10-17', Statement: deny });
+    expect(JSON.parse(mergeConsumerPolicy(single, [READER], 's')!).Statement[0]).toEqual(deny);
+  });
+
+  it("with nothing else in the policy: keyrot's own policy, or none at all", () => {
+    expect(mergeConsumerPolicy(undefined, [READER], 's')).toBe(consumerPolicy([READER]));
+    expect(mergeConsumerPolicy('', [READER], 's')).toBe(consumerPolicy([READER]));
+    expect(mergeConsumerPolicy(consumerPolicy([READER]), [], 's')).toBeUndefined();
+    expect(mergeConsumerPolicy(undefined, [], 's')).toBeUndefined();
+  });
+
+  it('refuses to replace what is not a policy document, naming the secret', () => {
+    expect(() => mergeConsumerPolicy('not json', [READER], 'keyrot/c')).toThrow(
+      /secret keyrot\/c: its resource policy is not JSON/,
+    );
+    for (const odd of ['null', '[]', '"text"', JSON.stringify({ Statement: [1] })])
+      expect(() => mergeConsumerPolicy(odd, [], 'keyrot/c')).toThrow(/not a policy document/);
   });
 });
 

@@ -60,7 +60,9 @@ function rotateAcme(inv: Inventory, activatedDay: number): void {
       plans: ['gold'],
     }),
   );
-  inv.secrets[0] = { ...inv.secrets[0]!, versions: { 'acme-v1': PREV, 'acme-v2': CUR } };
+  // setSecret records the new key as the credential's.
+  const tags = { ...inv.secrets[0]!.tags, 'rotation:keys': 'acme-k1 acme-k2' };
+  inv.secrets[0] = { ...inv.secrets[0]!, tags, versions: { 'acme-v1': PREV, 'acme-v2': CUR } };
 }
 
 const rotations = (inv: Inventory, day: number) =>
@@ -106,8 +108,11 @@ describe('an emergency request on the secrets', () => {
   it('with zero grace the rotation revokes the old key; with a grace, the old key retires when it ends, in use or not', () => {
     const revoke = plan(account(10, 0), config, at(10)).actions.find((a) => a.kind === 'rotate');
     expect(revoke?.kind === 'rotate' && revoke.revoke).toBe(true);
+    // The rotation function revokes it itself, as soon as AWSCURRENT moves (its facts say so).
+    expect(revoke?.kind === 'rotate' && revoke.facts.revoke).toBe(true);
     const graced = plan(account(10, 3_600_000), config, at(10)).actions.find((a) => a.kind === 'rotate');
     expect(graced?.kind === 'rotate' && graced.revoke).toBeUndefined();
+    expect(graced?.kind === 'rotate' && graced.facts.revoke).toBeUndefined();
     // acme rotated at day 10 with a one-hour grace: its old key is disabled two hours later although it
     // took requests that day (a leaked key in use is the point).
     const inv = account(10, 3_600_000);
@@ -125,7 +130,10 @@ describe('an emergency request on the secrets', () => {
     // Without the request the same key would wait for its consumers (grace not ended, either).
     const calm = {
       ...inv,
-      secrets: inv.secrets.map((s) => ({ ...s, tags: { 'rotation:credential': s.name.slice(7) } })),
+      secrets: inv.secrets.map((s) => ({
+        ...s,
+        tags: { 'rotation:credential': s.name.slice(7), 'rotation:keys': s.tags['rotation:keys']! },
+      })),
     };
     expect(
       plan(calm, config, new Date(at(10).getTime() + 2 * 3_600_000)).actions.some(

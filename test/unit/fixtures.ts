@@ -57,10 +57,26 @@ export function secret(
   };
 }
 
-export function inventory(keys: ObservedKey[], secrets: ObservedSecret[]): Inventory {
+/**
+ * Each secret records the keys that claim its credential as its own (what keyrot's writers leave),
+ * unless it has a record already, or `ownership: 'none'` leaves secrets as made before records existed.
+ */
+export function inventory(
+  keys: ObservedKey[],
+  secrets: ObservedSecret[],
+  { ownership = 'recorded' }: { ownership?: 'recorded' | 'none' } = {},
+): Inventory {
+  const recorded = (s: ObservedSecret): ObservedSecret => {
+    if (ownership === 'none' || 'rotation:keys' in s.tags) return s;
+    const credential = s.name.startsWith('keyrot/')
+      ? s.name.slice('keyrot/'.length)
+      : s.tags['rotation:credential'];
+    const ids = keys.filter((k) => k.tags['rotation:credential'] === credential).map((k) => k.id);
+    return { ...s, tags: { ...s.tags, 'rotation:keys': ids.join(' ') } };
+  };
   return {
     keys,
-    secrets,
+    secrets: secrets.map(recorded),
     // A plan opens a stage, as real ones do (a plan without one is a finding of its own).
     plans: [
       {

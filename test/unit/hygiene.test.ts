@@ -158,6 +158,62 @@ describe('hygiene: a key in grace that still takes traffic', () => {
   });
 });
 
+describe('hygiene: an old key kept in use is retired anyway at the limit (issue 28, item 2)', () => {
+  // k2 current since day 90; k1's 14-day grace (90d policy) ended on day 104; k1 used every day since.
+  const usedUntil = (day: number) =>
+    withUsage(
+      inventory(
+        [
+          key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
+          key({ id: 'k2', credential: 'c', generation: 2, version: 'v2', activatedDay: 90 }),
+        ],
+        [secret('c', { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] })],
+      ),
+      usage(
+        { k1: 5, k2: 9 },
+        { k1: at(day).toISOString().slice(0, 10), k2: at(day).toISOString().slice(0, 10) },
+      ),
+    );
+
+  it('waits at most retirementDelayDays (default 7) past the grace, counted, then disables it naming its consumers', () => {
+    const cfg = parseConfig({ consumers: { c: ['arn:aws:iam::111122223333:role/partner'] } });
+    const retirements = (p: ReturnType<typeof plan>) => p.actions.filter((a) => a.kind !== 'grant-consumers');
+    const waiting = plan(usedUntil(110), cfg, at(110));
+    expect(retirements(waiting)).toEqual([]);
+    expect(waiting.stats.postponedRetirements).toBe(1);
+    expect(waiting.findings).toEqual([
+      expect.objectContaining({
+        kind: 'retiring-key-in-use',
+        action: 'wait',
+        message: expect.stringContaining('until 2026-04-22 at the latest'),
+      }),
+    ]);
+    const cut = plan(usedUntil(111), cfg, at(111));
+    expect(cut.stats.postponedRetirements).toBe(0);
+    expect(retirements(cut)).toEqual([expect.objectContaining({ kind: 'disable-key', keyId: 'k1' })]);
+    expect(cut.findings).toEqual([
+      expect.objectContaining({
+        kind: 'retiring-key-in-use',
+        action: 'disable',
+        message: expect.stringContaining('its consumers (arn:aws:iam::111122223333:role/partner) must read'),
+      }),
+    ]);
+    expect(plan(usedUntil(111), config, at(111)).findings[0]?.message).toContain('whoever uses it must read');
+  });
+
+  it('a policy may allow no wait at all, or up to 30 days', () => {
+    const policies = (retirementDelayDays: number) =>
+      parseConfig({
+        policies: { '90d': { periodDays: 90, graceDays: 14, disableWindowDays: 30, retirementDelayDays } },
+      });
+    expect(plan(usedUntil(104), policies(0), at(104)).actions).toEqual([
+      expect.objectContaining({ kind: 'disable-key', keyId: 'k1' }),
+    ]);
+    expect(plan(usedUntil(133), policies(30), at(133)).actions).toEqual([]);
+    expect(() => policies(31)).toThrow(/retirementDelayDays/);
+  });
+});
+
 describe('hygiene: orphaned, lingering, unmanaged', () => {
   it('orphaned: in no usage plan; disable when policy says so', () => {
     const orphan = key({ id: 'o1', plans: [], createdDay: 390 });

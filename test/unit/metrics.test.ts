@@ -36,6 +36,7 @@ describe('run metrics', () => {
         overdueKeys: 3,
         keysInGrace: 7,
         suspendedCredentials: 2,
+        postponedRetirements: 5,
         checks: { ...noCounts(), unused: 11, orphaned: 13, lingering: 17, unmanaged: 19 },
         exemptions: 1,
       },
@@ -70,6 +71,7 @@ describe('run metrics', () => {
       [METRIC.overdueKeys]: 3,
       [METRIC.keysInGrace]: 7,
       [METRIC.suspendedCredentials]: 2,
+      [METRIC.retirementsPostponed]: 5,
       // Published by the checks that count (checks/*.ts): the names dashboards and alarms use.
       ...Object.fromEntries(COUNTED.map((c) => [c.metric, 0])),
       UnusedKeys: 11,
@@ -108,6 +110,7 @@ function emptyStats() {
     unmanagedKeys: 0,
     credentials: 0,
     overdueKeys: 0,
+    postponedRetirements: 0,
     keysInGrace: 0,
     suspendedCredentials: 0,
     checks: noCounts(),

@@ -282,12 +282,15 @@ describe('plan: retirement in two phases', () => {
       ...forgotten,
       usage: { from: '2026-03-02', to: '2026-05-30', requests: { k1: 3 }, lastUsed: { k1: '2026-05-29' } },
     };
-    const waiting = plan(inUse, config, at(150));
+    const early = { ...inUse, usage: { ...inUse.usage!, lastUsed: { k1: '2026-04-20' } } };
+    const waiting = plan(early, config, at(110));
     expect(waiting.actions).toEqual([]);
     expect(waiting.findings).toEqual([
       expect.objectContaining({ kind: 'retiring-key-in-use', keyId: 'k1', action: 'wait' }),
     ]);
     expect(kinds(plan(forgotten, config, at(150)).actions)).toEqual(['disable-key:k1']);
+    // In use, but the policy's limit past its grace (day 111) is long gone: disabled anyway.
+    expect(kinds(plan(inUse, config, at(150)).actions)).toEqual(['disable-key:k1']);
   });
 
   it('grace runs from the activation of the next generation, not the current one', () => {

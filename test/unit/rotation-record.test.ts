@@ -25,6 +25,14 @@ describe('what a rotation records on its secret', () => {
     expect(readFacts(P, bare, 't')).toEqual({ token: 't', generation: 2, currentKeyId: 'k', planIds: [] });
   });
 
+  it("an emergency's revoke is recorded with its token: a later rotation's facts are not a revoke", () => {
+    const revoking = factsTags(P, { ...facts, revoke: true })!;
+    expect(revoking['rotation:rotation-revoke']).toBe('tok-1');
+    expect(readFacts(P, revoking, 'tok-1')).toEqual({ ...facts, revoke: true });
+    const next = { ...revoking, ...factsTags(P, { ...facts, token: 'tok-2' })! };
+    expect(readFacts(P, next, 'tok-2')).toEqual({ ...facts, token: 'tok-2' });
+  });
+
   it('facts that do not fit a Secrets Manager tag are not recorded (the rotation looks them up)', () => {
     expect(
       factsTags(P, { ...facts, planIds: Array.from({ length: 40 }, (_, i) => `plan-${i}`) }),

@@ -368,7 +368,18 @@ const cases: Case[] = [
         new CreateUsagePlanKeyCommand({ usagePlanId: plans[0], keyId: copy.id, keyType: 'API_KEY' }),
       );
     },
-    says: /credential broken: keys \w+, \w+ all carry the AWSCURRENT version .*; remove the rotation: tags/,
+    // Not an ambiguity any more: the secret records which key is the credential's (issue 28).
+    says: /key \w+ \(copy-by-hand\) is tagged rotation:credential=broken, but secret keyrot\/broken does not record it/,
+    check: ({ result, state, plans, brokenKeyId }) => {
+      const rotated = result.outcomes.filter(
+        (o) => o.action.credential === 'broken' && o.action.kind === 'rotate',
+      );
+      expect(rotated.map((o) => [o.status, o.action.kind === 'rotate' && o.action.currentKeyId])).toEqual([
+        ['done', brokenKeyId],
+      ]);
+      const copy = state.keys.find((k) => k.name === 'copy-by-hand');
+      expect(copy).toMatchObject({ enabled: true, planIds: [plans[0]] });
+    },
   },
   {
     name: 'API Gateway refusing new keys (account key quota reached)',

@@ -1,4 +1,8 @@
-import { DescribeSecretCommand, GetResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  GetResourcePolicyCommand,
+  PutResourcePolicyCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/core/config.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
@@ -54,5 +58,53 @@ describe('consumers in other accounts, granted at run time', () => {
     const tags = (await secrets.send(new DescribeSecretCommand({ SecretId: 'keyrot/acme' }))).Tags ?? [];
     expect(tags.map((t) => t.Key)).not.toContain('rotation:consumers');
     expect(await kinds(5)).toEqual([]);
+  });
+
+  it("a security team's statement on the secret stays through grant, change and removal (issue 28, item 3)", async () => {
+    const world = new World(parseConfig({ staggerPercent: 0, consumers: { acme: [READER] } }));
+    const { apigw, secrets } = world.raw();
+    const [gold] = await createPlans(apigw, ['gold']);
+    await onboardCredential(
+      { ...world.clients(), config: world.config, now: dayAt(0) },
+      { credential: 'acme', usagePlanIds: [gold!] },
+    );
+    const deny = {
+      Sid: 'DenyOutsideOrganization',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'secretsmanager:*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+    };
+    await secrets.send(
+      new PutResourcePolicyCommand({
+        SecretId: 'keyrot/acme',
+        ResourcePolicy: JSON.stringify({ Version: '2012-10-17', Statement: [deny] }),
+      }),
+    );
+    const statements = async () => {
+      const answer = await secrets.send(new GetResourcePolicyCommand({ SecretId: 'keyrot/acme' }));
+      return (JSON.parse(answer.ResourcePolicy ?? '{"Statement":[]}') as { Statement: { Sid: string }[] })
+        .Statement;
+    };
+    const run = async (day: number) =>
+      expect((await world.run(day)).outcomes.map((o) => `${o.action.kind}:${o.status}`)).toEqual([
+        'grant-consumers:done',
+      ]);
+
+    await run(1);
+    expect((await statements()).map((s) => s.Sid)).toEqual([
+      'DenyOutsideOrganization',
+      'ConsumerReadsItsOwnKey',
+    ]);
+    expect((await statements())[0]).toEqual(deny);
+    world.config = parseConfig({ staggerPercent: 0, consumers: { acme: [BATCH] } });
+    await run(2);
+    expect((await statements())[0]).toEqual(deny);
+    expect(JSON.stringify(await statements())).toContain(BATCH);
+    expect(JSON.stringify(await statements())).not.toContain(READER);
+    world.config = parseConfig({ staggerPercent: 0 });
+    await run(3);
+    expect(await statements()).toEqual([deny]);
   });
 });
