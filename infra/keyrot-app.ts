@@ -47,6 +47,7 @@ const ContextSchema = z.object({
       .object({
         retentionDays: int.optional(),
         lockMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).optional(),
+        breakGlassRoleArn: z.string().optional(),
         accessLogRetentionDays: int.optional(),
         // Every report replicated to the organization's central history (docs/organization.md).
         replication: z

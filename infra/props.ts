@@ -35,10 +35,17 @@ export interface ReportBucketOptions {
   /** Object Lock default retention of every report object, in days. @default 400 */
   readonly retentionDays?: number;
   /**
-   * GOVERNANCE: a principal with s3:BypassGovernanceRetention can still delete a report;
-   * COMPLIANCE: nobody can, the root user included, until the retention ends. @default GOVERNANCE
+   * COMPLIANCE: nobody can delete or overwrite a report's version, the root user included, until the
+   * retention ends. GOVERNANCE (opt-in, for sandboxes): a principal allowed s3:BypassGovernanceRetention
+   * can lift the retention; the bucket policy denies that to everyone but `breakGlassRoleArn`.
+   * @default COMPLIANCE
    */
   readonly lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
+  /**
+   * With GOVERNANCE: the one role that may bypass the retention (s3:BypassGovernanceRetention), for
+   * a break-glass procedure. @default none: nobody may
+   */
+  readonly breakGlassRoleArn?: string;
   /** Server access logs of the report bucket are kept this many days. @default 400 */
   readonly accessLogRetentionDays?: number;
   /** @default RemovalPolicy.RETAIN */
@@ -63,8 +70,11 @@ export interface ReportReplicationOptions {
   readonly destinationKmsKeyArn?: string;
 }
 
-export type ResolvedReportBucket = Required<Omit<ReportBucketOptions, 'replication'>> & {
+export type ResolvedReportBucket = Required<
+  Omit<ReportBucketOptions, 'replication' | 'breakGlassRoleArn'>
+> & {
   replication?: ReportReplicationOptions | undefined;
+  breakGlassRoleArn?: string | undefined;
 };
 
 /**
@@ -199,7 +209,8 @@ function alarmsOf(props: MonitoringAlarmProps, check: Check): ResolvedAlarms {
 function reportBucketOf(props: ReportBucketOptions | undefined, check: Check, label = 'reportBucket.') {
   const reportBucket: ResolvedReportBucket = {
     retentionDays: props?.retentionDays ?? 400,
-    lockMode: props?.lockMode ?? 'GOVERNANCE',
+    lockMode: props?.lockMode ?? 'COMPLIANCE',
+    breakGlassRoleArn: props?.breakGlassRoleArn,
     accessLogRetentionDays: props?.accessLogRetentionDays ?? 400,
     removalPolicy: props?.removalPolicy ?? RemovalPolicy.RETAIN,
     replication: props?.replication,
@@ -229,6 +240,17 @@ function reportBucketOf(props: ReportBucketOptions | undefined, check: Check, la
   check(
     reportBucket.lockMode === 'GOVERNANCE' || reportBucket.lockMode === 'COMPLIANCE',
     `${label}lockMode: GOVERNANCE or COMPLIANCE (got ${JSON.stringify(reportBucket.lockMode)})`,
+  );
+  const breakGlass = reportBucket.breakGlassRoleArn;
+  check(
+    breakGlass === undefined ||
+      Token.isUnresolved(breakGlass) ||
+      /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(breakGlass),
+    `${label}breakGlassRoleArn: an IAM role ARN (got ${JSON.stringify(breakGlass)})`,
+  );
+  check(
+    breakGlass === undefined || reportBucket.lockMode === 'GOVERNANCE',
+    `${label}breakGlassRoleArn: only with lockMode GOVERNANCE (COMPLIANCE retention can't be bypassed)`,
   );
   check(
     integer(reportBucket.accessLogRetentionDays, 1, 36_500),

@@ -55,6 +55,38 @@ export class ReportStore extends Construct {
       }),
     });
     if (replication !== undefined) this.grantReplication(replication.role, options.replication!);
+    this.protectReports(options.lockMode, options.breakGlassRoleArn);
+  }
+
+  /**
+   * What an auditor relies on: a report's key never gets a second version (every write to runs/ must
+   * be conditional, If-None-Match: *, so S3 refuses an object that exists: the s3:if-none-match
+   * condition key), and under GOVERNANCE only the break-glass role may lift a retention.
+   */
+  private protectReports(lockMode: 'GOVERNANCE' | 'COMPLIANCE', breakGlassRoleArn: string | undefined): void {
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReportsAreNeverOverwritten',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.runsArn],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+    if (lockMode !== 'GOVERNANCE') return;
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyBreakGlassBypassesRetention',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:BypassGovernanceRetention'],
+        resources: [this.bucket.arnForObjects('*')],
+        ...(breakGlassRoleArn !== undefined && {
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': breakGlassRoleArn } },
+        }),
+      }),
+    );
   }
 
   /**

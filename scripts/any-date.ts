@@ -23,16 +23,6 @@ const LEAP_DAY = Date.parse('2028-02-29T12:00:00Z');
  */
 export const OFFSETS = ['+400d', '+4000d', `+${Math.round((LEAP_DAY - Date.now()) / 1000)}`];
 
-/**
- * Run by `make test`, not here: the two fault-injection tests whose outcome depends on how a busy
- * machine interleaves their requests (30% of attempts stalled or throttled, by attempt number across
- * concurrent calls). They failed now and then with the machine's clock moved and on today's date
- * alike while the machine was busy; they pass alone. Their flakiness is for an issue of its own.
- */
-const LOAD_SENSITIVE = [
-  'test/integration/faults/timeouts.test.ts',
-  'test/integration/faults/throttling.test.ts',
-];
 const LIBRARY = [
   // Not libfaketimeMT: its locks make every clock read ~30 times slower (moto reads the clock constantly).
   '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
@@ -53,7 +43,6 @@ function library(): string {
 function main(): void {
   const args = process.argv.slice(2);
   const offsets = args[0] !== undefined && /^[+@-]/.test(args[0]) ? [args.shift()!] : OFFSETS;
-  console.log(`any-date: not here, run by make test: ${LOAD_SENSITIVE.join(', ')}`);
   const files = args;
   const preload = library();
   const failed: string[] = [];
@@ -78,7 +67,6 @@ function main(): void {
         'integration',
         '--reporter=default',
         '--reporter=./scripts/failures-reporter.ts',
-        ...LOAD_SENSITIVE.flatMap((file) => ['--exclude', file]),
         ...files,
       ],
       { env, stdio: 'inherit' },

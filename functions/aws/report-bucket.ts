@@ -1,26 +1,38 @@
 import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { isAwsError, KeyrotError } from '../commons/errors.js';
 import type { RunReport } from '../core/report.js';
 import { dayFolder, historyObjects, isRunReportKey } from '../report/files.js';
 
 /**
  * Stores the three forms in the history's layout (report/files.ts: runs/YYYY/MM/DD/json|csv|html/,
  * the JSON on one line for Athena); the bucket's Object Lock default retention makes them immutable.
+ * Written only where nothing is (If-None-Match: *, which the bucket policy requires): a report's key
+ * never gets a second version that Athena and `keyrot report` would read instead.
  */
 export async function putRunReport(s3: S3Client, bucket: string, report: RunReport): Promise<string[]> {
   const objects = historyObjects(report);
-  // Object Lock buckets require an integrity checksum on every PutObject.
   await Promise.all(
-    objects.map((o) =>
-      s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: o.key,
-          Body: o.body,
-          ContentType: o.contentType,
-          ChecksumAlgorithm: 'SHA256',
-        }),
-      ),
-    ),
+    objects.map(async (o) => {
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: o.key,
+            Body: o.body,
+            ContentType: o.contentType,
+            // Object Lock buckets require an integrity checksum on every PutObject.
+            ChecksumAlgorithm: 'SHA256',
+            IfNoneMatch: '*',
+          }),
+        );
+      } catch (error) {
+        if (!isAwsError(error, 'PreconditionFailed')) throw error;
+        throw new KeyrotError(
+          `report s3://${bucket}/${o.key} exists already: keyrot never overwrites a report (run ${report.runId} was stored before, or another writer used its key)`,
+          { cause: error },
+        );
+      }
+    }),
   );
   return objects.map((o) => `s3://${bucket}/${o.key}`);
 }

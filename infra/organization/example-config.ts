@@ -27,7 +27,11 @@ export const EXAMPLE_ORGANIZATION: OrganizationConfig = {
       name: 'sandbox',
       organizationalUnits: ['ou-ab12-sandbox1'],
       regions: ['us-east-1'],
-      rotation: { config: { defaultPolicy: '90d' }, reportBucket: { retentionDays: 90 } },
+      // A sandbox's reports may be lifted early (GOVERNANCE, opt-in); production's never (COMPLIANCE).
+      rotation: {
+        config: { defaultPolicy: '90d' },
+        reportBucket: { retentionDays: 90, lockMode: 'GOVERNANCE' },
+      },
       operationPreferences: { failureTolerancePercentage: 50, maxConcurrentPercentage: 100 },
     },
   ],

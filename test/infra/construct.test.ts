@@ -359,7 +359,7 @@ describe('the report bucket', () => {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: {
         ObjectLockEnabled: 'Enabled',
-        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 400 } },
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
       },
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
@@ -416,6 +416,51 @@ describe('the report bucket', () => {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
       LifecycleConfiguration: { Rules: [{ ExpirationInDays: 400, Status: 'Enabled' }] },
     });
+  });
+
+  it("a report's key never gets a second version: every write under runs/ must be conditional (If-None-Match)", () => {
+    expect(policies['${Reports}']).toMatchObject({
+      Statement: expect.arrayContaining([
+        {
+          Sid: 'ReportsAreNeverOverwritten',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:PutObject',
+          Resource: '${Reports.Arn}/runs/*',
+          Condition: { Null: { 's3:if-none-match': 'true' } },
+        },
+      ]),
+    });
+    // COMPLIANCE (the default) can't be bypassed: no statement about it.
+    expect(JSON.stringify(policies['${Reports}'])).not.toContain('BypassGovernanceRetention');
+  });
+
+  it('GOVERNANCE is an opt-in: nobody but the break-glass role may bypass the retention', () => {
+    const policyOf = (reportBucket: object) => {
+      const t = synth({ 'keyrot:reportBucket': reportBucket }).template;
+      const [, policy] = resourcesOf(t, 'AWS::S3::BucketPolicy').find(
+        ([, p]) => String(flat(p.Properties.Bucket)) === '${Reports}',
+      )!;
+      return flat(policy.Properties.PolicyDocument) as { Statement: { Sid?: string }[] };
+    };
+    const bypass = (doc: { Statement: { Sid?: string }[] }) =>
+      doc.Statement.find((s) => s.Sid === 'OnlyBreakGlassBypassesRetention');
+    const breakGlass = 'arn:aws:iam::111122223333:role/keyrot-break-glass';
+    expect(bypass(policyOf({ lockMode: 'GOVERNANCE', breakGlassRoleArn: breakGlass }))).toEqual({
+      Sid: 'OnlyBreakGlassBypassesRetention',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:BypassGovernanceRetention',
+      Resource: '${Reports.Arn}/*',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': breakGlass } },
+    });
+    expect(bypass(policyOf({ lockMode: 'GOVERNANCE' }))).not.toHaveProperty('Condition');
+    expect(() => construct({ reportBucket: { breakGlassRoleArn: breakGlass } })).toThrow(
+      /breakGlassRoleArn: only with lockMode GOVERNANCE/,
+    );
+    expect(() =>
+      construct({ reportBucket: { lockMode: 'GOVERNANCE', breakGlassRoleArn: 'someone' } }),
+    ).toThrow(/breakGlassRoleArn: an IAM role ARN/);
   });
 
   it('retention and lock mode are settings', () => {

@@ -38,7 +38,7 @@ describe('the parts of ApiKeyRotation, each usable alone', () => {
     expect(count(t, 'AWS::S3::Bucket')).toBe(2);
     t.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { Rule: { DefaultRetention: { Days: 30, Mode: 'GOVERNANCE' } } },
+      ObjectLockConfiguration: { Rule: { DefaultRetention: { Days: 30, Mode: 'COMPLIANCE' } } },
     });
     const [, policy] = resourcesOf(t, 'AWS::IAM::Policy')[0]!;
     expect(flat(policy.Properties.PolicyDocument)).toMatchObject({

@@ -128,7 +128,8 @@ class RotationTestStack extends Stack {
       // The test invokes the reconciler itself; a scheduled run in the middle would race it.
       schedule: { enabled: false },
       alarms: { namePrefix: 'keyrot-integ-' },
-      reportBucket: { retentionDays: 1, accessLogRetentionDays: 1 },
+      // GOVERNANCE: the integration stack's bucket must go with it.
+      reportBucket: { retentionDays: 1, accessLogRetentionDays: 1, lockMode: 'GOVERNANCE' },
       logRetention: logs.RetentionDays.ONE_DAY,
     });
     // Destroyed with the stack, except the two buckets: the report bucket's objects are object-locked

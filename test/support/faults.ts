@@ -101,21 +101,38 @@ export class Crasher {
 type Handler = Parameters<Parameters<Parameters<SdkPlugin['applyToStack']>[0]['add']>[0]>[0];
 type Args = Parameters<Handler>[0];
 
+/** Which request an attempt belongs to (its index among the plugin's requests, from 0) and which try it is (from 1). */
+interface AttemptOf {
+  /** Every attempt the plugin saw, counted from 1. */
+  attempt: number;
+  request: number;
+  try: number;
+}
+
 /**
  * A plugin that sees every API Gateway and Secrets Manager attempt inside the SDK's retry loop, so
- * retries meet the fault too; `attempt` counts them from 1.
+ * retries meet the fault too. Faults are chosen by request and try (the SDK's invocation id and its
+ * `amz-sdk-request: attempt=N` header), never by a count across requests: concurrent calls interleave
+ * their attempts differently on a busy machine, and a fault chosen by the global count could then hit
+ * every try of one call.
  */
 function perAttempt(
   name: string,
-  fault: (attempt: number, next: Handler, args: Args) => Promise<unknown>,
+  fault: (at: AttemptOf, next: Handler, args: Args) => Promise<unknown>,
 ): SdkPlugin {
   let attempts = 0;
+  const requests = new Map<string, number>();
   return {
     applyToStack: (stack) => {
       stack.add(
         (next, context) => async (args) => {
           if (!/APIGateway|SecretsManager/.test(String(context.clientName))) return next(args);
-          return fault(++attempts, next as Handler, args) as ReturnType<typeof next>;
+          const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+          const invocation = headers['amz-sdk-invocation-id'] ?? `attempt-${attempts + 1}`;
+          if (!requests.has(invocation)) requests.set(invocation, requests.size);
+          const tryNumber = Number(/attempt=(\d+)/.exec(headers['amz-sdk-request'] ?? '')?.[1] ?? 1);
+          const at = { attempt: ++attempts, request: requests.get(invocation)!, try: tryNumber };
+          return fault(at, next as Handler, args) as ReturnType<typeof next>;
         },
         { step: 'finalizeRequest', priority: 'low', name },
       );
@@ -124,9 +141,10 @@ function perAttempt(
 }
 
 /**
- * Answers a share of API Gateway and Secrets Manager attempts with 429 TooManyRequestsException, as
- * AWS does under load. Deterministic (every attempt whose number falls in the pattern), so a test
- * never depends on luck; it sits inside the SDK's retry loop, so retries meet it too.
+ * Answers a share of API Gateway and Secrets Manager requests with 429 TooManyRequestsException, as
+ * AWS does under load: each request whose number falls in the pattern is throttled on its first try
+ * (the first of the pattern on its second try too), so its retries meet it and then get through.
+ * Deterministic whatever the interleaving of concurrent calls: a test never depends on luck.
  */
 export class Throttler {
   attempts = 0;
@@ -135,9 +153,11 @@ export class Throttler {
   constructor(private readonly pattern: number[] = [0, 3, 6]) {}
 
   plugin(): SdkPlugin {
-    return perAttempt('keyrotThrottler', async (attempt, next, args) => {
-      this.attempts = attempt;
-      if (!this.pattern.includes(attempt % 10)) return next(args);
+    return perAttempt('keyrotThrottler', async (at, next, args) => {
+      this.attempts = at.attempt;
+      const slot = at.request % 10;
+      const tries = slot === this.pattern[0] ? 2 : 1;
+      if (!this.pattern.includes(slot) || at.try > tries) return next(args);
       this.throttled++;
       throw Object.assign(new Error('Too Many Requests (injected)'), {
         name: 'TooManyRequestsException',
@@ -171,7 +191,7 @@ export async function startTarpit(): Promise<{ port: number; close(): Promise<vo
  * Times out a share of API Gateway and Secrets Manager attempts, the two ways a network does it:
  * a stalled attempt goes to the tarpit and the SDK's requestTimeout ends it (AWS never saw it), and
  * a lost answer reaches the emulator, which acts, and then fails as a timeout (AWS acted; the caller
- * can't know). Deterministic by attempt number; inside the SDK's retry loop, so retries meet it too.
+ * can't know). Deterministic by request (its first try); inside the SDK's retry loop, so retries meet it too.
  */
 export class TimeoutInjector {
   attempts = 0;
@@ -185,9 +205,10 @@ export class TimeoutInjector {
   ) {}
 
   plugin(): SdkPlugin {
-    return perAttempt('keyrotTimeouts', async (attempt, next, args) => {
-      this.attempts = attempt;
-      const slot = attempt % 10;
+    return perAttempt('keyrotTimeouts', async (at, next, args) => {
+      this.attempts = at.attempt;
+      // By request, on its first try: its retry gets through whatever else runs at the same time.
+      const slot = at.try === 1 ? at.request % 10 : -1;
       if (this.stallAt.includes(slot)) {
         this.stalled++;
         // A copy: the retry loop sends the same request object again.

@@ -2,6 +2,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
@@ -77,6 +78,21 @@ describe('run reports in the object-locked report bucket', async () => {
     expect(head.ObjectLockMode).toBe('GOVERNANCE');
     expect(head.ObjectLockRetainUntilDate).toBeInstanceOf(Date);
     expect(head.ContentType).toBe('application/json');
+  });
+
+  it("a report's key is written once: storing the same run again is refused, naming the key, and the first version stands (issue 28, item 6)", async () => {
+    const first = runs[0]!.report;
+    await expect(putRunReport(world.clients().s3, bucket, first)).rejects.toThrow(
+      new RegExp(
+        `report s3://${bucket}/${dayOf(30)}(json|csv|html)/\\S+ exists already: keyrot never overwrites a report`,
+      ),
+    );
+    // A second version of it (tampered, or a retry) would be the one readers take.
+    const names = reportFileNames(first);
+    const versions = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `${dayOf(30)}json/${names.json}` }),
+    );
+    expect(versions.Versions).toHaveLength(1);
   });
 
   it('the JSON is one object on one line, as Athena reads it, and nothing but JSON is in the json/ folders', async () => {
