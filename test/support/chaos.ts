@@ -14,6 +14,9 @@
  * - I2: one AWSCURRENT version, at most one key newer than the current one.
  * - I3: no key deleted (but by hand) without having been disabled for a disable window first.
  * - I4: nothing the CLI printed holds a key value.
+ * - O (issue 28): a key someone else made and tagged with a credential's name is left exactly as it
+ *   was (it exists, enabled, in its own usage plan only), and no credential is attached to its plan for it.
+ * - I5 (at the end of each history): runs at one instant converge: the third run writes nothing.
  * - Liveness and the auditors' view (Security Hub SecretsManager.1 and .4), after each scheduled run:
  *   rotation stays enabled on every secret, and a credential not cut off was rotated (LastRotatedDate)
  *   within its policy's period plus grace.
@@ -25,6 +28,7 @@ import {
   DeleteApiKeyCommand,
   DeleteUsagePlanKeyCommand,
   TagResourceCommand,
+  CreateApiKeyCommand,
   UpdateApiKeyCommand,
 } from '@aws-sdk/client-api-gateway';
 import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
@@ -89,11 +93,14 @@ export interface ChaosReal {
   /** I3 across the history; keys deleted by hand are not keyrot's deletions. */
   deletions: DeletionWatch;
   deletedByHand: Set<string>;
+  /** Keys made outside keyrot and tagged with a credential's name (O), with the plans they were put in. */
+  foreign: Map<string, string[]>;
 }
 
 const at = (model: ChaosModel) => dayAt(model.day).toISOString();
-const credentialKeys = (state: AwsState, c: string) =>
-  state.keys.filter((k) => k.tags['rotation:credential'] === c);
+/** A credential's keys, as keyrot made them: a foreign key tagged with its name is not one (O). */
+const credentialKeys = (state: AwsState, c: string, foreign: Map<string, string[]>) =>
+  state.keys.filter((k) => k.tags['rotation:credential'] === c && !foreign.has(k.id));
 const working = (keys: KeyState[]) => keys.filter((k) => k.enabled && k.planIds.length > 0);
 const currentVersionOf = (state: AwsState, c: string) =>
   Object.entries(state.secrets.find((s) => s.credential === c)?.versions ?? {}).find(([, stages]) =>
@@ -126,8 +133,15 @@ export async function checkInvariants(
       .splice(0)
       .filter((v) => ![...real.deletedByHand].some((id) => v.includes(`key ${id} `))),
   );
+  for (const [id, planIds] of real.foreign) {
+    const key = state.keys.find((k) => k.id === id);
+    if (key?.enabled !== true || key.planIds.join(' ') !== planIds.join(' '))
+      found.push(
+        `O: foreign key ${id} was changed (${key === undefined ? 'deleted' : `enabled ${key.enabled}, plans ${key.planIds.join(' ')}`})`,
+      );
+  }
   for (const c of CREDENTIALS) {
-    const keys = credentialKeys(state, c);
+    const keys = credentialKeys(state, c, real.foreign);
     const version = currentVersionOf(state, c);
     const current = currentKeyOf(state, c);
     const cut = model.cutOff.get(c);
@@ -200,6 +214,7 @@ export async function chaosSetup(endpoint: string, config: Config, lastDay: numb
     printed: [],
     deletions: new DeletionWatch(),
     deletedByHand: new Set(),
+    foreign: new Map(),
   };
   real.deletions.observe(await readAwsState(world), 0, () => MIN_DISABLE_WINDOW);
   return { model, real };
@@ -338,7 +353,9 @@ class ByHand extends Step {
       | 'add-old-to-plan'
       | 'policy-30d'
       | 'policy-90d'
-      | 'drop-previous-label',
+      | 'drop-previous-label'
+      | 'delete-current'
+      | 'tag-foreign',
     readonly credential: Credential,
   ) {
     super(config);
@@ -349,7 +366,7 @@ class ByHand extends Step {
   async act(model: ChaosModel, real: ChaosReal) {
     const state = await readAwsState(real.world);
     const current = currentKeyOf(state, this.credential);
-    const keys = credentialKeys(state, this.credential);
+    const keys = credentialKeys(state, this.credential, real.foreign);
     const old = keys.filter((k) => k.id !== current?.id);
     const { apigw } = real.world.raw();
     const setEnabled = (id: string, enabled: boolean) =>
@@ -384,6 +401,29 @@ class ByHand extends Step {
       // The current key enabled again by hand: that cut-off is over; any other key: a person let it in.
       if (cut?.by === 'hand' && off.id === current?.id) model.cutOff.delete(this.credential);
       else if (cut !== undefined) cut.handEnabled = true;
+    }
+    if (this.what === 'delete-current' && current !== undefined) {
+      // Outside what keyrot can repair: its consumer's value is gone with the key.
+      real.deletedByHand.add(current.id);
+      model.broken.add(this.credential);
+      await apigw.send(new DeleteApiKeyCommand({ apiKey: current.id }));
+    }
+    if (this.what === 'tag-foreign') {
+      // Someone else's key in the plan no credential is in, given the tag that claims this credential.
+      const plan = real.plans[2]!;
+      const made = await apigw.send(
+        new CreateApiKeyCommand({ name: `foreign-${this.credential}`, enabled: true }),
+      );
+      await apigw.send(
+        new CreateUsagePlanKeyCommand({ usagePlanId: plan, keyId: made.id, keyType: 'API_KEY' }),
+      );
+      await apigw.send(
+        new TagResourceCommand({
+          resourceArn: `arn:aws:apigateway:${real.world.region}::/apikeys/${made.id}`,
+          tags: { 'rotation:credential': this.credential },
+        }),
+      );
+      real.foreign.set(made.id!, [plan]);
     }
     if (this.what === 'delete-old' && old[0] !== undefined) {
       real.deletedByHand.add(old[0].id);
@@ -453,11 +493,33 @@ export function chaosCommands(config: Config): fc.Arbitrary<Command>[] {
           'policy-30d' as const,
           'policy-90d' as const,
           'drop-previous-label' as const,
+          'delete-current' as const,
+          'tag-foreign' as const,
         ),
         credential,
       )
       .map(([what, c]) => new ByHand(config, what, c)),
   ];
+}
+
+/**
+ * I5: runs at one instant converge. After whatever the history left, a run and a second one carry
+ * out and record what they can; a third at the same instant has nothing left to write.
+ */
+async function checkConvergence(model: ChaosModel, real: ChaosReal): Promise<void> {
+  const { world } = real;
+  for (let i = 0; i < 2; i++) {
+    await world.run(model.day);
+    await rotationsSettled(world.endpoint);
+  }
+  world.recorder.reset();
+  const third = await world.run(model.day);
+  const writes = world.recorder.writes().map((w) => w.command);
+  if (writes.length === 0) return;
+  const planned = third.plan.actions.map((a) => `${a.kind} ${a.credential ?? ''}`.trim());
+  const violation = `I5: a third run on day ${model.day} still wrote (${writes.join(', ')}) for ${planned.join('; ')}`;
+  real.violations.push(`after ${real.history.at(-1) ?? 'setup'}: ${violation}`);
+  throw new Error(`${violation}\nhistory:\n${real.history.join('\n')}`);
 }
 
 export interface ChaosOptions {
@@ -483,6 +545,7 @@ export async function runChaos(
         const setup = await chaosSetup(options.endpoint, options.config, options.days);
         try {
           await fc.asyncModelRun(() => Promise.resolve(setup), cmds);
+          await checkConvergence(setup.model, setup.real);
         } finally {
           commands += setup.model.commands;
           violations.push(...setup.real.violations);
