@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, EntityAlreadyExistsException, IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -283,8 +283,9 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
         }),
       )
       .then((out) => out.Role!.Arn!)
-      .catch((error: { name?: string }) => {
-        if (error.name !== 'EntityAlreadyExists') throw error;
+      .catch((error: unknown) => {
+        // Deployed before into this account: the role stays (the SDK's class, not the wire's error code).
+        if (!(error instanceof EntityAlreadyExistsException)) throw error;
         return `arn:aws:iam::${accountId}:role/${roleName}`;
       });
     const variables = (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};

@@ -176,11 +176,19 @@ export const RECONCILER: readonly Grant[] = [
     actions: ['lambda:InvokeFunction'],
     resources: [{ arn: (t) => t.rotationFunctionArn }],
   },
-  // A run its deadline cuts short goes on in a new invocation of the reconciler (asynchronous).
+  // A run its deadline cuts short goes on in a new invocation of the reconciler (asynchronous), by the
+  // ARN it was invoked with: a version, an alias or $LATEST is a qualified ARN (the :* resource).
   {
     sid: 'ContinueRun',
     actions: ['lambda:InvokeFunction'],
-    resources: [{ arn: (t) => t.reconcilerArn }],
+    resources: [
+      { arn: (t) => t.reconcilerArn },
+      {
+        arn: (t) => `${t.reconcilerArn}:*`,
+        wildcard:
+          'The reconciler continues a run by the ARN it was invoked with: a version, an alias or $LATEST qualifies it.',
+      },
+    ],
     ownPolicy: true,
   },
   secretsKey,

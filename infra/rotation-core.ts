@@ -202,9 +202,19 @@ export class RotationCore extends Construct {
         grants.filter((g) => g.ownPolicy === true),
         place('tokens'),
       );
-      if (own.length > 0)
-        new iam.Policy(this, `${role.node.id}OwnInvocation`, { statements: own }).attachToRole(role.role!);
-      acknowledgeIam5(role.role!, wildcardAcknowledgements(grants, place('nag')));
+      const ownGrants = grants.filter((g) => g.ownPolicy === true);
+      if (own.length > 0) {
+        const policy = new iam.Policy(this, `${role.node.id}OwnInvocation`, { statements: own });
+        policy.attachToRole(role.role!);
+        acknowledgeIam5(policy, wildcardAcknowledgements(ownGrants, place('nag')));
+      }
+      acknowledgeIam5(
+        role.role!,
+        wildcardAcknowledgements(
+          grants.filter((g) => g.ownPolicy !== true),
+          place('nag'),
+        ),
+      );
     }
 
     this.schedule = this.createSchedule();

@@ -599,7 +599,7 @@ describe('least privilege', () => {
         ),
         allow('InvokeRotationFunction', 'lambda:InvokeFunction', '${RotationFunction.Arn}'),
         // A policy of its own (a statement naming its function in the default policy would be a cycle).
-        allow('ContinueRun', 'lambda:InvokeFunction', '${Reconciler.Arn}'),
+        allow('ContinueRun', 'lambda:InvokeFunction', ['${Reconciler.Arn}', '${Reconciler.Arn}:*']),
         SECRETS_KEY,
         {
           ...allow('PutMetricsInNamespace', 'cloudwatch:PutMetricData', '*'),
@@ -696,6 +696,12 @@ describe('least privilege', () => {
       'reconciler',
       'lambda:InvokeFunction',
       '${Reconciler.Arn}',
+    ],
+    [
+      'Invoke itself by the qualified ARN it was invoked with (a version, an alias, $LATEST)',
+      'reconciler',
+      'lambda:InvokeFunction',
+      '${Reconciler.Arn}:live',
     ],
     ['CreateSecret (adoption)', 'reconciler', 'secretsmanager:CreateSecret', secret],
     [

@@ -31,4 +31,13 @@ describe('Lambda GetAccountSettings on the emulator', () => {
     });
     expect(after.AccountUsage?.FunctionCount).toBe(2);
   }, 120_000);
+
+  it('deploying again into the same account updates the functions (the roles exist already: EntityAlreadyExistsException)', async () => {
+    const world = new World();
+    const { lambda } = world.clients();
+    const first = await world.deploy();
+    const again = await world.deploy();
+    expect(again.reconciler.arn).toBe(first.reconciler.arn);
+    expect((await lambda.send(new GetAccountSettingsCommand({}))).AccountUsage?.FunctionCount).toBe(2);
+  }, 120_000);
 });
