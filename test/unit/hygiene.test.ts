@@ -126,16 +126,22 @@ describe('hygiene: unused keys', () => {
   });
 });
 
+/** c rotated on day 90: k1 (90d policy) in its 14-day grace until day 104, k2 current; with `traffic`. */
+const rotatedOnDay90 = (traffic: UsageWindow) =>
+  withUsage(
+    inventory(
+      [
+        key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
+        key({ id: 'k2', credential: 'c', generation: 2, version: 'v2', activatedDay: 90 }),
+      ],
+      [secret('c', { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] })],
+    ),
+    traffic,
+  );
+
 describe('hygiene: a key in grace that still takes traffic', () => {
   const rotated = (lastUsed: string | undefined) =>
-    withUsage(
-      inventory(
-        [
-          key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
-          key({ id: 'k2', credential: 'c', generation: 2, version: 'v2', activatedDay: 90 }),
-        ],
-        [secret('c', { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] })],
-      ),
+    rotatedOnDay90(
       usage(
         lastUsed ? { k1: 5, k2: 9 } : { k2: 9 },
         lastUsed ? { k1: lastUsed, k2: '2026-04-15' } : { k2: '2026-04-15' },
@@ -161,14 +167,7 @@ describe('hygiene: a key in grace that still takes traffic', () => {
 describe('hygiene: an old key kept in use is retired anyway at the limit (issue 28, item 2)', () => {
   // k2 current since day 90; k1's 14-day grace (90d policy) ended on day 104; k1 used every day since.
   const usedUntil = (day: number) =>
-    withUsage(
-      inventory(
-        [
-          key({ id: 'k1', credential: 'c', generation: 1, version: 'v1', activatedDay: 0 }),
-          key({ id: 'k2', credential: 'c', generation: 2, version: 'v2', activatedDay: 90 }),
-        ],
-        [secret('c', { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] })],
-      ),
+    rotatedOnDay90(
       usage(
         { k1: 5, k2: 9 },
         { k1: at(day).toISOString().slice(0, 10), k2: at(day).toISOString().slice(0, 10) },

@@ -16,15 +16,21 @@ const BATCH = 'arn:aws:iam::444455556666:role/partner-batch';
  * each secret's resource policy to exactly them, whenever the credential is onboarded (issue 13: a
  * resource policy in the template failed the stack for a secret not made yet).
  */
+/** acme onboarded into plan gold, READER configured as its consumer. */
+async function acmeWithReader(): Promise<World> {
+  const world = new World(parseConfig({ staggerPercent: 0, consumers: { acme: [READER] } }));
+  const [gold] = await createPlans(world.raw().apigw, ['gold']);
+  await onboardCredential(
+    { ...world.clients(), config: world.config, now: dayAt(0) },
+    { credential: 'acme', usagePlanIds: [gold!] },
+  );
+  return world;
+}
+
 describe('consumers in other accounts, granted at run time', () => {
   it('a credential onboarded after the deployment gets its grant on the next run, kept, changed and removed with the configuration', async () => {
-    const world = new World(parseConfig({ staggerPercent: 0, consumers: { acme: [READER] } }));
-    const { apigw, secrets } = world.raw();
-    const [gold] = await createPlans(apigw, ['gold']);
-    await onboardCredential(
-      { ...world.clients(), config: world.config, now: dayAt(0) },
-      { credential: 'acme', usagePlanIds: [gold!] },
-    );
+    const world = await acmeWithReader();
+    const { secrets } = world.raw();
     const policy = async () => {
       const answer = await secrets.send(new GetResourcePolicyCommand({ SecretId: 'keyrot/acme' }));
       return answer.ResourcePolicy === undefined
@@ -61,13 +67,8 @@ describe('consumers in other accounts, granted at run time', () => {
   });
 
   it("a security team's statement on the secret stays through grant, change and removal (issue 28, item 3)", async () => {
-    const world = new World(parseConfig({ staggerPercent: 0, consumers: { acme: [READER] } }));
-    const { apigw, secrets } = world.raw();
-    const [gold] = await createPlans(apigw, ['gold']);
-    await onboardCredential(
-      { ...world.clients(), config: world.config, now: dayAt(0) },
-      { credential: 'acme', usagePlanIds: [gold!] },
-    );
+    const world = await acmeWithReader();
+    const { secrets } = world.raw();
     const deny = {
       Sid: 'DenyOutsideOrganization',
       Effect: 'Deny',
