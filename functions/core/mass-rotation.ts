@@ -5,7 +5,7 @@
 import type { Config } from './config.js';
 import { indexCredentials, resolvePolicy, versionWithStage } from './credentials.js';
 import { STAGE } from './stages.js';
-import { readSuspension, suspensionStands } from './suspension.js';
+import { standingSuspension } from './suspension.js';
 import type { Inventory } from './types.js';
 
 export interface Selector {
@@ -65,13 +65,12 @@ export function selectCredentials(inventory: Inventory, config: Config, selector
       continue;
     }
     // A consumer cut off on purpose stays cut off: only naming it (keyrot rotate <credential>) rotates it.
-    const recorded = readSuspension(config.tagPrefix, secret.tags, secret.name, c.name);
-    const suspended = recorded !== undefined && suspensionStands(recorded.suspension, version);
-    if (selector.names === undefined && (suspended || !current.key.enabled)) {
+    const suspended = standingSuspension(config.tagPrefix, secret, c.name, version);
+    if (selector.names === undefined && (suspended !== undefined || !current.key.enabled)) {
       selection.skipped.push({
         credential: c.name,
         why: suspended
-          ? `suspended since ${recorded.suspension.since.toISOString().slice(0, 10)} (${recorded.suspension.reason}); name it to rotate it (keyrot rotate ${c.name}), or keyrot resume ${c.name}`
+          ? `suspended since ${suspended.since.toISOString().slice(0, 10)} (${suspended.reason}); name it to rotate it (keyrot rotate ${c.name}), or keyrot resume ${c.name}`
           : `its current key ${current.key.id} is disabled (cut off outside keyrot); name it to rotate it (keyrot rotate ${c.name}), or keyrot resume ${c.name}`,
       });
       continue;

@@ -20,7 +20,7 @@ import {
   type Trigger,
 } from './types.js';
 import { STAGE } from './stages.js';
-import { readSuspension, suspensionStands } from './suspension.js';
+import { standingSuspension } from './suspension.js';
 
 /** The totals the counted checks add: `unused`, `orphaned`, ... (checks/registry.ts). */
 function checkTotals(counts: Counts): Record<CheckTotal, number> {
@@ -277,14 +277,8 @@ export function buildRunReport(input: ReportInput): RunReport {
     else state = m.key.enabled ? 'retiring' : 'disabled';
     const since = m.activatedAt ?? m.createdAt;
     const age = since === undefined ? null : Math.floor((r.now.getTime() - since.getTime()) / 86_400_000);
-    const recorded =
-      secret === undefined
-        ? undefined
-        : readSuspension(config.tagPrefix, secret.tags, secret.name, m.credential);
     const suspension =
-      recorded !== undefined && suspensionStands(recorded.suspension, current)
-        ? recorded.suspension
-        : undefined;
+      secret === undefined ? undefined : standingSuspension(config.tagPrefix, secret, m.credential, current);
     const cutOff = state === 'active' && (suspension !== undefined || !m.key.enabled);
     // An active key is compliant while it is not overdue (the planner's own rule); one cut off on
     // purpose is not overdue, as the planner holds it.

@@ -78,3 +78,16 @@ export function readSuspension(
 /** It stands while the version it suspended is current; a tag without one stands until removed. */
 export const suspensionStands = (s: Suspension, currentVersion: string | undefined): boolean =>
   s.version === undefined || s.version === currentVersion;
+
+/** The suspension standing on a credential's secret now: undefined when none, or a rotation since ended it. */
+export function standingSuspension(
+  prefix: string,
+  secret: { name: string; tags: Record<string, string> },
+  credential: string,
+  currentVersion: string | undefined,
+): Suspension | undefined {
+  const recorded = readSuspension(prefix, secret.tags, secret.name, credential);
+  return recorded !== undefined && suspensionStands(recorded.suspension, currentVersion)
+    ? recorded.suspension
+    : undefined;
+}

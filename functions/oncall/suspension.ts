@@ -2,9 +2,8 @@ import { InputError, KeyrotError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { REQUEST_TAG } from '../core/emergency.js';
 import {
-  readSuspension,
   reasonProblem,
-  suspensionStands,
+  standingSuspension as standingOn,
   suspensionTagKeys,
   type Suspension,
 } from '../core/suspension.js';
@@ -18,10 +17,7 @@ export type ResumeAction = Extract<Action, { kind: 'resume' }>;
 /** The suspension standing on a credential, if any. */
 export function standingSuspension(state: CredentialState, config: Config): Suspension | undefined {
   const { secret, credential, currentVersion } = state;
-  const recorded = readSuspension(config.tagPrefix, secret.tags, secret.name, credential.name);
-  return recorded !== undefined && suspensionStands(recorded.suspension, currentVersion)
-    ? recorded.suspension
-    : undefined;
+  return standingOn(config.tagPrefix, secret, credential.name, currentVersion);
 }
 
 const refuseWhileRotating = (state: CredentialState, verb: string) => {

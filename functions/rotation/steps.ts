@@ -35,7 +35,7 @@ import {
   type SecretValue,
 } from './secret-value.js';
 import { STAGE } from '../core/stages.js';
-import { readSuspension, suspensionStands } from '../core/suspension.js';
+import { standingSuspension } from '../core/suspension.js';
 import { ownedKeysTag, readOwnedKeys } from '../core/ownership.js';
 import { disableKey } from '../aws/key-state.js';
 
@@ -177,6 +177,13 @@ class StepContext {
   }
 
   private current: Promise<ApiKey> | undefined;
+  private currentValueRead: Promise<SecretValue | undefined> | undefined;
+
+  /** AWSCURRENT's value (read once per step: createSecret and the current key's lookup both need it). */
+  currentValue(): Promise<SecretValue | undefined> {
+    this.currentValueRead ??= this.value(this.currentVersion, STAGE.current);
+    return this.currentValueRead;
+  }
 
   /** The key AWSCURRENT names (read once per step). */
   currentKey(): Promise<ApiKey> {
@@ -186,7 +193,7 @@ class StepContext {
 
   /** By the id an adopted key's secret records, else by its derived name. */
   private async readCurrentKey(): Promise<ApiKey> {
-    const current = await this.value(this.currentVersion, STAGE.current);
+    const current = await this.currentValue();
     if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT value`);
     const key =
       current.apiKeyId !== undefined
@@ -231,10 +238,10 @@ class StepContext {
   async refuseWhenCutOff(): Promise<void> {
     if (this.facts !== undefined) return;
     const { config } = this.deps;
-    const recorded = readSuspension(config.tagPrefix, this.tags, this.name, this.credential);
+    const suspension = standingSuspension(config.tagPrefix, this, this.credential, this.currentVersion);
     let why: string | undefined;
-    if (recorded !== undefined && suspensionStands(recorded.suspension, this.currentVersion)) {
-      why = `it is suspended since ${recorded.suspension.since.toISOString()} (${recorded.suspension.reason})`;
+    if (suspension !== undefined) {
+      why = `it is suspended since ${suspension.since.toISOString()} (${suspension.reason})`;
     } else {
       const key = await this.currentKey();
       if (key.enabled === false)
@@ -285,7 +292,7 @@ class StepContext {
 const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
   /** Writes the new value as AWSPENDING before any key exists: the token is the write-ahead log. */
   async createSecret(ctx) {
-    if ((await ctx.value(ctx.currentVersion, STAGE.current)) === undefined) {
+    if ((await ctx.currentValue()) === undefined) {
       throw new RotationStepError(`secret ${ctx.name} has no AWSCURRENT value`);
     }
     await ctx.refuseWhenCutOff();
