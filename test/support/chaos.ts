@@ -48,7 +48,9 @@ import {
   type KeyState,
 } from './world.js';
 
-export const CREDENTIALS = ['alpha', 'bravo', 'charlie'] as const;
+/** The credentials a history may touch: the first three onboarded at setup, the last by keyrot onboard. */
+export const CREDENTIALS = ['alpha', 'bravo', 'charlie', 'delta'] as const;
+const ONBOARDED_AT_SETUP = CREDENTIALS.slice(0, 3);
 /**
  * I3's window: the shortest of the built-in policies'. A hand may change a current key's policy tag,
  * and its older keys retire under the current key's policy: which window applied is not for a plain
@@ -80,12 +82,17 @@ export interface ChaosModel {
   cutOff: Map<Credential, CutOff>;
   /** Credentials whose current key a hand deleted: broken, outside what keyrot can repair. */
   broken: Set<Credential>;
+  /** Credentials that exist, and the day each was onboarded (at setup, or by a keyrot onboard of the history). */
+  onboarded: Map<Credential, number>;
   commands: number;
 }
 
 export interface ChaosReal {
   world: World;
   plans: string[];
+  /** The plans credentials are onboarded into, and the one none is in (where a hand may add a key). */
+  onboardPlans: string[];
+  sparePlan: string;
   violations: string[];
   history: string[];
   /** What the CLI printed since the last check (I4: never a key value). */
@@ -140,7 +147,7 @@ export async function checkInvariants(
         `O: foreign key ${id} was changed (${key === undefined ? 'deleted' : `enabled ${key.enabled}, plans ${key.planIds.join(' ')}`})`,
       );
   }
-  for (const c of CREDENTIALS) {
+  for (const c of CREDENTIALS.filter((name) => model.onboarded.has(name))) {
     const keys = credentialKeys(state, c, real.foreign);
     const version = currentVersionOf(state, c);
     const current = currentKeyOf(state, c);
@@ -177,7 +184,8 @@ export async function checkInvariants(
       if (missing.length > 0) found.push(`I1 ${c}: current key ${current.id} not in ${missing.join(', ')}`);
     }
     const policy = config.policies[current?.tags['rotation:policy'] ?? config.defaultPolicy];
-    const rotated = secret?.lastRotatedDate ?? dayAt(0);
+    // Never rotated: its age counts from its onboarding.
+    const rotated = secret?.lastRotatedDate ?? dayAt(model.onboarded.get(c) ?? 0);
     const age = (dayAt(model.day).getTime() - rotated.getTime()) / 86_400_000;
     // A rollback or a resume may hold a key up to a grace more (its default hold).
     const allowed = policy === undefined ? Infinity : policy.periodDays + 2 * policy.graceDays + 1;
@@ -198,17 +206,26 @@ export async function chaosSetup(endpoint: string, config: Config, lastDay: numb
   await world.deploy();
   await world.setClock(dayAt(0));
   const plans = await createPlans(world.raw().apigw, ['gold', 'silver', 'bronze']);
-  for (const credential of CREDENTIALS) {
+  for (const credential of ONBOARDED_AT_SETUP) {
     await onboardCredential(
       { ...world.clients(), config: world.config, now: dayAt(0) },
       { credential, usagePlanIds: plans.slice(0, 2) },
     );
   }
   await rotationsSettled(world.endpoint);
-  const model: ChaosModel = { day: 0, lastDay, cutOff: new Map(), broken: new Set(), commands: 0 };
+  const model: ChaosModel = {
+    day: 0,
+    lastDay,
+    cutOff: new Map(),
+    broken: new Set(),
+    onboarded: new Map(ONBOARDED_AT_SETUP.map((c) => [c, 0])),
+    commands: 0,
+  };
   const real: ChaosReal = {
     world,
     plans: [...plans].sort(),
+    onboardPlans: plans.slice(0, 2),
+    sparePlan: plans[2]!,
     violations: [],
     history: [],
     printed: [],
@@ -336,6 +353,26 @@ class Verb extends Step {
   }
 }
 
+/** keyrot onboard of the credential no setup made, into the first two plans (again: refused, exit 1). */
+class Onboard extends Step {
+  toString() {
+    return 'keyrot onboard delta';
+  }
+  async act(model: ChaosModel, real: ChaosReal) {
+    const out = await real.world.cli([
+      'onboard',
+      'delta',
+      '--plan',
+      ...real.onboardPlans,
+      '--now',
+      at(model),
+    ]);
+    real.printed.push(out.stdout, out.stderr);
+    real.history[real.history.length - 1] += ` -> exit ${out.code}`;
+    if (out.code === 0) model.onboarded.set('delta', model.day);
+  }
+}
+
 /**
  * What another tool or a person does with the plain SDK: switch a key off or on, delete an old one,
  * take the current key out of a plan or put an old key into another, change the current key's policy
@@ -410,7 +447,7 @@ class ByHand extends Step {
     }
     if (this.what === 'tag-foreign') {
       // Someone else's key in the plan no credential is in, given the tag that claims this credential.
-      const plan = real.plans[2]!;
+      const plan = real.sparePlan;
       const made = await apigw.send(
         new CreateApiKeyCommand({ name: `foreign-${this.credential}`, enabled: true }),
       );
@@ -463,6 +500,7 @@ export function chaosCommands(config: Config): fc.Arbitrary<Command>[] {
     fc.integer({ min: 1, max: 40 }).map((days) => new RunAfter(config, days)),
     fc.integer({ min: 1, max: 40 }).map((days) => new RunAfter(config, days)),
     fc.constant(new TwoRuns(config)),
+    fc.constant(new Onboard(config)),
     fc
       .tuple(fc.integer({ min: 1, max: 6 }), fc.constantFrom('before' as const, 'after' as const))
       .map(([write, when]) => new KilledRun(config, write, when)),
