@@ -258,6 +258,7 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
     }
     if (due && (!paused || requested)) {
       const keyAge = `key ${current.key.id} (generation ${current.generation ?? '?'}) active since ${activeSince ? day(activeSince) : 'an unknown date'}`;
+      const revokes = requested && request.graceMs === 0;
       const token = nextRotationToken(secret, current.version!, [
         ...c.keys.map((k) => k.version),
         ...c.unreadable.map((k) => k.tags[tagName(config.tagPrefix, TAG.version)]),
@@ -279,9 +280,9 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
           // A portal's or Marketplace's customer stays the customer of every generation.
           ...(identityOf(current.key) !== undefined && { identity: identityOf(current.key) }),
           // Zero grace: the rotation function revokes the old key as soon as AWSCURRENT moves.
-          ...(requested && request.graceMs === 0 && { revoke: true }),
+          ...(revokes && { revoke: true }),
         },
-        ...(requested && request.graceMs === 0 && { revoke: true as const }),
+        ...(revokes && { revoke: true as const }),
         ...(hold === 'rotate-suspended' && { endsSuspension: true as const }),
         reason: requested
           ? `emergency rotation requested at ${request.requestedAt.toISOString()} (keyrot rotate --all); ${keyAge}`

@@ -133,8 +133,10 @@ export function awsEffects(deps: EffectDeps): Effects {
         await secrets.send(
           new UntagResourceCommand({ SecretId: a.secretId, TagKeys: suspensionTagKeys(config.tagPrefix) }),
         );
-      // Revoked at once (an emergency with zero grace); if this fails, the next run disables it.
-      if (a.revoke === true) {
+      // Revoked at once (an emergency with zero grace). The rotation function's finishSecret did it when
+      // it ran under the recorded facts; else (facts too long to record, or a fresh token) it is done
+      // here. If this fails, the next run disables it.
+      if (a.revoke === true && !(recorded && token === a.token)) {
         try {
           await disableKey(apigw, a.currentKeyId, config.tagPrefix, deps.now, true);
         } catch (error) {
