@@ -1,3 +1,4 @@
+import { hostname, userInfo } from 'node:os';
 import {
   clientConfig,
   createClients,
@@ -61,6 +62,15 @@ export function isLoopback(url: string): boolean {
   }
 }
 
+/** The user name, for the run lease; a container's uid may have no passwd entry (userInfo throws). */
+function whoAmI(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
 export interface Session {
   /** The SDK configuration of its clients, for a client the session does not make (IAM, in preflight). */
   clientConfig: ReturnType<typeof clientConfig>;
@@ -70,6 +80,8 @@ export interface Session {
   rotation: RotationDriver;
   log: ReturnType<typeof createLogger>;
   pacer: Pacer;
+  /** Who runs it, as the run lease names it to a run that waits. */
+  holder: string;
 }
 
 /**
@@ -141,5 +153,6 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
           canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
         })
       : secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn);
-  return { clients, config, now, rotation, log, pacer, clientConfig: clientConfig(clientOptions) };
+  const holder = `cli ${whoAmI()}@${hostname()}`;
+  return { clients, config, now, rotation, log, pacer, holder, clientConfig: clientConfig(clientOptions) };
 }

@@ -15,6 +15,7 @@ import {
 import { errorMessage } from './commons/errors.js';
 import { METRIC } from './core/metrics.js';
 import { reconcile } from './reconcile/run.js';
+import { RunLeaseBusyError } from './reconcile/hold-lease.js';
 import { secretsManagerDriver } from './rotation/starter.js';
 
 const log = createLogger();
@@ -71,17 +72,27 @@ export async function handler(event: ReconcilerEvent, context?: Context) {
   const trigger: Trigger =
     event.trigger ??
     (event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual');
-  const result = await reconcile({
-    clients,
-    config,
-    now: new Date(),
-    log,
-    rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
-    dryRun: event.dryRun === true,
-    pacer,
-    remainingMs: context === undefined ? undefined : () => context.getRemainingTimeInMillis(),
-    trigger,
-  });
+  let result;
+  try {
+    result = await reconcile({
+      clients,
+      config,
+      now: new Date(),
+      log,
+      rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
+      dryRun: event.dryRun === true,
+      pacer,
+      remainingMs: context === undefined ? undefined : () => context.getRemainingTimeInMillis(),
+      trigger,
+      holder: `reconciler ${context?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? ''}`.trim(),
+    });
+  } catch (error) {
+    // Another run spent the share all along: not a failure to retry (a retry would wait again, and the
+    // dead-letter queue would page for a run that is still going). The next schedule carries on.
+    if (!(error instanceof RunLeaseBusyError)) throw error;
+    log.warn('run not started: another run holds the run lease', { error: error.message });
+    return { busy: true, continued: false };
+  }
   const bucket = process.env.REPORT_BUCKET;
   if (bucket !== undefined && bucket !== '' && !result.dryRun) {
     const stored = await putRunReport(clients.s3, bucket, result.report);

@@ -50,6 +50,7 @@ export class ApiKeyRotation extends Construct {
       schedule: options.schedule,
       consumers: options.consumers,
       reportBucket: this.reports.bucket,
+      accessLogsBucket: this.reports.accessLogsBucket,
       ...(props.logRetention !== undefined && { logRetention: props.logRetention }),
     });
     this.monitoring = new KeyrotMonitoring(this, 'Monitoring', {

@@ -1,6 +1,14 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, FeatureFlags, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
+
+/** With the feature flag, S3 log delivery is authorized by bucket policy and ACLs can stay off. */
+export function logOwnership(scope: Construct): s3.ObjectOwnership {
+  return FeatureFlags.of(scope).isEnabled(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY) === true
+    ? s3.ObjectOwnership.BUCKET_OWNER_ENFORCED
+    : s3.ObjectOwnership.BUCKET_OWNER_PREFERRED;
+}
 
 /**
  * A bucket of server access logs, as every keyrot bucket has: SSE-S3, no public access, TLS only, kept

@@ -33,6 +33,11 @@ export function addKeyrotOutputs(stack: Stack, r: ApiKeyRotation): void {
     ['DeadLetterQueueUrl', r.deadLetterQueue.queueUrl, 'DLQ_URL in the runbooks'],
     ['ReportBucketName', r.reportBucket.bucketName, 'REPORT_BUCKET in the runbooks'],
     [
+      'LeaseBucketName',
+      r.core.leaseBucket.bucketName,
+      'the run lease: leaseBucket of the CLI configuration (one run at a time spends the share)',
+    ],
+    [
       'SecretsKeyArn',
       r.secretsKey.keyArn,
       'the KMS key of the credentials secrets: secretKmsKeyId of the CLI configuration',

@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { RUN_LEASE_KEY } from '../functions/core/run-lease.js';
 import { RUNS_PREFIX } from './report-store.js';
 
 /**
@@ -42,6 +43,8 @@ export interface Targets {
   eventBusArn: string | undefined;
   /** The report bucket's ARN, or undefined when the reconciler writes no reports. */
   reportBucketArn: string | undefined;
+  /** The bucket of the run lease (one run at a time spends API Gateway's share). */
+  leaseBucketArn: string;
   /** config.securityHub.enabled: the reconciler imports its findings into Security Hub. */
   securityHub: boolean;
 }
@@ -231,6 +234,14 @@ export const RECONCILER: readonly Grant[] = [
     ],
     when: (t) => t.reportBucketArn !== undefined,
   },
+  {
+    // Conditional puts only (functions/aws/run-lease-store.ts). ListBucket makes a missing lease 404
+    // (NoSuchKey), not 403: S3 hides whether an object exists from a reader without it.
+    sid: 'HoldRunLease',
+    actions: ['s3:GetObject', 's3:PutObject'],
+    resources: [{ arn: (t) => `${t.leaseBucketArn}/${RUN_LEASE_KEY}` }],
+  },
+  { sid: 'FindRunLease', actions: ['s3:ListBucket'], resources: [{ arn: (t) => t.leaseBucketArn }] },
 ];
 
 /** The rotation function: the four steps of one credential's rotation. */

@@ -1,11 +1,10 @@
-import { Aws, CfnElement, Duration, FeatureFlags, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { RUNS_PREFIX } from '../functions/core/report.js';
-import { accessLogsBucket, lockRetention } from './buckets.js';
+import { accessLogsBucket, lockRetention, logOwnership } from './buckets.js';
 import { resolveReportBucket, type ReportBucketOptions, type ReportReplicationOptions } from './props.js';
 
 export { RUNS_PREFIX };
@@ -24,13 +23,11 @@ export class ReportStore extends Construct {
   constructor(scope: Construct, id: string, props: ReportBucketOptions = {}) {
     super(scope, id);
     const options = resolveReportBucket(props, `${scope.node.path}/${id} props`);
-    // With the feature flag, S3 log delivery is authorized by bucket policy and ACLs can stay off.
-    const policyDelivery = FeatureFlags.of(this).isEnabled(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY) === true;
     this.accessLogsBucket = accessLogsBucket(
       this,
       'AccessLogs',
       options.accessLogRetentionDays,
-      policyDelivery ? s3.ObjectOwnership.BUCKET_OWNER_ENFORCED : s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      logOwnership(this),
     );
     const replication =
       options.replication === undefined ? undefined : this.replicationTo(options.replication);

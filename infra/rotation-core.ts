@@ -18,13 +18,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { parseConfig, type Config } from '../functions/core/config.js';
 import { accountRoot } from '../functions/core/consumers.js';
+import { accessLogsBucket, logOwnership } from './buckets.js';
 import { RECONCILER, ROTATION, statementsOf, wildcardAcknowledgements, type Targets } from './permissions.js';
 import {
   consumerProblems,
@@ -42,6 +43,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  * TypeScript sources. In a clone there is no such folder, and the sources are bundled at synth.
  */
 const PREBUILT = join(ROOT, 'lambda');
+
+/** How long the lease bucket's own access logs are kept, when the core has no report store's to share. */
+const LEASE_ACCESS_LOG_DAYS = 90;
 
 /** The reconciler's Lambda timeout; the run stops starting actions two minutes before it. */
 const RECONCILER_TIMEOUT = Duration.minutes(15);
@@ -66,6 +70,8 @@ export interface RotationCoreProps {
   readonly reportBucket?: s3.IBucket;
   /** Opt-in cross-account read access, one role per entry. @default none */
   readonly consumers?: ConsumerAccess[];
+  /** Where the lease bucket's access logs go. @default a bucket of its own, logs kept 90 days */
+  readonly accessLogsBucket?: s3.IBucket;
   /** Retention of the two functions' log groups. @default one year */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -88,6 +94,8 @@ export class RotationCore extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   /** Encrypts the credentials' secrets (onboarding and adoption create them with it). */
   readonly secretsKey: kms.Key;
+  /** Holds the run lease: one run at a time, scheduled or an operator's, spends API Gateway's share. */
+  readonly leaseBucket: s3.Bucket;
   /** ReconcilerRunMissing's window: a day plus the latest a run may start and finish. */
   readonly heartbeatPeriod: Duration;
 
@@ -98,12 +106,12 @@ export class RotationCore extends Construct {
     super(scope, id);
     // Composed as a default child, the core speaks with its parent's name.
     const path = this.node.path.replace(/\/Default$/, '');
-    const ownedByConstruct = ['rotationLambdaArn', 'secretKmsKeyId'].filter((field) =>
+    const ownedByConstruct = ['rotationLambdaArn', 'secretKmsKeyId', 'leaseBucket'].filter((field) =>
       Object.hasOwn(props.config ?? {}, field),
     );
     if (ownedByConstruct.length > 0) {
       throw new Error(
-        `${path} config is invalid: ${ownedByConstruct.join(', ')} are set by the construct (its rotation function and its KMS key); remove them`,
+        `${path} config is invalid: ${ownedByConstruct.join(', ')} are set by the construct (its rotation function, its KMS key, its lease bucket); remove them`,
       );
     }
     this.config = parseConfig(props.config ?? {}, `${path} config`);
@@ -114,6 +122,23 @@ export class RotationCore extends Construct {
     this.secretsKey = new kms.Key(this, 'SecretsKey', {
       description: `keyrot: encrypts the API key secrets ${this.config.secretPrefix}*`,
       enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // One small object, rewritten every 20 s of a run: no versions; access-logged like every keyrot
+    // bucket (beside the reports' logs when there are reports), kept if the stack goes.
+    const leaseLogs =
+      props.accessLogsBucket ??
+      accessLogsBucket(this, 'LeaseAccessLogs', LEASE_ACCESS_LOG_DAYS, logOwnership(this));
+    this.leaseBucket = new s3.Bucket(this, 'LeaseBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: leaseLogs,
+      serverAccessLogsPrefix: 'lease/',
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -151,7 +176,10 @@ export class RotationCore extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: RECONCILER_RETRIES,
       environment: {
-        KEYROT_CONFIG: this.functionConfig({ rotationLambdaArn: this.rotationFunction.functionArn }),
+        KEYROT_CONFIG: this.functionConfig({
+          rotationLambdaArn: this.rotationFunction.functionArn,
+          leaseBucket: this.leaseBucket.bucketName,
+        }),
         ...(props.reportBucket !== undefined && { REPORT_BUCKET: props.reportBucket.bucketName }),
         NODE_OPTIONS: RECONCILER_NODE_OPTIONS,
       },
@@ -181,6 +209,7 @@ export class RotationCore extends Construct {
         metricNamespace: this.config.metricNamespace,
         eventBusArn: this.eventBusArn(),
         securityHub: this.config.securityHub.enabled,
+        leaseBucketArn: nag ? ref(this.leaseBucket, 'Arn') : this.leaseBucket.bucketArn,
         reportBucketArn:
           props.reportBucket === undefined
             ? undefined

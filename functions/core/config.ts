@@ -40,6 +40,8 @@ const PacingSchema = z
     apiGatewayShare: z.number().gt(0).max(1).default(0.6),
     /** Rotations the reconciler keeps going at once: enough to cover a rotation's latency. */
     rotationsInFlight: z.number().int().min(1).max(100).default(8),
+    /** How long a run waits for the run lease another run holds (leaseBucket) before it gives up. */
+    leaseWaitSeconds: z.number().int().min(0).max(3600).default(600),
   })
   .strict();
 
@@ -83,6 +85,14 @@ export const ConfigSchema = z
     eventBusName: z.string().min(1).max(256).nullable().default('default'),
     /** The rotation Lambda's ARN, given to RotateSecret; absent: the secret's configured one. */
     rotationLambdaArn: z.string().startsWith('arn:').optional(),
+    /**
+     * The bucket of the run lease (the stack's LeaseBucketName): one keyrot run at a time spends API
+     * Gateway's share, whether the schedule or an operator started it. Absent: runs do not coordinate.
+     */
+    leaseBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 of a-z 0-9 . -)')
+      .optional(),
     /**
      * A first rotation comes up to this share of the period early, by a fixed amount per credential,
      * so keys onboarded or adopted together don't all come due on one day. Later rotations keep the period.

@@ -74,7 +74,7 @@ function withRequests(
  * from the inventory the selection read (no second read of every plan's keys).
  */
 export async function rotateMany(
-  deps: OnCallDeps & { pacer?: Pacer; clock?: () => number },
+  deps: OnCallDeps & { pacer?: Pacer; clock?: () => number; holder?: string },
   input: RotateManyInput,
 ): Promise<RotateManyResult> {
   const { clients, config, now } = deps;
@@ -149,6 +149,7 @@ export async function rotateMany(
       rotation: deps.rotation,
       trigger: 'emergency',
       pacer: deps.pacer,
+      holder: deps.holder,
       clock,
       inventory: planned,
       onProgress: input.onProgress,

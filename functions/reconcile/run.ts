@@ -17,6 +17,8 @@ import type { Action, Inventory, Plan, Trigger } from '../core/types.js';
 import type { RotationDriver } from '../rotation/starter.js';
 import { SHARED_BUCKET, snapshotStats, statsSince, type Pacer, type PacingStats } from '../commons/pacing.js';
 import { apply, orderActions, type Outcome } from './apply.js';
+import { s3LeaseStore } from '../aws/run-lease-store.js';
+import { acquireRunLease } from './hold-lease.js';
 
 export interface RunOptions {
   clients: AwsClients;
@@ -51,6 +53,8 @@ export interface RunOptions {
   actions?: (plan: Plan, inventory: Inventory) => Action[] | Promise<Action[]>;
   /** The account as just read (an emergency rotation read it to select credentials); default: read it. */
   inventory?: Inventory;
+  /** Who runs it, as the run lease names it to a run that waits (default: keyrot). */
+  holder?: string;
 }
 
 export interface RunResult {
@@ -93,11 +97,37 @@ function runPacing(options: RunOptions, before: PacingStats | undefined): RunPac
   };
 }
 
-/** One reconcile run: observe, plan, apply, report. The same for the schedule, the CLI and tests. */
+/**
+ * One reconcile run: observe, plan, apply, report. The same for the schedule, the CLI and tests. With
+ * a lease bucket, a run that writes holds the run lease from before it reads the account until it is
+ * done: one run at a time spends API Gateway's share (a dry run only reads, and takes no lease).
+ */
 export async function reconcile(options: RunOptions): Promise<RunResult> {
+  const runId = options.runId ?? randomUUID();
+  const bucket = options.config.leaseBucket;
+  if (options.dryRun === true || bucket === undefined) return runOnce(options, runId, () => false);
+  const reserve = options.reserveMs ?? DEFAULT_RESERVE_MS;
+  const lease = await acquireRunLease(s3LeaseStore(options.clients.s3, bucket), {
+    runId,
+    holder: options.holder ?? 'keyrot',
+    runNow: options.now,
+    waitMs: Math.min(
+      options.config.pacing.leaseWaitSeconds * 1000,
+      options.remainingMs === undefined ? Infinity : Math.max(0, options.remainingMs() - reserve),
+    ),
+    log: options.log,
+  });
+  try {
+    // An inventory read before another run finished is stale: read the account again.
+    return await runOnce(lease.waited ? { ...options, inventory: undefined } : options, runId, lease.lost);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runOnce(options: RunOptions, runId: string, leaseLost: () => boolean): Promise<RunResult> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  const runId = options.runId ?? randomUUID();
   const trigger = options.trigger ?? 'schedule';
   const dryRun = options.dryRun ?? false;
   const log = options.log;
@@ -170,17 +200,22 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
     effects,
     log,
     options.onProgress,
-    remaining === undefined
-      ? undefined
-      : () => {
-          if (remaining() >= reserve) return false;
-          cutShort = true;
-          return true;
-        },
+    // The deadline near, or the run lease lost: what is left waits for the next run.
+    () => {
+      if (!leaseLost() && (remaining === undefined || remaining() >= reserve)) return false;
+      cutShort = true;
+      return true;
+    },
     { actions: options.concurrency ?? 4, rotations: options.config.pacing.rotationsInFlight },
   );
   const deferred = outcomes.filter((o) => o.status === 'deferred').length;
-  if (cutShort) log.warn('deadline near: actions deferred to the next run', { deferred });
+  if (cutShort)
+    log.warn(
+      leaseLost()
+        ? 'run lease lost: actions deferred to the next run'
+        : 'deadline near: actions deferred to the next run',
+      { deferred },
+    );
   const metrics = runMetrics(plan, outcomes, clock() - started, runPacing(options, pacingBefore));
   await publishMetrics(options.clients.cloudwatch, options.config.metricNamespace, metrics, options.now);
   if (options.config.eventBusName !== null) {

@@ -144,7 +144,9 @@ describe('the functions', () => {
       const json = env.Variables.KEYROT_CONFIG!.replace(
         '${RotationFunction.Arn}',
         'arn:aws:lambda:eu-west-1:123456789012:function:rotation',
-      ).replace('${SecretsKey.Arn}', 'arn:aws:kms:eu-west-1:123456789012:key/1');
+      )
+        .replace('${SecretsKey.Arn}', 'arn:aws:kms:eu-west-1:123456789012:key/1')
+        .replace('${LeaseBucket}', 'keyrot-lease-bucket');
       return { config: parseConfig(JSON.parse(json), name), env: env.Variables };
     };
     const reconciler = configOf('Reconciler');
@@ -154,6 +156,7 @@ describe('the functions', () => {
       metricNamespace: 'KeyRotation',
       rotationLambdaArn: 'arn:aws:lambda:eu-west-1:123456789012:function:rotation',
       secretKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/1',
+      leaseBucket: 'keyrot-lease-bucket',
     });
     expect(reconciler.env.REPORT_BUCKET).toBe('${Reports}');
     // The heap cap the benchmark measures with (infra/reconciler-runtime.ts).
@@ -611,6 +614,8 @@ describe('least privilege', () => {
           'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
         ),
         allow('WriteRunReports', 's3:PutObject', '${Reports.Arn}/runs/*'),
+        allow('HoldRunLease', ['s3:GetObject', 's3:PutObject'], '${LeaseBucket.Arn}/run-lease.json'),
+        allow('FindRunLease', 's3:ListBucket', '${LeaseBucket.Arn}'),
       ]),
     );
   });
@@ -733,6 +738,14 @@ describe('least privilege', () => {
       'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
     ],
     ['PutObject (report)', 'reconciler', 's3:PutObject', '${Reports.Arn}/runs/2026/01/31/x.json'],
+    ['GetObject (the run lease)', 'reconciler', 's3:GetObject', '${LeaseBucket.Arn}/run-lease.json'],
+    [
+      'PutObject (the run lease, conditional)',
+      'reconciler',
+      's3:PutObject',
+      '${LeaseBucket.Arn}/run-lease.json',
+    ],
+    ['ListBucket (a missing lease is 404, not 403)', 'reconciler', 's3:ListBucket', '${LeaseBucket.Arn}'],
     ['GetApiKeys (by name)', 'rotation', 'apigateway:GET', `${P}/apikeys`],
     ['GetApiKey', 'rotation', 'apigateway:GET', key],
     ['GetUsagePlans (of a key)', 'rotation', 'apigateway:GET', `${P}/usageplans`],
@@ -885,6 +898,7 @@ describe("the CLI's configuration comes from the stack's outputs (a first deploy
   it.each([
     ['RotationFunctionArn', 'rotationLambdaArn'],
     ['SecretsKeyArn', 'secretKmsKeyId'],
+    ['LeaseBucketName', 'leaseBucket'],
   ])('output %s says it is %s, and the README shows both', (output, field) => {
     expect(outputs[output]?.Description).toContain(`${field} of the CLI configuration`);
     expect(readme).toContain(`"${field}":`);

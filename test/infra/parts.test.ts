@@ -15,10 +15,14 @@ const alone = (make: (stack: Stack) => void) => {
 const count = (t: Template, type: string) => resourcesOf(t, type).length;
 
 describe('the parts of ApiKeyRotation, each usable alone', () => {
-  it('the rotation core without a report store: both functions, no report bucket, no s3 permission', () => {
+  it('the rotation core without a report store: both functions, no report bucket, s3 for the run lease only', () => {
     const t = alone((s) => new RotationCore(s, 'Rotation'));
     expect(count(t, 'AWS::Lambda::Function')).toBe(2);
-    expect(count(t, 'AWS::S3::Bucket')).toBe(0);
+    // The run lease's bucket and its access logs, nothing else.
+    expect(resourcesOf(t, 'AWS::S3::Bucket').map(([id]) => id)).toEqual([
+      expect.stringMatching(/^RotationLeaseAccessLogs/),
+      expect.stringMatching(/^RotationLeaseBucket/),
+    ]);
     expect(count(t, 'AWS::CloudWatch::Alarm')).toBe(0);
     const [, reconciler] = resourcesOf(t, 'AWS::Lambda::Function').find(([id]) => id.includes('Reconciler'))!;
     const env = (reconciler.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -100,6 +104,7 @@ describe('logical ids', () => {
       'AWS::Lambda::Function ApiKeyRotationRotationFunctionAEA283B7',
       'AWS::Logs::LogGroup ApiKeyRotationReconcilerLogs24EB78D0',
       'AWS::Logs::LogGroup ApiKeyRotationRotationFunctionLogsA63475DF',
+      'AWS::S3::Bucket ApiKeyRotationLeaseBucket330EF55D',
       'AWS::S3::Bucket ApiKeyRotationReports95103577',
       'AWS::S3::Bucket ApiKeyRotationReportsAccessLogs1B1F4B48',
       'AWS::SQS::Queue ApiKeyRotationDeadLetters51776107',

@@ -35,6 +35,8 @@ describe('config', () => {
     ],
     [{ tagPrefix: 'bad prefix!' }, 'tagPrefix: tagPrefix uses tag characters only'],
     [{ canaryUrl: 'not a url' }, 'canaryUrl'],
+    [{ leaseBucket: 's3://Keyrot_Lease' }, 'leaseBucket: an S3 bucket name (3-63 of a-z 0-9 . -)'],
+    [{ pacing: { leaseWaitSeconds: -1 } }, 'pacing.leaseWaitSeconds'],
     [{ unknownField: 1 }, 'unknownField'],
     [[], '(root)'],
   ])('rejects %j naming the field', (raw, message) => {
