@@ -19,6 +19,8 @@ Secrets Manager
 - secrets_versions: value-less versions, PutSecretValue on an existing version, staging-label moves,
                     GetSecretValue's default version
 - secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
+- secrets_replication: replicas follow the primary's versions and labels after a delay (asynchronous
+                    replication), ReplicationStatus InProgress meanwhile
 Security Hub
 - securityhub:      BatchImportFindings and GetFindings: an enabled hub, the default product, required ASFF
                     fields, 100 per batch, updates that keep CreatedAt and the customer's fields, the automatic
@@ -57,6 +59,7 @@ def install() -> None:
         paging,
         quotas,
         secrets_rotation,
+        secrets_replication,
         secrets_schedule,
         securityhub,
         server_speed,
@@ -78,8 +81,9 @@ def install() -> None:
     usage_plan_keys.install()
     secrets_schedule.install()
     secrets_rotation.install()
+    secrets_replication.install()
     securityhub.install()
-    _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset])
+    _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset, secrets_replication.reset])
     _installed = True
 
 
