@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ApiKeyRotation, type ApiKeyRotationProps } from './api-key-rotation.js';
+import { OPERATOR_USES } from './operator-permissions.js';
 
 export interface KeyrotStackProps extends StackProps {
   readonly rotation?: ApiKeyRotationProps;
@@ -43,6 +44,11 @@ export function addKeyrotOutputs(stack: Stack, r: ApiKeyRotation): void {
       'the KMS key of the credentials secrets: secretKmsKeyId of the CLI configuration',
     ],
     ['AlarmTopicArn', r.alarmTopic.topicArn, 'where the alarms go'],
+    ...OPERATOR_USES.map((use): [string, string, string] => [
+      `${use.id}PolicyArn`,
+      r.core.operatorPolicies[use.id].managedPolicyArn,
+      `attach to whoever runs keyrot ${use.verbs.join(', ')}: ${use.description}`,
+    ]),
     ['DashboardName', r.dashboard.dashboardName, 'the CloudWatch dashboard'],
   ];
   for (const [name, value, description] of outputs) new CfnOutput(stack, name, { value, description });

@@ -49,13 +49,13 @@ export interface Targets {
   securityHub: boolean;
 }
 
-interface Resource {
+export interface Resource {
   arn: (t: Targets) => string;
   /** Why a wildcard in this ARN is as narrow as AWS allows. Required for an ARN with a `*`. */
   wildcard?: string;
 }
 
-interface Grant {
+export interface Grant {
   sid: string;
   actions: string[];
   resources: Resource[];
@@ -69,15 +69,15 @@ interface Grant {
   ownPolicy?: true;
 }
 
-const apigateway = (path: string, wildcard?: string): Resource => ({
+export const apigateway = (path: string, wildcard?: string): Resource => ({
   arn: (t) => `arn:${t.partition}:apigateway:${t.region}::${path}`,
   ...(wildcard !== undefined && { wildcard }),
 });
-const secrets: Resource = {
+export const secrets: Resource = {
   arn: (t) => `arn:${t.partition}:secretsmanager:${t.region}:${t.account}:secret:${t.secretPrefix}*`,
   wildcard: "Credentials are onboarded at run time; the name prefix limits the role to keyrot's secrets.",
 };
-const API_KEYS = apigateway(
+export const API_KEYS = apigateway(
   '/apikeys/*',
   'API key ids are created at run time by rotations; the path limits the role to API keys.',
 );
@@ -86,15 +86,15 @@ const API_KEYS = apigateway(
  * ARN>, so the path names the API keys' ARN prefix (arn:...::/apikeys/, URL-encoded). /tags/* would let
  * the roles tag any API Gateway resource of the region, which defeats tag-based access control.
  */
-const TAGS: Resource = {
+export const TAGS: Resource = {
   arn: (t) =>
     `arn:${t.partition}:apigateway:${t.region}::/tags/arn%3A${t.partition}%3Aapigateway%3A${t.region}%3A%3A%2Fapikeys%2F*`,
   wildcard:
     'TagResource and UntagResource on an API key are authorized on /tags/<url-encoded key ARN>; key ids are created at run time, and the path is limited to API keys.',
 };
-const ANY = (why: string): Resource => ({ arn: () => '*', wildcard: why });
+export const ANY = (why: string): Resource => ({ arn: () => '*', wildcard: why });
 
-const readKeysAndPlans: Grant = {
+export const readKeysAndPlans: Grant = {
   sid: 'ReadApiKeysAndUsagePlans',
   actions: ['apigateway:GET'],
   resources: [
@@ -107,7 +107,7 @@ const readKeysAndPlans: Grant = {
     ),
   ],
 };
-const attachKeysToPlans: Grant = {
+export const attachKeysToPlans: Grant = {
   sid: 'AttachApiKeysToUsagePlans',
   actions: ['apigateway:POST'],
   resources: [
@@ -117,9 +117,9 @@ const attachKeysToPlans: Grant = {
     ),
   ],
 };
-const tagKeys: Grant = { sid: 'TagApiKeys', actions: ['apigateway:PUT'], resources: [TAGS] };
+export const tagKeys: Grant = { sid: 'TagApiKeys', actions: ['apigateway:PUT'], resources: [TAGS] };
 /** KMS use only through Secrets Manager, and only for the managed secrets (their ARN is the encryption context). */
-const secretsKey: Grant = {
+export const secretsKey: Grant = {
   sid: 'UseSecretsKeyThroughSecretsManager',
   actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
   resources: [{ arn: (t) => t.secretsKeyArn }],
@@ -300,4 +300,11 @@ export function wildcardAcknowledgements(grants: readonly Grant[], targets: Targ
     }
   }
   return [...reasons].map(([arn, why]) => [`Resource::${arn}`, why.join(' ')]);
+}
+
+/** One grant of a table by its statement id (the operator policies reuse the functions' grants). */
+export function grantOf(grants: readonly Grant[], sid: string): Grant {
+  const grant = grants.find((g) => g.sid === sid);
+  if (grant === undefined) throw new Error(`no grant ${sid}`);
+  return grant;
 }

@@ -26,6 +26,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { parseConfig, type Config } from '../functions/core/config.js';
 import { accountRoot } from '../functions/core/consumers.js';
 import { accessLogsBucket, logOwnership } from './buckets.js';
+import { OPERATOR_USES, type OperatorUse } from './operator-permissions.js';
 import { RECONCILER, ROTATION, statementsOf, wildcardAcknowledgements, type Targets } from './permissions.js';
 import {
   consumerProblems,
@@ -98,6 +99,8 @@ export class RotationCore extends Construct {
   readonly leaseBucket: s3.Bucket;
   /** ReconcilerRunMissing's window: a day plus the latest a run may start and finish. */
   readonly heartbeatPeriod: Duration;
+  /** The operators' least-privilege policies, one per on-call use (infra/operator-permissions.ts). */
+  readonly operatorPolicies: Record<OperatorUse['id'], iam.ManagedPolicy>;
 
   private readonly options: ReturnType<typeof resolveCore>;
   private readonly consumerPrincipals = new Map<string, string[]>();
@@ -245,6 +248,17 @@ export class RotationCore extends Construct {
         ),
       );
     }
+
+    this.operatorPolicies = Object.fromEntries(
+      OPERATOR_USES.map((use) => {
+        const policy = new iam.ManagedPolicy(this, `${use.id}Policy`, {
+          description: `keyrot: ${use.description}`,
+          statements: statementsOf(use.grants, place('tokens')),
+        });
+        acknowledgeIam5(policy, wildcardAcknowledgements(use.grants, place('nag')));
+        return [use.id, policy];
+      }),
+    ) as Record<OperatorUse['id'], iam.ManagedPolicy>;
 
     this.schedule = this.createSchedule();
     this.heartbeatPeriod = heartbeatPeriod(this.options.schedule.flexibleWindow);

@@ -905,3 +905,56 @@ describe("the CLI's configuration comes from the stack's outputs (a first deploy
     expect(readme).toContain(`\`${output}\` as \`${field}\``);
   });
 });
+
+describe('operator policies (infra/operator-permissions.ts): one per on-call use of the CLI', () => {
+  const policy = (id: string): Statement[] => {
+    const found = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([logical]) =>
+      shortId(logical).startsWith(`${id}Policy`),
+    );
+    expect(found, id).toBeDefined();
+    return (flat(found![1].Properties.PolicyDocument) as { Statement: Statement[] }).Statement;
+  };
+  const actions = (statements: Statement[]) => [...new Set(statements.flatMap((s) => list(s.Action)))].sort();
+  const P = 'arn:${AWS::Partition}:apigateway:${AWS::Region}::';
+  const secret =
+    'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/acme-AbCdEf';
+
+  it('read-only (plan, status, report, preflight): reads and lists, never a secret value, no write', () => {
+    const readOnly = policy('OperatorReadOnly');
+    const READS = /^(apigateway:GET|[a-z0-9-]+:(Get|List|Describe)[A-Za-z]*)$/;
+    expect(actions(readOnly).filter((a) => !READS.test(a))).toEqual([]);
+    expect(allows(readOnly, 'secretsmanager:GetSecretValue', secret)).toBe(false);
+    expect(allows(readOnly, 'apigateway:GET', `${P}/apikeys/k1`)).toBe(true);
+    expect(allows(readOnly, 's3:GetObject', '${Reports.Arn}/runs/2027/01/31/json/x.json')).toBe(true);
+    expect(allows(readOnly, 's3:GetObject', '${Reports.Arn}/other/x')).toBe(false);
+  });
+
+  it('on-call (apply, rotate, rollback, suspend, resume): the run writes and a rollback, no key creation, no value', () => {
+    const onCall = policy('OperatorOnCall');
+    expect(allows(onCall, 'secretsmanager:UpdateSecretVersionStage', secret)).toBe(true);
+    expect(allows(onCall, 'secretsmanager:RotateSecret', secret)).toBe(true);
+    expect(allows(onCall, 'apigateway:PATCH', `${P}/apikeys/k1`)).toBe(true);
+    expect(allows(onCall, 's3:PutObject', '${LeaseBucket.Arn}/run-lease.json')).toBe(true);
+    expect(allows(onCall, 'apigateway:POST', `${P}/apikeys`)).toBe(false);
+    expect(allows(onCall, 'secretsmanager:GetSecretValue', secret)).toBe(false);
+    expect(allows(onCall, 'secretsmanager:PutSecretValue', secret)).toBe(false);
+  });
+
+  it('onboard: a new key and its secret; nothing disabled or deleted', () => {
+    const onboard = policy('OperatorOnboard');
+    expect(allows(onboard, 'apigateway:POST', `${P}/apikeys`)).toBe(true);
+    expect(allows(onboard, 'secretsmanager:CreateSecret', secret)).toBe(true);
+    expect(allows(onboard, 'apigateway:PATCH', `${P}/apikeys/k1`)).toBe(false);
+    expect(allows(onboard, 'apigateway:DELETE', `${P}/apikeys/k1`)).toBe(false);
+    expect(allows(onboard, 'secretsmanager:GetSecretValue', secret.replace('keyrot/', 'other/'))).toBe(false);
+  });
+
+  it.each(['OperatorReadOnly', 'OperatorOnCall', 'OperatorOnboard'])(
+    'output %sPolicyArn names its verbs, and the README shows it',
+    (id) => {
+      const outputs = template.findOutputs('*') as Record<string, { Description?: string }>;
+      expect(outputs[`${id}PolicyArn`]?.Description).toMatch(/^attach to whoever runs keyrot /);
+      expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`\`${id}PolicyArn\``);
+    },
+  );
+});
