@@ -13,6 +13,8 @@ API Gateway
 Lambda
 - lambda_runtime:   Node.js functions run out of process (their deployed zip, their environment and role)
 - lambda_account:   GetAccountSettings (the account's concurrency quota and what is unreserved)
+- iam_context:      what IAM consults for a call (role, secret and key policies), for the IAM gateway
+                    in front of each Lambda container (emulator/iam/)
 Secrets Manager
 - secrets_rotation: RotateSecret starts an asynchronous rotation that invokes the rotation function per
                     step, with retries; Secrets Manager's own schedule; completion (LastRotatedDate)
@@ -51,6 +53,7 @@ def install() -> None:
     from . import (
         apikey_tags,
         clock,
+        iam_context,
         import_keys,
         lambda_account,
         lambda_runtime,
@@ -69,6 +72,7 @@ def install() -> None:
     clock.install()
     lambda_runtime.install()
     lambda_account.install()
+    iam_context.install()
     quotas.install()
 
     apikey_tags.install()

@@ -240,6 +240,12 @@ class Pool:
             }
         )
         env.update({k: str(v) for k, v in (self.fn.environment_vars or {}).items()})
+        # The emulator's IAM (emulator/iam/gateway.mjs) authorizes the function's calls as its role;
+        # KEYROT_IAM=off in the server's environment turns it off, KEYROT_IAM_LOG records each decision.
+        if os.environ.get("KEYROT_IAM", "on") != "off":
+            env["KEYROT_IAM_ROLE"] = str(self.fn.role)
+            if os.environ.get("KEYROT_IAM_LOG"):
+                env["KEYROT_IAM_LOG"] = os.environ["KEYROT_IAM_LOG"]
         return env
 
     def write_logs(self, stream: str, lines: list[str]) -> None:
