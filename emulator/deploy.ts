@@ -170,6 +170,8 @@ export interface DeployTarget {
 export interface DeployedFunction {
   name: string;
   arn: string;
+  /** Its execution role, with the template's policies on it. */
+  roleName: string;
   environment: Record<string, string>;
 }
 
@@ -394,7 +396,7 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
       await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip }));
       await lambda.send(new UpdateFunctionConfigurationCommand(settings));
     }
-    deployed[construct] = { name, arn: physical.get(id)!.arn, environment };
+    deployed[construct] = { name, arn: physical.get(id)!.arn, roleName, environment };
   }
   // The template's invoke permissions (Secrets Manager's on the rotation function).
   for (const [id, r] of Object.entries(resources)) {

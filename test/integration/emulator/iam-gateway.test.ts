@@ -1,0 +1,87 @@
+import {
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { describe, expect, it } from 'vitest';
+import { accountPlugin } from '../../support/emulator-account.js';
+import {
+  DEPLOYED_30D,
+  deployedWorld,
+  emulatedRotations,
+  rotationsSettled,
+  useTimedEmulator,
+} from '../../support/deployed.js';
+import { checkKeyInvariants, readAwsState, type World } from '../../support/world.js';
+
+/**
+ * The emulator's IAM (emulator/iam/): the deployed functions' calls are authorized with their role's
+ * policies from the template, the secret's resource policy and its key's policy, as IAM would. A
+ * statement taken off the role (with the plain IAM API, as a hand edit in the console would) makes the
+ * function's calls that needed it fail with the service's AccessDenied.
+ */
+const emulator = useTimedEmulator();
+
+/** Removes the statement `sid` from whichever inline policy of the role holds it. */
+async function dropStatement(world: World, roleName: string, sid: string): Promise<void> {
+  const iam = new IAMClient({
+    region: world.region,
+    endpoint: world.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  iam.middlewareStack.use(accountPlugin(world.accountId));
+  const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+  for (const name of PolicyNames) {
+    const { PolicyDocument = '' } = await iam.send(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
+    );
+    const document = JSON.parse(decodeURIComponent(PolicyDocument)) as { Statement: { Sid?: string }[] };
+    const kept = document.Statement.filter((s) => s.Sid !== sid);
+    if (kept.length === document.Statement.length) continue;
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: roleName,
+        PolicyName: name,
+        PolicyDocument: JSON.stringify({ ...document, Statement: kept }),
+      }),
+    );
+    return;
+  }
+  throw new Error(`no inline policy of ${roleName} has a statement ${sid}`);
+}
+
+describe("the emulator's IAM: deployed functions act with their role's permissions", () => {
+  it("with the template's policies, a rotation through the deployed rotation function passes (its secret encrypted with the stack's key)", async () => {
+    const { world, plansOf } = await deployedWorld(emulator.endpoint(), DEPLOYED_30D);
+    expect(world.config.secretKmsKeyId).toMatch(/^arn:aws:kms:/);
+    const result = await world.run(30);
+    expect(result.outcomes.find((o) => o.action.kind === 'rotate')).toMatchObject({ status: 'done' });
+    expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
+  });
+
+  it.each([
+    ['RotateManagedSecrets', 'secretsmanager:'],
+    ['UseSecretsKeyThroughSecretsManager', 'kms:'],
+    ['CreateApiKeys', 'apigateway:POST'],
+  ])(
+    "without the rotation role's %s statement the rotation fails with AccessDenied (%s), and AWSCURRENT stays on a working key",
+    async (sid, action) => {
+      const { world, plansOf } = await deployedWorld(emulator.endpoint(), DEPLOYED_30D);
+      await dropStatement(world, world.deployment!.rotationFunction.roleName, sid);
+      // The run starts the rotation and does not wait for it: Secrets Manager's attempts all fail.
+      const result = await world.run(30, [], { rotationWaitMs: 0 });
+      expect(result.outcomes.find((o) => o.action.kind === 'rotate')?.status).not.toBe('done');
+      await rotationsSettled(world.endpoint);
+      const { rotations } = await emulatedRotations(world.endpoint, world.accountId);
+      const errors = rotations
+        .filter((r) => r.trigger === 'RotateSecret')
+        .flatMap((r) => r.steps)
+        .map((s) => s.error ?? '')
+        .filter((e) => e !== '');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.filter((e) => !(/AccessDenied/.test(e) && e.includes(action)))).toEqual([]);
+      expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
+    },
+  );
+});
