@@ -57,10 +57,15 @@ globalThis.Date = EmulatorDate;
 let iam = null;
 const iamRole = process.env.KEYROT_IAM_ROLE;
 const iamLog = process.env.KEYROT_IAM_LOG;
+// The gateway bundled into one file (emulator/iam/bundle.ts) when the emulator's starter built it.
+const iamGateway = process.env.KEYROT_IAM_GATEWAY;
 delete process.env.KEYROT_IAM_ROLE;
 delete process.env.KEYROT_IAM_LOG;
+delete process.env.KEYROT_IAM_GATEWAY;
 if (iamRole !== undefined && iamRole !== '') {
-  const { startIamGateway } = await import('./iam/gateway.mjs');
+  const { startIamGateway } = await import(
+    iamGateway === undefined || iamGateway === '' ? './iam/gateway.mjs' : pathToFileURL(iamGateway).href
+  );
   iam = await startIamGateway({
     upstream: process.env.AWS_ENDPOINT_URL,
     account: iamRole.split(':')[4],

@@ -244,6 +244,8 @@ class Pool:
         # KEYROT_IAM=off in the server's environment turns it off, KEYROT_IAM_LOG records each decision.
         if os.environ.get("KEYROT_IAM", "on") != "off":
             env["KEYROT_IAM_ROLE"] = str(self.fn.role)
+            if os.environ.get("KEYROT_IAM_GATEWAY"):
+                env["KEYROT_IAM_GATEWAY"] = os.environ["KEYROT_IAM_GATEWAY"]
             if os.environ.get("KEYROT_IAM_LOG"):
                 env["KEYROT_IAM_LOG"] = os.environ["KEYROT_IAM_LOG"]
         return env
