@@ -7,8 +7,7 @@
 // request-map.mjs. Not a fake service: it answers nothing but the refusal.
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
-import { createValidatedPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy';
-import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+import { evaluate } from './evaluate.mjs';
 import { KMS_KEY, mapRequest, SECRET } from './request-map.mjs';
 
 // Taken before lambda-container.mjs wraps http.request to count the function's write calls: forwarding
@@ -26,14 +25,6 @@ const CONTEXT_AUTH =
 /** A key that Secrets Manager manages itself (no key policy of the account's to consult). */
 const awsManagedKey = (keyId) =>
   keyId === undefined || keyId === null || keyId === '' || keyId === 'alias/aws/secretsmanager';
-
-function resourcePolicy(document) {
-  return document === null || document === undefined
-    ? undefined
-    : createValidatedPolicy(document, validateResourcePolicy, { name: 'resource policy' });
-}
-
-const accountOf = (arn, fallback) => /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1] ?? fallback;
 
 /**
  * Starts the gateway; `endpoint` is what the function's SDK should call. `newInvocation()` forgets the
@@ -129,40 +120,52 @@ export async function startIamGateway(options) {
         reason: `the emulator's IAM has no mapping for ${mapping.service} ${mapping.operation} (${mapping.unmapped}): add it to emulator/iam/request-map.mjs`,
       };
     const { identityPolicies, checks } = await checksOf(mapping);
-    let last = { result: 'Allowed', action: '', resource: '' };
+    recordPolicies(identityPolicies);
+    let last = { result: 'Allowed', action: `${mapping.service}:${mapping.operation}`, resource: '' };
     for (const c of checks) {
-      if (last.action !== '') record(mapping, last);
-      const result = runUnsafeSimulation(
-        {
-          identityPolicies,
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          resourcePolicy: resourcePolicy(c.resourcePolicy),
-          request: {
-            principal: session,
-            action: c.action,
-            resource: { resource: c.resource, accountId: accountOf(c.resource, options.account) },
-            contextVariables: {
-              'aws:PrincipalArn': options.roleArn,
-              'aws:PrincipalAccount': options.account,
-              'aws:PrincipalType': 'AssumedRole',
-              'aws:RequestedRegion': mapping.region,
-              'aws:SecureTransport': 'true',
-              ...c.context,
-            },
-          },
-        },
-        {},
-      );
-      last = { result, action: c.action, resource: c.resource };
+      const context = {
+        'aws:PrincipalArn': options.roleArn,
+        'aws:PrincipalAccount': options.account,
+        'aws:PrincipalType': 'AssumedRole',
+        'aws:RequestedRegion': mapping.region,
+        'aws:SecureTransport': 'true',
+        ...c.context,
+      };
+      const result = evaluate({
+        identityPolicies,
+        principal: session,
+        account: options.account,
+        action: c.action,
+        resource: c.resource,
+        context,
+        resourcePolicy: c.resourcePolicy,
+      });
+      last = {
+        result,
+        action: c.action,
+        resource: c.resource,
+        context,
+        resourcePolicy: c.resourcePolicy ?? null,
+      };
       if (result !== 'Allowed') return last;
+      if (c !== checks.at(-1)) record(mapping, last);
     }
     return last;
   }
 
-  function record(mapping, decision) {
+  /** The role's policies, in the log each time they differ from the last logged (for a replay). */
+  let loggedPolicies = '';
+  function recordPolicies(identityPolicies) {
     if (options.logFile === undefined) return;
-    const line = {
+    const text = JSON.stringify(identityPolicies);
+    if (text === loggedPolicies) return;
+    loggedPolicies = text;
+    append({ kind: 'policies', principal: options.roleArn, session, policies: identityPolicies });
+  }
+
+  function record(mapping, decision) {
+    append({
+      kind: 'decision',
       time: new Date().toISOString(),
       principal: options.roleArn,
       service: mapping.service,
@@ -170,7 +173,14 @@ export async function startIamGateway(options) {
       action: decision.action,
       resource: decision.resource,
       result: decision.result,
-    };
+      // What the replay (scripts/iam-statement-coverage.ts) evaluates again: ARNs, tags, names; no values.
+      context: decision.context ?? {},
+      resourcePolicy: decision.resourcePolicy ?? null,
+    });
+  }
+
+  function append(line) {
+    if (options.logFile === undefined) return;
     try {
       appendFileSync(options.logFile, `${JSON.stringify(line)}\n`);
     } catch {
@@ -215,7 +225,11 @@ export async function startIamGateway(options) {
           else deny(res, mapping, decision, session);
         },
         (error) => {
-          record(mapping, { result: 'Error', action: '', resource: '' });
+          record(mapping, {
+            result: 'Error',
+            action: `${mapping.service}:${mapping.operation}`,
+            resource: '',
+          });
           res.writeHead(500, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ message: `the emulator's IAM failed: ${error.message}` }));
         },
