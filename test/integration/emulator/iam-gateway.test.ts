@@ -4,6 +4,8 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { accountPlugin } from '../../support/emulator-account.js';
 import {
@@ -13,7 +15,7 @@ import {
   rotationsSettled,
   useTimedEmulator,
 } from '../../support/deployed.js';
-import { checkKeyInvariants, readAwsState, type World } from '../../support/world.js';
+import { checkKeyInvariants, dayAt, readAwsState, type World } from '../../support/world.js';
 
 /**
  * The emulator's IAM (emulator/iam/): the deployed functions' calls are authorized with their role's
@@ -84,4 +86,59 @@ describe("the emulator's IAM: deployed functions act with their role's permissio
       expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
     },
   );
+
+  /** One scheduled run of the deployed reconciler on `day`, as EventBridge Scheduler starts it. */
+  async function scheduledRun(world: World, day: number) {
+    await world.setClock(dayAt(day));
+    const out = await world.clients().lambda.send(
+      new InvokeCommand({
+        FunctionName: world.deployment!.reconciler.arn,
+        Payload: new TextEncoder().encode(
+          JSON.stringify({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event' }),
+        ),
+      }),
+    );
+    const answer = JSON.parse(new TextDecoder().decode(out.Payload)) as Record<string, unknown>;
+    expect(out.FunctionError, JSON.stringify(answer)).toBeUndefined();
+    await rotationsSettled(world.endpoint);
+    return answer as { actions: number; done: number; started: number; failed: number };
+  }
+
+  it("the deployed reconciler rotates, retires, forgets a hand re-enable and deletes with its role's permissions", async () => {
+    const { world, plansOf } = await deployedWorld(emulator.endpoint(), DEPLOYED_30D);
+    const key = async () =>
+      (await readAwsState(world)).keys.find((k) => k.tags['rotation:generation'] === '1');
+    // Day 30: due; RotateSecret (and its implied lambda:InvokeFunction), metrics, events, the report.
+    expect(await scheduledRun(world, 30)).toMatchObject({ failed: 0 });
+    // Day 38: past the 7-day grace: the old key is disabled and its disable recorded (a tag).
+    expect(await scheduledRun(world, 38)).toMatchObject({ failed: 0 });
+    expect((await key())?.enabled).toBe(false);
+    // Re-enabled by hand: the next run forgets the disable record (UntagResource) and disables it again.
+    await world.raw().apigw.send(
+      new UpdateApiKeyCommand({
+        apiKey: (await key())!.id,
+        patchOperations: [{ op: 'replace', path: '/enabled', value: 'true' }],
+      }),
+    );
+    expect(await scheduledRun(world, 39)).toMatchObject({ failed: 0 });
+    expect((await key())?.tags['rotation:disabled-at']).toBeUndefined();
+    // Its retirement starts afresh: disabled again on day 54, deleted a full disable window (14 days) later.
+    expect(await scheduledRun(world, 54)).toMatchObject({ failed: 0 });
+    expect((await key())?.enabled).toBe(false);
+    expect(await scheduledRun(world, 69)).toMatchObject({ failed: 0 });
+    // (Ids only: a failing assertion prints what it compares, and a key's record holds its value.)
+    expect((await key())?.id).toBeUndefined();
+    expect(checkKeyInvariants(await readAwsState(world), plansOf, world.config)).toEqual([]);
+  });
+
+  it("without the reconciler role's DisableAndDeleteApiKeys statement, retiring the old key fails (AccessDenied) and the key stays enabled", async () => {
+    const { world } = await deployedWorld(emulator.endpoint(), DEPLOYED_30D);
+    expect(await scheduledRun(world, 30)).toMatchObject({ failed: 0 });
+    await dropStatement(world, world.deployment!.reconciler.roleName, 'DisableAndDeleteApiKeys');
+    expect((await scheduledRun(world, 38)).failed).toBeGreaterThan(0);
+    const lines = await world.functionLogs();
+    expect(lines.some((l) => l.includes('AccessDenied') && l.includes('apigateway:PATCH'))).toBe(true);
+    const old = (await readAwsState(world)).keys.find((k) => k.tags['rotation:generation'] === '1');
+    expect(old === undefined ? 'deleted' : old.enabled).toBe(true);
+  });
 });
