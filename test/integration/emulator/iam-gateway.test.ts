@@ -4,9 +4,14 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { UpdateApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import {
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
+  UpdateApiKeyCommand,
+} from '@aws-sdk/client-api-gateway';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/core/config.js';
 import { accountPlugin } from '../../support/emulator-account.js';
 import {
   DEPLOYED_30D,
@@ -140,5 +145,27 @@ describe("the emulator's IAM: deployed functions act with their role's permissio
     expect(lines.some((l) => l.includes('AccessDenied') && l.includes('apigateway:PATCH'))).toBe(true);
     const old = (await readAwsState(world)).keys.find((k) => k.tags['rotation:generation'] === '1');
     expect(old === undefined ? 'deleted' : old.enabled).toBe(true);
+  });
+
+  it("the deployed reconciler adopts an unmanaged key: its value into a secret encrypted with the stack's key (kms:GenerateDataKey through Secrets Manager)", async () => {
+    const config = parseConfig({
+      pacing: { quotaScale: 8 },
+      staggerPercent: 0,
+      defaultPolicy: '30d',
+      hygiene: {
+        posture: { action: 'ignore' },
+        unused: { action: 'ignore' },
+        unmanaged: { action: 'adopt' },
+      },
+    });
+    const { world, plans } = await deployedWorld(emulator.endpoint(), config, []);
+    const { apigw } = world.raw();
+    const key = await apigw.send(new CreateApiKeyCommand({ name: 'mobile-app', enabled: true }));
+    await apigw.send(
+      new CreateUsagePlanKeyCommand({ usagePlanId: plans[0]!, keyId: key.id!, keyType: 'API_KEY' }),
+    );
+    expect(await scheduledRun(world, 1)).toMatchObject({ failed: 0, done: 1 });
+    const state = await readAwsState(world);
+    expect(state.secrets.map((s) => s.credential)).toEqual(['mobile-app']);
   });
 });
