@@ -20,7 +20,7 @@ import {
   rotationsSettled,
   useTimedEmulator,
 } from '../../support/deployed.js';
-import { checkKeyInvariants, dayAt, readAwsState, type World } from '../../support/world.js';
+import { checkKeyInvariants, createPlans, dayAt, readAwsState, type World } from '../../support/world.js';
 
 /**
  * The emulator's IAM (emulator/iam/): the deployed functions' calls are authorized with their role's
@@ -167,5 +167,24 @@ describe("the emulator's IAM: deployed functions act with their role's permissio
     expect(await scheduledRun(world, 1)).toMatchObject({ failed: 0, done: 1 });
     const state = await readAwsState(world);
     expect(state.secrets.map((s) => s.credential)).toEqual(['mobile-app']);
+  });
+
+  it("the deployed reconciler puts the current key into a plan someone added the older key to (the plan sync's CreateUsagePlanKey)", async () => {
+    const { world } = await deployedWorld(emulator.endpoint(), DEPLOYED_30D);
+    expect(await scheduledRun(world, 30)).toMatchObject({ failed: 0 });
+    const { apigw } = world.raw();
+    const [bronze] = await createPlans(apigw, ['bronze']);
+    const generation = async (g: string) =>
+      (await readAwsState(world)).keys.find((k) => k.tags['rotation:generation'] === g);
+    // Still in its grace, the old key is added to a new plan by hand.
+    await apigw.send(
+      new CreateUsagePlanKeyCommand({
+        usagePlanId: bronze!,
+        keyId: (await generation('1'))!.id,
+        keyType: 'API_KEY',
+      }),
+    );
+    expect(await scheduledRun(world, 31)).toMatchObject({ failed: 0, done: 1 });
+    expect((await generation('2'))?.planIds).toContain(bronze);
   });
 });
