@@ -7,6 +7,7 @@
 // request-map.mjs. Not a fake service: it answers nothing but the refusal.
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { evaluate } from './evaluate.mjs';
 import { KMS_KEY, mapRequest, SECRET } from './request-map.mjs';
 
@@ -37,17 +38,39 @@ export async function startIamGateway(options) {
   /** @type {Map<string, Promise<any>>} */
   let cache = new Map();
 
+  // http.request rather than fetch: a container's first fetch loads undici, tens of milliseconds.
+  function getJson(path) {
+    return new Promise((resolve, reject) => {
+      const out = send(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path,
+          headers: { authorization: CONTEXT_AUTH, 'x-moto-account-id': options.account },
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (chunk) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode !== 200)
+              reject(new Error(`the emulator's IAM context answered ${res.statusCode}`));
+            else resolve(JSON.parse(text));
+          });
+          res.on('error', reject);
+        },
+      );
+      out.on('error', reject);
+      out.end();
+    });
+  }
+
   /** What IAM consults, from the emulator (emulator/keyrot_moto/iam_context.py), once per invocation. */
   function consult(region, what) {
     const query = new URLSearchParams({ region, ...what }).toString();
     let found = cache.get(query);
     if (found === undefined) {
-      found = fetch(`${upstream.origin}/_keyrot/iam/context?${query}`, {
-        headers: { authorization: CONTEXT_AUTH, 'x-moto-account-id': options.account },
-      }).then(async (res) => {
-        if (!res.ok) throw new Error(`the emulator's IAM context answered ${res.status}`);
-        return res.json();
-      });
+      found = getJson(`/_keyrot/iam/context?${query}`);
       cache.set(query, found);
       found.catch(() => cache.delete(query));
     }
@@ -57,12 +80,16 @@ export async function startIamGateway(options) {
   /** Each check the call needs, with the resource policy that applies to it. */
   async function checksOf(mapping) {
     const { region } = mapping;
-    const { role } = await consult(region, { role: options.roleArn });
-    const identityPolicies = (role?.policies ?? []).map((p) => ({ name: p.name, policy: p.policy }));
+    // One hop for all of it: the role's policies, the secret (and its key, which the emulator finds).
+    const reading = mapping.secret !== undefined && mapping.secret.creating !== true;
+    const known = await consult(region, {
+      role: options.roleArn,
+      ...(reading && { secret: mapping.secret.id }),
+      ...(mapping.kmsKey !== undefined && { key: mapping.kmsKey }),
+    });
+    const identityPolicies = (known.role?.policies ?? []).map((p) => ({ name: p.name, policy: p.policy }));
     const checks = [];
-    let secret = null;
-    if (mapping.secret !== undefined && mapping.secret.creating !== true)
-      secret = (await consult(region, { secret: mapping.secret.id })).secret;
+    const secret = reading ? known.secret : null;
     const secretArn =
       mapping.secret === undefined
         ? undefined
@@ -83,14 +110,14 @@ export async function startIamGateway(options) {
           resourcePolicy: secret?.resourcePolicy,
         });
       } else if (c.resource === KMS_KEY) {
-        const { key } = await consult(region, { key: mapping.kmsKey });
+        const { key } = known;
         checks.push({ ...c, resource: key?.arn ?? mapping.kmsKey, resourcePolicy: key?.policy });
       } else checks.push(c);
     }
     // Secrets Manager uses the secret's customer managed key on the caller's behalf.
     const keyId = mapping.kmsKey ?? secret?.kmsKeyId;
     if (mapping.secret?.kms !== undefined && !awsManagedKey(keyId)) {
-      const { key } = await consult(region, { key: keyId });
+      const key = known.key ?? (await consult(region, { key: keyId })).key;
       for (const action of mapping.secret.kms)
         checks.push({
           action,
@@ -176,6 +203,8 @@ export async function startIamGateway(options) {
       // What the replay (scripts/iam-statement-coverage.ts) evaluates again: ARNs, tags, names; no values.
       context: decision.context ?? {},
       resourcePolicy: decision.resourcePolicy ?? null,
+      // How long the decision took (what the emulator's IAM adds to the call, before forwarding).
+      ...(decision.ms !== undefined && { ms: decision.ms }),
     });
   }
 
@@ -218,9 +247,10 @@ export async function startIamGateway(options) {
         body: body.toString('utf8'),
         account: options.account,
       });
+      const started = performance.now();
       decide(mapping).then(
         (decision) => {
-          record(mapping, decision);
+          record(mapping, { ...decision, ms: Math.round((performance.now() - started) * 10) / 10 });
           if (decision.result === 'Allowed') forward(req, body, res);
           else deny(res, mapping, decision, session);
         },

@@ -6,7 +6,8 @@ as IAM's GetRolePolicy and GetPolicyVersion give them), a secret's resource poli
 managed key and that key's policy. Reading them through the public APIs would take a dozen calls per
 decision; this test-only route answers them from moto's backends at once. It changes nothing.
 
-GET /_keyrot/iam/context?region=R&role=ROLE_ARN[&secret=ID][&key=ID] (account: x-moto-account-id)
+GET /_keyrot/iam/context?region=R&role=ROLE_ARN[&secret=ID][&key=ID] (account: x-moto-account-id); without
+`key`, the secret's own key (its KmsKeyId) is answered
 -> {"role": {"policies": [{"name", "policy"}]} | null,
     "secret": {"arn", "kmsKeyId", "resourcePolicy", "tags", "rotationLambdaArn"} | null,
     "key": {"arn", "policy"} | null}
@@ -74,11 +75,14 @@ def context_route(request: Any, full_url: str, headers: Any) -> Any:
     account = apigateway_request(request, full_url, headers).current_account
     query = {k: v[0] for k, v in parse_qs(urlparse(full_url).query).items()}
     region = query.get("region", "us-east-1")
+    secret = _secret(account, region, query["secret"]) if "secret" in query else None
+    # The secret's own key when none is named: what Secrets Manager uses for its caller.
+    key_id = query.get("key") or (secret or {}).get("kmsKeyId")
     return json_response(
         {
             "role": _role(account, query["role"]) if "role" in query else None,
-            "secret": _secret(account, region, query["secret"]) if "secret" in query else None,
-            "key": _key(account, region, query["key"]) if "key" in query else None,
+            "secret": secret,
+            "key": _key(account, region, key_id) if key_id else None,
         }
     )
 
