@@ -128,9 +128,17 @@ answer({ id: null, init: true });
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
   if (line.trim() === '') continue;
-  const { id, event, timeoutMs, requestId, clockOffsetMs: offset, crash: armed } = JSON.parse(line);
+  const {
+    id,
+    event,
+    timeoutMs,
+    requestId,
+    clockOffsetMs: offset,
+    crash: armed,
+    iamGeneration,
+  } = JSON.parse(line);
   clockOffsetMs = offset ?? 0;
-  iam?.newInvocation();
+  iam?.newInvocation(iamGeneration);
   crash = armed ?? null;
   writes = [];
   const deadlineMs = Date.now() + timeoutMs;

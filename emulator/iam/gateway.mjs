@@ -28,8 +28,9 @@ const awsManagedKey = (keyId) =>
   keyId === undefined || keyId === null || keyId === '' || keyId === 'alias/aws/secretsmanager';
 
 /**
- * Starts the gateway; `endpoint` is what the function's SDK should call. `newInvocation()` forgets the
- * policies read for the previous invocation (they are read at most once per invocation).
+ * Starts the gateway; `endpoint` is what the function's SDK should call. `newInvocation(generation)`
+ * forgets what was read when the emulator's count of changes to policies and secrets has moved since:
+ * within an invocation the policies are read at most once, as IAM's own changes take seconds to apply.
  * @param {GatewayOptions} options
  */
 export async function startIamGateway(options) {
@@ -37,6 +38,7 @@ export async function startIamGateway(options) {
   const session = `arn:aws:sts::${options.account}:assumed-role/${options.roleArn.split('/').pop()}/${options.sessionName}`;
   /** @type {Map<string, Promise<any>>} */
   let cache = new Map();
+  let readAt;
 
   // http.request rather than fetch: a container's first fetch loads undici, tens of milliseconds.
   function getJson(path) {
@@ -65,7 +67,7 @@ export async function startIamGateway(options) {
     });
   }
 
-  /** What IAM consults, from the emulator (emulator/keyrot_moto/iam_context.py), once per invocation. */
+  /** What IAM consults, from the emulator (emulator/keyrot_moto/iam_context.py): once until it changes. */
   function consult(region, what) {
     const query = new URLSearchParams({ region, ...what }).toString();
     let found = cache.get(query);
@@ -271,7 +273,10 @@ export async function startIamGateway(options) {
   server.unref();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
-    newInvocation() {
+    /** What it read stands while `generation` (the emulator's count of policy and secret changes) stands. */
+    newInvocation(generation) {
+      if (generation !== undefined && generation === readAt) return;
+      readAt = generation;
       cache = new Map();
     },
     close: () => new Promise((resolve) => server.close(() => resolve(undefined))),

@@ -72,7 +72,6 @@ def install() -> None:
     clock.install()
     lambda_runtime.install()
     lambda_account.install()
-    iam_context.install()
     quotas.install()
 
     apikey_tags.install()
@@ -83,6 +82,8 @@ def install() -> None:
     secrets_schedule.install()
     secrets_rotation.install()
     securityhub.install()
+    # Last: it counts changes through whatever the modules above made of moto's methods.
+    iam_context.install()
     _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset])
     _installed = True
 

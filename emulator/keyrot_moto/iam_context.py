@@ -13,6 +13,7 @@ GET /_keyrot/iam/context?region=R&role=ROLE_ARN[&secret=ID][&key=ID] (account: x
     "key": {"arn", "policy"} | null}
 """
 import json
+import threading
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -87,7 +88,64 @@ def context_route(request: Any, full_url: str, headers: Any) -> Any:
     )
 
 
+# Changes to what the gateway consults, counted: a container keeps what it read across invocations
+# until this moves (each invocation carries it, lambda_runtime.py), and reads it again then. Within an
+# invocation it reads once, as IAM's own changes take seconds to apply.
+_generation = 0
+_generation_lock = threading.Lock()
+
+CHANGES = {
+    "moto.iam.models:IAMBackend": [
+        "put_role_policy",
+        "delete_role_policy",
+        "attach_role_policy",
+        "detach_role_policy",
+        "create_policy_version",
+        "delete_policy_version",
+        "set_default_policy_version",
+    ],
+    "moto.secretsmanager.models:SecretsManagerBackend": [
+        "create_secret",
+        "update_secret",
+        "delete_secret",
+        "restore_secret",
+        "tag_resource",
+        "untag_resource",
+        "put_resource_policy",
+        "delete_resource_policy",
+    ],
+    "moto.kms.models:KmsBackend": ["put_key_policy"],
+}
+
+
+def generation() -> int:
+    return _generation
+
+
+def _bump() -> None:
+    global _generation
+    with _generation_lock:
+        _generation += 1
+
+
+def _counted(method: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _bump()
+
+    return counted
+
+
 def install() -> None:
+    import importlib
+
     from moto.apigateway import urls
 
     urls.url_paths[ROUTE] = context_route
+    for where, methods in CHANGES.items():
+        module, name = where.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        for method in methods:
+            setattr(cls, method, _counted(getattr(cls, method)))
