@@ -28,9 +28,10 @@ const awsManagedKey = (keyId) =>
   keyId === undefined || keyId === null || keyId === '' || keyId === 'alias/aws/secretsmanager';
 
 /**
- * Starts the gateway; `endpoint` is what the function's SDK should call. `newInvocation(generation)`
- * forgets what was read when the emulator's count of changes to policies and secrets has moved since:
- * within an invocation the policies are read at most once, as IAM's own changes take seconds to apply.
+ * Starts the gateway; `endpoint` is what the function's SDK should call. `newInvocation([policies, tags])`
+ * forgets what was read when the emulator's count of changes to policies and secrets has moved since (or
+ * of tag changes, when a policy read conditions on tags): within an invocation the policies are read at
+ * most once, as IAM's own changes take seconds to apply.
  * @param {GatewayOptions} options
  */
 export async function startIamGateway(options) {
@@ -38,7 +39,9 @@ export async function startIamGateway(options) {
   const session = `arn:aws:sts::${options.account}:assumed-role/${options.roleArn.split('/').pop()}/${options.sessionName}`;
   /** @type {Map<string, Promise<any>>} */
   let cache = new Map();
-  let readAt;
+  /** @type {[number | undefined, number | undefined]} */
+  let readAt = [undefined, undefined];
+  let tagsMatter = false;
 
   // http.request rather than fetch: a container's first fetch loads undici, tens of milliseconds.
   function getJson(path) {
@@ -72,7 +75,10 @@ export async function startIamGateway(options) {
     const query = new URLSearchParams({ region, ...what }).toString();
     let found = cache.get(query);
     if (found === undefined) {
-      found = getJson(`/_keyrot/iam/context?${query}`);
+      found = getJson(`/_keyrot/iam/context?${query}`).then((known) => {
+        if (JSON.stringify(known).includes('ResourceTag/')) tagsMatter = true;
+        return known;
+      });
       cache.set(query, found);
       found.catch(() => cache.delete(query));
     }
@@ -275,9 +281,16 @@ export async function startIamGateway(options) {
     endpoint: `http://127.0.0.1:${address.port}`,
     /** What it read stands while `generation` (the emulator's count of policy and secret changes) stands. */
     newInvocation(generation) {
-      if (generation !== undefined && generation === readAt) return;
-      readAt = generation;
+      const [policies, tags] = Array.isArray(generation) ? generation : [undefined, undefined];
+      const stale =
+        policies === undefined ||
+        policies !== readAt[0] ||
+        // Tags count only where a policy read conditions on them (aws:ResourceTag/...).
+        (tags !== readAt[1] && tagsMatter);
+      readAt = [policies, tags];
+      if (!stale) return;
       cache = new Map();
+      tagsMatter = false;
     },
     close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
   };

@@ -89,51 +89,48 @@ def context_route(request: Any, full_url: str, headers: Any) -> Any:
 
 
 # Changes to what the gateway consults, counted: a container keeps what it read across invocations
-# until this moves (each invocation carries it, lambda_runtime.py), and reads it again then. Within an
-# invocation it reads once, as IAM's own changes take seconds to apply.
-_generation = 0
-_generation_lock = threading.Lock()
+# until a count moves (each invocation carries them, lambda_runtime.py), and reads it again then. Within
+# an invocation it reads once, as IAM's own changes take seconds to apply. Tags have a count of their own:
+# they matter only to policies that condition on them, and keyrot tags its secrets at every rotation.
+_counts = {"policies": 0, "tags": 0}
+_counts_lock = threading.Lock()
 
 CHANGES = {
-    "moto.iam.models:IAMBackend": [
-        "put_role_policy",
-        "delete_role_policy",
-        "attach_role_policy",
-        "detach_role_policy",
-        "create_policy_version",
-        "delete_policy_version",
-        "set_default_policy_version",
-    ],
-    "moto.secretsmanager.models:SecretsManagerBackend": [
-        "create_secret",
-        "update_secret",
-        "delete_secret",
-        "restore_secret",
-        "tag_resource",
-        "untag_resource",
-        "put_resource_policy",
-        "delete_resource_policy",
-    ],
-    "moto.kms.models:KmsBackend": ["put_key_policy"],
+    "moto.iam.models:IAMBackend": {
+        "put_role_policy": "policies",
+        "delete_role_policy": "policies",
+        "attach_role_policy": "policies",
+        "detach_role_policy": "policies",
+        "create_policy_version": "policies",
+        "delete_policy_version": "policies",
+        "set_default_policy_version": "policies",
+    },
+    "moto.secretsmanager.models:SecretsManagerBackend": {
+        "create_secret": "policies",
+        "update_secret": "policies",
+        "delete_secret": "policies",
+        "restore_secret": "policies",
+        "put_resource_policy": "policies",
+        "delete_resource_policy": "policies",
+        "tag_resource": "tags",
+        "untag_resource": "tags",
+    },
+    "moto.kms.models:KmsBackend": {"put_key_policy": "policies"},
 }
 
 
-def generation() -> int:
-    return _generation
+def generation() -> list[int]:
+    """[policy changes, tag changes] so far."""
+    return [_counts["policies"], _counts["tags"]]
 
 
-def _bump() -> None:
-    global _generation
-    with _generation_lock:
-        _generation += 1
-
-
-def _counted(method: Any) -> Any:
+def _counted(method: Any, kind: str) -> Any:
     def counted(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
         finally:
-            _bump()
+            with _counts_lock:
+                _counts[kind] += 1
 
     return counted
 
@@ -147,5 +144,5 @@ def install() -> None:
     for where, methods in CHANGES.items():
         module, name = where.split(":")
         cls = getattr(importlib.import_module(module), name)
-        for method in methods:
-            setattr(cls, method, _counted(getattr(cls, method)))
+        for method, kind in methods.items():
+            setattr(cls, method, _counted(getattr(cls, method), kind))
