@@ -91,5 +91,16 @@ export default tseslint.config(
     },
   },
   // The emulator's Lambda container runs under plain node.
-  { files: ['emulator/**/*.mjs'], languageOptions: { globals: { process: 'readonly', URL: 'readonly' } } },
+  {
+    files: ['emulator/**/*.mjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        fetch: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
+  },
 );

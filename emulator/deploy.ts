@@ -18,8 +18,14 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateRoleCommand, EntityAlreadyExistsException, IAMClient } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  EntityAlreadyExistsException,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   AddPermissionCommand,
@@ -164,12 +170,65 @@ export interface DeployTarget {
 export interface DeployedFunction {
   name: string;
   arn: string;
+  /** Its execution role, with the template's policies on it. */
+  roleName: string;
   environment: Record<string, string>;
 }
 
 export interface Deployment {
   rotationFunction: DeployedFunction;
   reconciler: DeployedFunction;
+}
+
+/** The logical id of a function's role (its Role property is the role's Fn::GetAtt Arn). */
+function roleLogicalId(role: unknown): string {
+  const getAtt = (role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+  if (getAtt === undefined)
+    throw new Error(
+      `the emulator deployment expects a function's Role as Fn::GetAtt, not ${JSON.stringify(role)}`,
+    );
+  return getAtt[0];
+}
+
+/**
+ * The role's permissions as the template gives them, as CloudFormation would put them: each
+ * AWS::IAM::Policy naming the role (and the role's own Policies) as an inline policy, its
+ * ManagedPolicyArns attached. The emulator's IAM (emulator/iam/) authorizes the function's calls with them.
+ */
+async function putRolePolicies(
+  iam: IAMClient,
+  roleName: string,
+  roleId: string,
+  resources: Record<string, CfnResource>,
+  resolveDocument: (value: unknown) => unknown,
+): Promise<void> {
+  const role = resources[roleId];
+  if (role?.Type !== 'AWS::IAM::Role')
+    throw new Error(`the function's role ${roleId} is not an AWS::IAM::Role`);
+  const inline: { name: string; document: unknown }[] = [];
+  for (const p of (role.Properties?.Policies as
+    { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? [])
+    inline.push({ name: p.PolicyName, document: p.PolicyDocument });
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    const roles = (r.Properties?.Roles as { Ref?: string }[] | undefined) ?? [];
+    if (roles.some((ref) => ref.Ref === roleId))
+      inline.push({ name: String(r.Properties?.PolicyName ?? id), document: r.Properties?.PolicyDocument });
+  }
+  for (const { name, document } of inline) {
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: roleName,
+        PolicyName: name,
+        PolicyDocument: JSON.stringify(resolveDocument(document)),
+      }),
+    );
+  }
+  for (const arn of (role.Properties?.ManagedPolicyArns as unknown[] | undefined) ?? []) {
+    await iam.send(
+      new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: String(resolveDocument(arn)) }),
+    );
+  }
 }
 
 /** x-moto-account-id on every request: the emulator account to deploy into. */
@@ -209,8 +268,17 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
   const functionName = (logicalId: string) => `keyrot-${constructName(resources[logicalId]!)}`.slice(0, 64);
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type === 'AWS::KMS::Key') {
+      // Its key policy is the template's (the emulator's IAM consults it), once the resolver is there.
       const key = await kms.send(new CreateKeyCommand({ Description: `keyrot ${id}` }));
       physical.set(id, { ref: key.KeyMetadata!.KeyId!, arn: key.KeyMetadata!.Arn! });
+    } else if (r.Type === 'AWS::Logs::LogGroup') {
+      // Named only for the roles' policies: the emulator writes a function's logs to /aws/lambda/NAME.
+      const name = `/aws/lambda/keyrot-${constructName(r).replace(/Logs$/, '')}`;
+      physical.set(id, { ref: name, arn: `arn:aws:logs:${region}:${accountId}:log-group:${name}:*` });
+    } else if (r.Type === 'AWS::SQS::Queue') {
+      // Named only for the roles' policies (the emulator delivers no dead letters).
+      const name = `keyrot-${constructName(r)}`;
+      physical.set(id, { ref: name, arn: `arn:aws:sqs:${region}:${accountId}:${name}` });
     } else if (r.Type === 'AWS::Lambda::Function') {
       const name = functionName(id);
       physical.set(id, { ref: name, arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` });
@@ -261,6 +329,25 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
     throw new Error(`the emulator deployment can't resolve ${JSON.stringify(value).slice(0, 200)}`);
   };
 
+  /** A policy document with its intrinsics resolved (a value the resolver can't resolve fails the deployment). */
+  const resolveDocument = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolveDocument);
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) return resolve(value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDocument(v)]));
+  };
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::KMS::Key' || r.Properties?.KeyPolicy === undefined) continue;
+    await kms.send(
+      new PutKeyPolicyCommand({
+        KeyId: physical.get(id)!.ref,
+        PolicyName: 'default',
+        Policy: JSON.stringify(resolveDocument(r.Properties.KeyPolicy)),
+      }),
+    );
+  }
+
   const deployed: Record<string, DeployedFunction> = {};
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
@@ -288,6 +375,7 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
         if (!(error instanceof EntityAlreadyExistsException)) throw error;
         return `arn:aws:iam::${accountId}:role/${roleName}`;
       });
+    await putRolePolicies(iam, roleName, roleLogicalId(p.Role), resources, resolveDocument);
     const variables = (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolve(v)]));
     const files = Object.fromEntries(readdirSync(bundle).map((f) => [f, readFileSync(join(bundle, f))]));
@@ -308,7 +396,7 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
       await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip }));
       await lambda.send(new UpdateFunctionConfigurationCommand(settings));
     }
-    deployed[construct] = { name, arn: physical.get(id)!.arn, environment };
+    deployed[construct] = { name, arn: physical.get(id)!.arn, roleName, environment };
   }
   // The template's invoke permissions (Secrets Manager's on the rotation function).
   for (const [id, r] of Object.entries(resources)) {

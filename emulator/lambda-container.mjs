@@ -50,6 +50,32 @@ class EmulatorDate extends RealDate {
 }
 globalThis.Date = EmulatorDate;
 
+// The emulator's IAM (iam/gateway.mjs): the function's calls go through a gateway that authorizes each
+// with the role's policies before moto sees it. Started before http.request is wrapped below (forwarding is
+// not a call of the function's) and before the bundle loads (its SDK reads AWS_ENDPOINT_URL).
+// lambda_runtime.py passes the role and the log file, and none of it when the server runs KEYROT_IAM=off.
+let iam = null;
+const iamRole = process.env.KEYROT_IAM_ROLE;
+const iamLog = process.env.KEYROT_IAM_LOG;
+// The gateway bundled into one file (emulator/iam/bundle.ts) when the emulator's starter built it.
+const iamGateway = process.env.KEYROT_IAM_GATEWAY;
+delete process.env.KEYROT_IAM_ROLE;
+delete process.env.KEYROT_IAM_LOG;
+delete process.env.KEYROT_IAM_GATEWAY;
+if (iamRole !== undefined && iamRole !== '') {
+  const { startIamGateway } = await import(
+    iamGateway === undefined || iamGateway === '' ? './iam/gateway.mjs' : pathToFileURL(iamGateway).href
+  );
+  iam = await startIamGateway({
+    upstream: process.env.AWS_ENDPOINT_URL,
+    account: iamRole.split(':')[4],
+    roleArn: iamRole,
+    sessionName: String(process.env.AWS_LAMBDA_FUNCTION_NAME).slice(0, 64),
+    ...(iamLog !== undefined && iamLog !== '' && { logFile: iamLog }),
+  });
+  process.env.AWS_ENDPOINT_URL = iam.endpoint;
+}
+
 // Test-only crash faults (POST /_keyrot/lambda-faults with "write"): the container dies just before the
 // Nth write call of an invocation is sent, or just after AWS answered it: a crash between any two calls,
 // inside the deployed bundle. Its SDK sends every request through http(s).request, patched here before
@@ -102,8 +128,17 @@ answer({ id: null, init: true });
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
   if (line.trim() === '') continue;
-  const { id, event, timeoutMs, requestId, clockOffsetMs: offset, crash: armed } = JSON.parse(line);
+  const {
+    id,
+    event,
+    timeoutMs,
+    requestId,
+    clockOffsetMs: offset,
+    crash: armed,
+    iamGeneration,
+  } = JSON.parse(line);
   clockOffsetMs = offset ?? 0;
+  iam?.newInvocation(iamGeneration);
   crash = armed ?? null;
   writes = [];
   const deadlineMs = Date.now() + timeoutMs;

@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { iamGatewayBundle } from './iam/bundle.js';
+
 export { emulatorClock } from './clock-client.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -164,6 +166,9 @@ async function launch(
         ...(options.clock instanceof Date && { KEYROT_CLOCK_START: options.clock.toISOString() }),
       }
     : {};
+  // The emulator's IAM (emulator/iam/), bundled for the Lambda containers; KEYROT_IAM=off leaves it out.
+  const iamOff = (options.env?.KEYROT_IAM ?? process.env.KEYROT_IAM) === 'off';
+  const iam = iamOff ? {} : { KEYROT_IAM_GATEWAY: await iamGatewayBundle() };
   let stderr = '';
   const child = spawn(python, [LAUNCHER, '-H', host, '-p', String(port)], {
     cwd: ROOT,
@@ -176,6 +181,7 @@ async function launch(
       PYTHONDONTWRITEBYTECODE: '1',
       PYTHONUNBUFFERED: '1',
       KEYROT_PARENT_PID: String(process.pid),
+      ...iam,
       ...options.env,
       ...clock,
     },

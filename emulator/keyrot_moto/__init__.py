@@ -13,6 +13,8 @@ API Gateway
 Lambda
 - lambda_runtime:   Node.js functions run out of process (their deployed zip, their environment and role)
 - lambda_account:   GetAccountSettings (the account's concurrency quota and what is unreserved)
+- iam_context:      what IAM consults for a call (role, secret and key policies), for the IAM gateway
+                    in front of each Lambda container (emulator/iam/)
 Secrets Manager
 - secrets_rotation: RotateSecret starts an asynchronous rotation that invokes the rotation function per
                     step, with retries; Secrets Manager's own schedule; completion (LastRotatedDate)
@@ -53,6 +55,7 @@ def install() -> None:
     from . import (
         apikey_tags,
         clock,
+        iam_context,
         import_keys,
         lambda_account,
         lambda_runtime,
@@ -83,6 +86,8 @@ def install() -> None:
     secrets_rotation.install()
     secrets_replication.install()
     securityhub.install()
+    # Last: it counts changes through whatever the modules above made of moto's methods.
+    iam_context.install()
     _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset, secrets_replication.reset])
     _installed = True
 

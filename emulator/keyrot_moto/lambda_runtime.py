@@ -51,7 +51,7 @@ from moto.logs.models import logs_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
-from . import clock
+from . import clock, iam_context
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTAINER_SCRIPT = os.path.join(os.path.dirname(HERE), "lambda-container.mjs")
@@ -145,6 +145,8 @@ class Container:
             "timeoutMs": int(timeout_s * 1000),
             # The emulator's simulated clock (clock.py): the function reads the time moto runs on.
             "clockOffsetMs": clock.offset_ms(self.pool.fn.account_id),
+            # The emulator's IAM (iam_context.py): the container reads policies again when this moved.
+            "iamGeneration": iam_context.generation(),
         }
         try:
             assert self.process.stdin is not None
@@ -240,6 +242,14 @@ class Pool:
             }
         )
         env.update({k: str(v) for k, v in (self.fn.environment_vars or {}).items()})
+        # The emulator's IAM (emulator/iam/gateway.mjs) authorizes the function's calls as its role;
+        # KEYROT_IAM=off in the server's environment turns it off, KEYROT_IAM_LOG records each decision.
+        if os.environ.get("KEYROT_IAM", "on") != "off":
+            env["KEYROT_IAM_ROLE"] = str(self.fn.role)
+            if os.environ.get("KEYROT_IAM_GATEWAY"):
+                env["KEYROT_IAM_GATEWAY"] = os.environ["KEYROT_IAM_GATEWAY"]
+            if os.environ.get("KEYROT_IAM_LOG"):
+                env["KEYROT_IAM_LOG"] = os.environ["KEYROT_IAM_LOG"]
         return env
 
     def write_logs(self, stream: str, lines: list[str]) -> None:

@@ -116,7 +116,16 @@ export class World {
       region: this.region,
       context: { 'keyrot:config': config },
     });
-    this.config = { ...this.config, rotationLambdaArn: this.deployment.rotationFunction.arn };
+    // As an operator's configuration names the stack's: secrets onboarded from now on are encrypted with
+    // the deployed key, so the functions need its grants (the emulator's IAM checks kms:ViaService).
+    const deployed = JSON.parse(this.deployment.rotationFunction.environment.KEYROT_CONFIG ?? '{}') as {
+      secretKmsKeyId?: string;
+    };
+    this.config = {
+      ...this.config,
+      rotationLambdaArn: this.deployment.rotationFunction.arn,
+      ...(deployed.secretKmsKeyId !== undefined && { secretKmsKeyId: deployed.secretKmsKeyId }),
+    };
     return this.deployment;
   }
 
