@@ -24,8 +24,12 @@ export function explainEnvironmentError(error: unknown, endpoint: string | undef
       badInput: false,
     };
   }
+  // The SDK keeps the raw answer ($response) on S3's own errors too: only an answer it could not read
+  // as a service error (no error code of the service's) says the endpoint is not AWS.
+  const name = (error as Error | undefined)?.name ?? '';
+  const unreadable = name === '' || name === 'Error' || name === 'UnknownError' || /^\d{3}$/.test(name);
   if (
-    (error as { $response?: unknown }).$response !== undefined ||
+    ((error as { $response?: unknown }).$response !== undefined && unreadable) ||
     message.includes('Deserialization error')
   ) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

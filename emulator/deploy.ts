@@ -20,6 +20,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
   CreateRoleCommand,
   EntityAlreadyExistsException,
   IAMClient,
@@ -178,6 +180,8 @@ export interface DeployedFunction {
 export interface Deployment {
   rotationFunction: DeployedFunction;
   reconciler: DeployedFunction;
+  /** The template's customer managed policies (the operators' least privilege), ARN by construct id. */
+  managedPolicies: Record<string, string>;
 }
 
 /** The logical id of a function's role (its Role property is the role's Fn::GetAtt Arn). */
@@ -348,6 +352,24 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
     );
   }
 
+  // The template's customer managed policies, as CloudFormation creates them (a redeploy: a new default version).
+  const managedPolicies: Record<string, string> = {};
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    const policyName = `keyrot-${constructName(r)}`.slice(0, 128);
+    const arn = `arn:aws:iam::${accountId}:policy/${policyName}`;
+    const document = JSON.stringify(resolveDocument(r.Properties?.PolicyDocument));
+    await iam
+      .send(new CreatePolicyCommand({ PolicyName: policyName, PolicyDocument: document }))
+      .catch(async (error: unknown) => {
+        if (!(error instanceof EntityAlreadyExistsException)) throw error;
+        await iam.send(
+          new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: document, SetAsDefault: true }),
+        );
+      });
+    managedPolicies[constructName(r)] = arn;
+  }
+
   const deployed: Record<string, DeployedFunction> = {};
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
@@ -424,5 +446,5 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
       `the app has no RotationFunction or Reconciler (found ${Object.keys(deployed).join(', ')})`,
     );
   }
-  return { rotationFunction, reconciler };
+  return { rotationFunction, reconciler, managedPolicies };
 }

@@ -118,6 +118,11 @@ const ONBOARD_WRITES: readonly Grant[] = [
   },
   grantOf(RECONCILER, 'InvokeRotationFunction'),
   secretsKey,
+  // An onboarding is a run: it holds the run lease and publishes its metrics and events.
+  grantOf(RECONCILER, 'PutMetricsInNamespace'),
+  grantOf(RECONCILER, 'PutEvents'),
+  grantOf(RECONCILER, 'HoldRunLease'),
+  grantOf(RECONCILER, 'FindRunLease'),
 ];
 
 export const OPERATOR_USES: readonly OperatorUse[] = [

@@ -158,34 +158,45 @@ export async function startIamGateway(options) {
     recordPolicies(identityPolicies);
     let last = { result: 'Allowed', action: `${mapping.service}:${mapping.operation}`, resource: '' };
     for (const c of checks) {
-      const context = {
-        'aws:PrincipalArn': options.roleArn,
-        'aws:PrincipalAccount': options.account,
-        'aws:PrincipalType': 'AssumedRole',
-        'aws:RequestedRegion': mapping.region,
-        'aws:SecureTransport': 'true',
-        ...c.context,
-      };
-      const result = evaluate({
-        identityPolicies,
-        principal: session,
-        account: options.account,
-        action: c.action,
-        resource: c.resource,
-        context,
-        resourcePolicy: c.resourcePolicy,
-      });
-      last = {
-        result,
-        action: c.action,
-        resource: c.resource,
-        context,
-        resourcePolicy: c.resourcePolicy ?? null,
-      };
-      if (result !== 'Allowed') return last;
+      last = judge(mapping, c, identityPolicies);
+      if (last.result !== 'Allowed') return last;
       if (c !== checks.at(-1)) record(mapping, last);
     }
+    // S3 hides whether an object exists from a reader without s3:ListBucket: its 404 becomes a 403.
+    if (mapping.ifMissing !== undefined) {
+      const listing = judge(mapping, mapping.ifMissing, identityPolicies);
+      record(mapping, listing);
+      if (listing.result !== 'Allowed') return { ...last, missing: listing };
+    }
     return last;
+  }
+
+  /** One check of a call, as IAM evaluates it. */
+  function judge(mapping, c, identityPolicies) {
+    const context = {
+      'aws:PrincipalArn': options.roleArn,
+      'aws:PrincipalAccount': options.account,
+      'aws:PrincipalType': 'AssumedRole',
+      'aws:RequestedRegion': mapping.region,
+      'aws:SecureTransport': 'true',
+      ...c.context,
+    };
+    const result = evaluate({
+      identityPolicies,
+      principal: session,
+      account: options.account,
+      action: c.action,
+      resource: c.resource,
+      context,
+      resourcePolicy: c.resourcePolicy,
+    });
+    return {
+      result,
+      action: c.action,
+      resource: c.resource,
+      context,
+      resourcePolicy: c.resourcePolicy ?? null,
+    };
   }
 
   /** The role's policies, in the log each time they differ from the last logged (for a replay). */
@@ -225,13 +236,18 @@ export async function startIamGateway(options) {
     }
   }
 
-  function forward(req, body, res) {
+  function forward(req, body, res, mapping, missing) {
     const headers = { ...req.headers, 'content-length': String(body.length) };
     delete headers['transfer-encoding'];
     delete headers.expect;
     const out = send(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
       (answer) => {
+        if (missing !== undefined && answer.statusCode === 404) {
+          answer.resume();
+          deny(res, mapping, missing, session);
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
         answer.pipe(res);
       },
@@ -259,7 +275,7 @@ export async function startIamGateway(options) {
       decide(mapping).then(
         (decision) => {
           record(mapping, { ...decision, ms: Math.round((performance.now() - started) * 10) / 10 });
-          if (decision.result === 'Allowed') forward(req, body, res);
+          if (decision.result === 'Allowed') forward(req, body, res, mapping, decision.missing);
           else deny(res, mapping, decision, session);
         },
         (error) => {

@@ -26,6 +26,8 @@ export interface Mapping {
   secret?: { id: string; kms?: string[]; rotationLambda?: string; creating?: boolean };
   kmsKey?: string;
   unmapped?: string;
+  /** A check whose denial turns the service's 404 into a 403 (S3 GetObject without s3:ListBucket). */
+  ifMissing?: Check;
 }
 
 export const SECRET: string;

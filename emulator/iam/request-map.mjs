@@ -10,7 +10,7 @@
  * @typedef {{
  *   service: string, operation: string, region: string, protocol: Protocol, checks: Check[],
  *   secret?: { id: string, kms?: string[], rotationLambda?: string, creating?: boolean },
- *   kmsKey?: string, unmapped?: string
+ *   kmsKey?: string, unmapped?: string, ifMissing?: Check
  * }} Mapping
  *   `secret`: the checks name its id until the gateway resolves it (SECRET below); `kms`: the actions
  *   Secrets Manager performs on the secret's key for the caller (kms:ViaService), when it is customer managed.
@@ -221,14 +221,24 @@ function s3(req) {
         operation: method === 'GET' ? 'GetObject' : 'HeadObject',
         protocol: 'rest-xml',
         checks: [check('s3:GetObject', object, context)],
+        // GetObject (API reference): without s3:ListBucket on the bucket, a missing key is 403, not 404.
+        ifMissing: check('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 'aws:SecureTransport': 'true' }),
       };
   }
-  if (key === '' && method === 'GET' && (query.has('list-type') || subresources.length === 0))
+  if (key === '' && method === 'GET' && (query.has('list-type') || subresources.length === 0)) {
+    // ListBucket's condition keys (Service Authorization Reference): what the request lists.
+    for (const [param, name] of [
+      ['prefix', 's3:prefix'],
+      ['delimiter', 's3:delimiter'],
+      ['max-keys', 's3:max-keys'],
+    ])
+      if (query.has(param)) context[name] = query.get(param) ?? '';
     return {
       operation: 'ListObjects',
       protocol: 'rest-xml',
       checks: [check('s3:ListBucket', `arn:aws:s3:::${bucket}`, context)],
     };
+  }
   return { operation: `${method} ${pathname}`, protocol: 'rest-xml', unmapped: 'no mapping', checks: [] };
 }
 

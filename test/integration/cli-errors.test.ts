@@ -68,6 +68,35 @@ describe('errors about the environment say what to do (issue 12, item 7)', () =>
     expect(out.stderr).toContain(`${notAws} did not answer as an AWS API does (HTTP 200)`);
   });
 
+  it("an AWS service's own error (S3 AccessDenied) is said as the service said it, not as a wrong endpoint", async () => {
+    const denying = createServer((_, res) =>
+      res
+        .writeHead(403, { 'content-type': 'application/xml' })
+        .end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>User: alice is not authorized to perform: s3:ListBucket</Message></Error>',
+        ),
+    );
+    await new Promise<void>((resolve) => denying.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(denying.address() as { port: number }).port}`;
+      const out = await cli([
+        'report',
+        '--bucket',
+        'reports',
+        '--from',
+        '2027-01-01',
+        '--to',
+        '2027-01-02',
+        '--endpoint-url',
+        endpoint,
+      ]);
+      expect(out.stderr).toContain('not authorized to perform: s3:ListBucket');
+      expect(out.stderr).not.toContain('did not answer as an AWS API does');
+    } finally {
+      await new Promise<void>((resolve) => denying.close(() => resolve()));
+    }
+  });
+
   it('connection refused: the emulator to start, or the endpoint to drop', async () => {
     const out = await cli(['plan', '--endpoint-url', 'http://127.0.0.1:1']);
     expect(out.code).toBe(1);

@@ -147,6 +147,24 @@ describe("the emulator's IAM: deployed functions act with their role's permissio
     expect(old === undefined ? 'deleted' : old.enabled).toBe(true);
   });
 
+  it("without the reconciler role's FindRunLease (s3:ListBucket), the first run's read of the missing lease is 403 (S3 hides a missing key), and it starts nothing", async () => {
+    const { world } = await deployedWorld(emulator.endpoint(), DEPLOYED_30D);
+    await dropStatement(world, world.deployment!.reconciler.roleName, 'FindRunLease');
+    await world.setClock(dayAt(30));
+    const out = await world.clients().lambda.send(
+      new InvokeCommand({
+        FunctionName: world.deployment!.reconciler.arn,
+        Payload: new TextEncoder().encode(JSON.stringify({ source: 'aws.scheduler' })),
+      }),
+    );
+    const answer = JSON.parse(new TextDecoder().decode(out.Payload)) as { errorMessage?: string };
+    expect(out.FunctionError).toBeDefined();
+    expect(answer.errorMessage).toContain('s3:ListBucket');
+    // Nothing rotated: AWSCURRENT still names generation 1.
+    const keys = (await readAwsState(world)).keys;
+    expect(keys.map((k) => k.tags['rotation:generation'])).toEqual(['1']);
+  });
+
   it("the deployed reconciler adopts an unmanaged key: its value into a secret encrypted with the stack's key (kms:GenerateDataKey through Secrets Manager)", async () => {
     const config = parseConfig({
       pacing: { quotaScale: 8 },
