@@ -27,6 +27,8 @@ const CONTEXT_AUTH =
 const awsManagedKey = (keyId) =>
   keyId === undefined || keyId === null || keyId === '' || keyId === 'alias/aws/secretsmanager';
 
+const accountOf = (arn, fallback) => /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1] ?? fallback;
+
 /**
  * Starts the gateway; `endpoint` is what the function's SDK should call. `newInvocation([policies, tags])`
  * forgets what was read when the emulator's count of changes to policies and secrets has moved since (or
@@ -35,6 +37,11 @@ const awsManagedKey = (keyId) =>
  * @param {GatewayOptions} options
  */
 export async function startIamGateway(options) {
+  /** The account a call's secret is in: its ARN's, else the caller's. */
+  const resourceAccount = (mapping) =>
+    mapping.secret?.id?.startsWith('arn:') === true
+      ? accountOf(mapping.secret.id, options.account)
+      : options.account;
   const upstream = new URL(options.upstream);
   const session = `arn:aws:sts::${options.account}:assumed-role/${options.roleArn.split('/').pop()}/${options.sessionName}`;
   /** @type {Map<string, Promise<any>>} */
@@ -44,14 +51,14 @@ export async function startIamGateway(options) {
   let tagsMatter = false;
 
   // http.request rather than fetch: a container's first fetch loads undici, tens of milliseconds.
-  function getJson(path) {
+  function getJson(path, account = options.account) {
     return new Promise((resolve, reject) => {
       const out = send(
         {
           host: upstream.hostname,
           port: upstream.port,
           path,
-          headers: { authorization: CONTEXT_AUTH, 'x-moto-account-id': options.account },
+          headers: { authorization: CONTEXT_AUTH, 'x-moto-account-id': account },
         },
         (res) => {
           const chunks = [];
@@ -71,16 +78,16 @@ export async function startIamGateway(options) {
   }
 
   /** What IAM consults, from the emulator (emulator/keyrot_moto/iam_context.py): once until it changes. */
-  function consult(region, what) {
+  function consult(region, what, account = options.account) {
     const query = new URLSearchParams({ region, ...what }).toString();
-    let found = cache.get(query);
+    let found = cache.get(`${account}?${query}`);
     if (found === undefined) {
-      found = getJson(`/_keyrot/iam/context?${query}`).then((known) => {
+      found = getJson(`/_keyrot/iam/context?${query}`, account).then((known) => {
         if (JSON.stringify(known).includes('ResourceTag/')) tagsMatter = true;
         return known;
       });
-      cache.set(query, found);
-      found.catch(() => cache.delete(query));
+      cache.set(`${account}?${query}`, found);
+      found.catch(() => cache.delete(`${account}?${query}`));
     }
     return found;
   }
@@ -90,11 +97,19 @@ export async function startIamGateway(options) {
     const { region } = mapping;
     // One hop for all of it: the role's policies, the secret (and its key, which the emulator finds).
     const reading = mapping.secret !== undefined && mapping.secret.creating !== true;
-    const known = await consult(region, {
-      role: options.roleArn,
-      ...(reading && { secret: mapping.secret.id }),
-      ...(mapping.kmsKey !== undefined && { key: mapping.kmsKey }),
-    });
+    // A secret of another account (a consumer reading its credential's secret by ARN) is read there.
+    const owner = reading ? resourceAccount(mapping) : options.account;
+    const known =
+      owner === options.account
+        ? await consult(region, {
+            role: options.roleArn,
+            ...(reading && { secret: mapping.secret.id }),
+            ...(mapping.kmsKey !== undefined && { key: mapping.kmsKey }),
+          })
+        : {
+            ...(await consult(region, { secret: mapping.secret.id }, owner)),
+            role: (await consult(region, { role: options.roleArn })).role,
+          };
     const identityPolicies = (known.role?.policies ?? []).map((p) => ({ name: p.name, policy: p.policy }));
     const checks = [];
     const secret = reading ? known.secret : null;
@@ -125,7 +140,7 @@ export async function startIamGateway(options) {
     // Secrets Manager uses the secret's customer managed key on the caller's behalf.
     const keyId = mapping.kmsKey ?? secret?.kmsKeyId;
     if (mapping.secret?.kms !== undefined && !awsManagedKey(keyId)) {
-      const key = known.key ?? (await consult(region, { key: keyId })).key;
+      const key = known.key ?? (await consult(region, { key: keyId }, owner)).key;
       for (const action of mapping.secret.kms)
         checks.push({
           action,
@@ -238,6 +253,9 @@ export async function startIamGateway(options) {
 
   function forward(req, body, res, mapping, missing) {
     const headers = { ...req.headers, 'content-length': String(body.length) };
+    // AWS finds a resource by its ARN; moto, by the account a request names.
+    if (mapping.secret !== undefined && mapping.secret.creating !== true)
+      headers['x-moto-account-id'] = resourceAccount(mapping);
     delete headers['transfer-encoding'];
     delete headers.expect;
     const out = send(

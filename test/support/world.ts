@@ -106,15 +106,18 @@ export class World {
     };
   }
 
-  /** Deploys the app's functions (the bundles `cdk synth` ships) into this account; rotations use them. */
-  async deploy(): Promise<Deployment> {
+  /**
+   * Deploys the app's functions (the bundles `cdk synth` ships) into this account; rotations use them.
+   * `context`: more cdk.json context for the app (keyrot:consumers, say).
+   */
+  async deploy(context: Record<string, unknown> = {}): Promise<Deployment> {
     await this.ready();
     const { rotationLambdaArn: _, secretKmsKeyId: __, ...config } = this.config;
     this.deployment = await deployFunctions({
       endpoint: this.endpoint,
       accountId: this.accountId,
       region: this.region,
-      context: { 'keyrot:config': config },
+      context: { 'keyrot:config': config, ...context },
     });
     // As an operator's configuration names the stack's: secrets onboarded from now on are encrypted with
     // the deployed key, so the functions need its grants (the emulator's IAM checks kms:ViaService).
