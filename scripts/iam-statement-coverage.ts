@@ -25,6 +25,12 @@ interface PoliciesLine {
   session: string;
   policies: Policy[];
 }
+/** Written by test/support/world.ts: which test file works in an account. */
+interface TestLine {
+  kind: 'test';
+  account: string;
+  file: string;
+}
 interface DecisionLine {
   kind: 'decision';
   principal: string;
@@ -54,6 +60,8 @@ export interface StatementUse {
   /** Distinct allowed calls of the log (per account) that this statement alone allowed. */
   needed: number;
   example: string;
+  /** The test files whose calls needed it (their accounts'). */
+  tests: string[];
 }
 
 /**
@@ -61,7 +69,9 @@ export interface StatementUse {
  * statement off a role halfway), once per statement of them; statements are counted by role name (the
  * same role in each test's account), policy and Sid.
  */
-export function statementCoverage(lines: (PoliciesLine | DecisionLine)[]): StatementUse[] {
+export function statementCoverage(lines: (PoliciesLine | DecisionLine | TestLine)[]): StatementUse[] {
+  const testsOf = new Map<string, string>();
+  for (const line of lines) if (line.kind === 'test') testsOf.set(line.account, line.file);
   const current = new Map<string, PoliciesLine>();
   const buckets = new Map<PoliciesLine, Map<string, DecisionLine>>();
   for (const line of lines) {
@@ -91,6 +101,7 @@ export function statementCoverage(lines: (PoliciesLine | DecisionLine)[]): State
           actions: [statement.Action ?? []].flat().join(' '),
           needed: 0,
           example: '',
+          tests: [],
         };
         rows.set(id, row);
         const reduced = without(role.policies, policy.name, index);
@@ -106,6 +117,8 @@ export function statementCoverage(lines: (PoliciesLine | DecisionLine)[]): State
           });
           if (result === 'Allowed') continue;
           row.needed += 1;
+          const test = testsOf.get(account);
+          if (test !== undefined && !row.tests.includes(test)) row.tests.push(test);
           if (row.example === '') row.example = `${call.operation} (${call.action} on ${call.resource})`;
         }
       });
@@ -123,11 +136,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const lines = readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as PoliciesLine | DecisionLine);
+    .map((l) => JSON.parse(l) as PoliciesLine | DecisionLine | TestLine);
   const rows = statementCoverage(lines);
   for (const row of rows) {
     const mark =
-      row.needed === 0 ? 'NEVER NEEDED' : `needed by ${row.needed} distinct call(s), e.g. ${row.example}`;
+      row.needed === 0
+        ? 'NEVER NEEDED'
+        : `needed by ${row.needed} distinct call(s), e.g. ${row.example}${row.tests.length > 0 ? `; in ${row.tests.join(', ')}` : ''}`;
     process.stdout.write(`${row.role}  ${row.statement}  [${row.actions}]  ${mark}\n`);
   }
   const unused = rows.filter((r) => r.needed === 0).length;

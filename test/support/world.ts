@@ -9,9 +9,10 @@ import {
   paginateListSecrets,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { httpCanary } from '../../functions/rotation/canary.js';
 import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
@@ -27,6 +28,8 @@ import { emulatorClock } from '../../emulator/clock-client.js';
 import { deployFunctions, type Deployment } from '../../emulator/deploy.js';
 import { accountPlugin, emulatorEndpoint, newAccountId } from './emulator-account.js';
 import { CallRecorder } from './faults.js';
+
+const ROOT = join(import.meta.dirname, '../..');
 import type { Pacer } from '../../functions/commons/pacing.js';
 import type { Pluggable } from '@aws-sdk/types';
 
@@ -78,6 +81,12 @@ export class World {
     this.config = config;
     this.endpoint = options.endpoint ?? emulatorEndpoint();
     this.clockStart = options.clockStart ?? dayAt(0);
+    // The emulator's IAM decision log names accounts; its replay names the test file working in each.
+    const log = process.env.KEYROT_IAM_LOG;
+    if (log !== undefined && log !== '') {
+      const file = relative(ROOT, expect.getState().testPath ?? '');
+      appendFileSync(log, `${JSON.stringify({ kind: 'test', account: this.accountId, file })}\n`);
+    }
   }
 
   /**
