@@ -78,6 +78,14 @@ const READ_ONLY: readonly Grant[] = [
   },
 ];
 
+/** What every run that writes does besides its actions: its metrics and events, the run lease. */
+const A_RUN: readonly Grant[] = [
+  grantOf(RECONCILER, 'PutMetricsInNamespace'),
+  grantOf(RECONCILER, 'PutEvents'),
+  grantOf(RECONCILER, 'HoldRunLease'),
+  grantOf(RECONCILER, 'FindRunLease'),
+];
+
 /** The writes of a run (apply, rotate, rollback, suspend, resume): the reconciler's, and a rollback's label move. */
 const RUN_WRITES: readonly Grant[] = [
   grantOf(RECONCILER, 'DisableAndDeleteApiKeys'),
@@ -94,10 +102,7 @@ const RUN_WRITES: readonly Grant[] = [
   },
   grantOf(RECONCILER, 'InvokeRotationFunction'),
   secretsKey,
-  grantOf(RECONCILER, 'PutMetricsInNamespace'),
-  grantOf(RECONCILER, 'PutEvents'),
-  grantOf(RECONCILER, 'HoldRunLease'),
-  grantOf(RECONCILER, 'FindRunLease'),
+  ...A_RUN,
 ];
 
 /** onboard: a new key in its plans, and its secret (created with the stack's key), rotation configured. */
@@ -118,11 +123,8 @@ const ONBOARD_WRITES: readonly Grant[] = [
   },
   grantOf(RECONCILER, 'InvokeRotationFunction'),
   secretsKey,
-  // An onboarding is a run: it holds the run lease and publishes its metrics and events.
-  grantOf(RECONCILER, 'PutMetricsInNamespace'),
-  grantOf(RECONCILER, 'PutEvents'),
-  grantOf(RECONCILER, 'HoldRunLease'),
-  grantOf(RECONCILER, 'FindRunLease'),
+  // An onboarding is a run too.
+  ...A_RUN,
 ];
 
 export const OPERATOR_USES: readonly OperatorUse[] = [
