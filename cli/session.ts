@@ -10,6 +10,8 @@ import { InputError } from '../functions/commons/errors.js';
 import { loadConfig } from '../functions/commons/load-config.js';
 import { createLogger } from '../functions/commons/logger.js';
 import { keyrotPacer, type Pacer } from '../functions/commons/pacing.js';
+import { regionalApiGateways } from '../functions/commons/rotation-clients.js';
+import type { RegionalApis } from '../functions/rotation/regions.js';
 import type { Config } from '../functions/core/config.js';
 import { httpCanary } from '../functions/rotation/canary.js';
 import {
@@ -82,6 +84,8 @@ export interface Session {
   pacer: Pacer;
   /** Who runs it, as the run lease names it to a run that waits. */
   holder: string;
+  /** API Gateway of the other regions of multi-region credentials (config replicaRegions). */
+  regionalApis: RegionalApis;
 }
 
 /**
@@ -142,6 +146,8 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
     (local ? await agreeWithEmulatorClock(endpointUrl, requested, account) : requested) ??
     parseNow(options.now);
   const log = createLogger({ sink: (line) => io.stderr(`${line}\n`), level: options.logLevel });
+  // Each other region paces to its own quotas.
+  const regionalApis = regionalApiGateways(clientOptions, () => keyrotPacer(config.pacing));
   const rotation =
     mode === 'in-process'
       ? inProcessDriver({
@@ -151,8 +157,19 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
           now: () => now,
           log,
           canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
+          regionalApis,
         })
       : secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn);
   const holder = `cli ${whoAmI()}@${hostname()}`;
-  return { clients, config, now, rotation, log, pacer, holder, clientConfig: clientConfig(clientOptions) };
+  return {
+    clients,
+    config,
+    now,
+    rotation,
+    log,
+    pacer,
+    holder,
+    regionalApis,
+    clientConfig: clientConfig(clientOptions),
+  };
 }

@@ -2,6 +2,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Trigger } from './core/types.js';
 import { createClients } from './commons/clients.js';
+import { regionalApiGateways } from './commons/rotation-clients.js';
 import { keyrotPacer } from './commons/pacing.js';
 import { functionSetUp } from './commons/function-setup.js';
 import { createLogger } from './commons/logger.js';
@@ -22,7 +23,12 @@ const log = createLogger();
 // One pacer per container: the quotas are per account, whatever the client.
 const setUp = functionSetUp(log, (config) => {
   const pacer = keyrotPacer(config.pacing);
-  return { config, pacer, clients: createClients({ pacer }) };
+  return {
+    config,
+    pacer,
+    clients: createClients({ pacer }),
+    regionalApis: regionalApiGateways({}, () => keyrotPacer(config.pacing)),
+  };
 });
 
 /**
@@ -68,7 +74,7 @@ async function deployment(event: CustomResourceEvent): Promise<{ deployment: str
 export async function handler(event: ReconcilerEvent, context?: Context) {
   if (context !== undefined) log.addContext(context);
   if (isCustomResourceEvent(event)) return deployment(event);
-  const { config, pacer, clients } = await setUp();
+  const { config, pacer, clients, regionalApis } = await setUp();
   const trigger: Trigger =
     event.trigger ??
     (event['detail-type'] === 'Scheduled Event' || event.source === 'aws.scheduler' ? 'schedule' : 'manual');
@@ -82,6 +88,7 @@ export async function handler(event: ReconcilerEvent, context?: Context) {
       rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
       dryRun: event.dryRun === true,
       pacer,
+      regionalApis,
       remainingMs: context === undefined ? undefined : () => context.getRemainingTimeInMillis(),
       trigger,
       holder: `reconciler ${context?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? ''}`.trim(),

@@ -1,5 +1,5 @@
 import type { Context, SecretsManagerRotationEvent } from 'aws-lambda';
-import { createRotationClients } from './commons/rotation-clients.js';
+import { createRotationClients, regionalApiGateways } from './commons/rotation-clients.js';
 import { keyrotPacer } from './commons/pacing.js';
 import { functionSetUp } from './commons/function-setup.js';
 import { createLogger } from './commons/logger.js';
@@ -11,12 +11,13 @@ const log = createLogger();
 const setUp = functionSetUp(log, (config) => ({
   config,
   clients: createRotationClients({ pacer: keyrotPacer(config.pacing) }),
+  regionalApis: regionalApiGateways({}, () => keyrotPacer(config.pacing)),
 }));
 
 /** The Secrets Manager rotation function: one step of the rotation contract per invocation. */
 export async function handler(event: SecretsManagerRotationEvent, context?: Context): Promise<void> {
   if (context !== undefined) log.addContext(context);
-  const { config, clients } = await setUp();
+  const { config, clients, regionalApis } = await setUp();
   await runRotationStep(
     {
       Step: event.Step as RotationStep,
@@ -29,6 +30,7 @@ export async function handler(event: SecretsManagerRotationEvent, context?: Cont
       config,
       now: () => new Date(),
       log,
+      regionalApis,
       canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
     },
   );

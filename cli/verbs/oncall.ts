@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '../../functions/commons/errors.js';
 import { planOnboard } from '../../functions/onboarding/onboard.js';
+import { parseRegionPlans, readRegionPlans } from '../../functions/onboarding/regions.js';
 import { planRollback } from '../../functions/oncall/rollback.js';
 import { rotateMany } from '../../functions/oncall/rotate-many.js';
 import { reconcile } from '../../functions/reconcile/run.js';
@@ -38,6 +39,10 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
           .requiredOption('--plan <id...>', 'usage plan id(s) the key belongs to')
           .option('--policy <name>', 'rotation policy name (default: the configured default)')
           .option(
+            '--region-plan <region=id...>',
+            "the credential's usage plans in another region (one of replicaRegions): the same key there, its secret replicated (docs/multi-region.md)",
+          )
+          .option(
             '--dry-run',
             'check the inputs against the account and show the onboarding; change nothing',
           ),
@@ -46,9 +51,11 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
   ).action(
     async (
       credential: string,
-      options: CommonOptions & { plan: string[]; policy?: string; dryRun?: boolean },
+      options: CommonOptions & { plan: string[]; policy?: string; regionPlan?: string[]; dryRun?: boolean },
     ) => {
       const s = await session(options, io);
+      const regions = parseRegionPlans(options.regionPlan ?? [], await s.clients.apigw.config.region());
+      const regionPlans = await readRegionPlans(s.regionalApis, regions);
       // Every input is checked against the account before the first write; a half-done one is finished.
       const result = await reconcile({
         ...s,
@@ -59,6 +66,8 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
             credential,
             usagePlanIds: options.plan,
             policy: options.policy,
+            regions,
+            regionPlans,
             newVersion: randomUUID(),
           }),
         ],

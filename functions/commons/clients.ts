@@ -63,17 +63,19 @@ export function clientConfig(options: ClientOptions) {
 }
 
 /** Paces API Gateway and Secrets Manager under the quotas, then applies the plugins to every client. */
-export function wireClients<T extends { apigw: APIGatewayClient; secrets: SecretsManagerClient }>(
+export function wireClients<T extends { apigw: APIGatewayClient; secrets?: SecretsManagerClient }>(
   clients: T,
   options: ClientOptions,
 ): T {
   if (options.pacer !== undefined) {
     clients.apigw.middlewareStack.use(options.pacer.plugin('apigateway'));
-    clients.secrets.middlewareStack.use(options.pacer.plugin('secretsmanager'));
+    clients.secrets?.middlewareStack.use(options.pacer.plugin('secretsmanager'));
   }
   for (const plugin of options.plugins ?? []) {
-    for (const client of Object.values(clients) as { middlewareStack: { use(p: SdkPlugin): void } }[])
-      client.middlewareStack.use(plugin);
+    for (const client of Object.values(clients) as (
+      { middlewareStack: { use(p: SdkPlugin): void } } | undefined
+    )[])
+      client?.middlewareStack.use(plugin);
   }
   return clients;
 }

@@ -118,6 +118,14 @@ export const ConfigSchema = z
         ),
       )
       .default({}),
+    /**
+     * The other regions this stack's credentials may live in (docs/multi-region.md): a credential whose
+     * secret has a replica in one of them gets its key there too, rotated with the home region's. The
+     * stack grants its functions API Gateway in these regions only (keyrot:replicaRegions).
+     */
+    replicaRegions: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name, such as eu-west-1'))
+      .default([]),
     /** A URL that answers 2xx to a request carrying a working key in x-api-key. */
     canaryUrl: z.url().optional(),
     hygiene: HygieneSchema.prefault({}),

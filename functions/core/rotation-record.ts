@@ -28,6 +28,11 @@ export const RECORD_TAG = {
    * old key as soon as AWSCURRENT moves, whether or not the run that started it still watches.
    */
   revoke: 'rotation-revoke',
+  /**
+   * By setSecret with `key`, for a credential whose secret has replicas: `<token> <region>=<key id> ...`,
+   * the new key of every other region (docs/multi-region.md). Absent: the credential has one region.
+   */
+  regionKeys: 'rotation-region-keys',
 } as const;
 
 /** Who a key was issued to, carried onto its successor (a portal's or Marketplace's customer). */
@@ -170,6 +175,33 @@ export function readNewKey(
   if (recorded !== token || id === undefined || rest.length > 0) return undefined;
   if (generation === undefined || !/^[1-9]\d{0,8}$/.test(generation)) return undefined;
   return { id, generation: Number(generation) };
+}
+
+/** The region record setSecret writes with newKeyTag; undefined when it does not fit one tag. */
+export function regionKeysTag(
+  prefix: string,
+  token: string,
+  keys: ReadonlyMap<string, string>,
+): Record<string, string> | undefined {
+  const value = [token, ...[...keys].map(([region, id]) => `${region}=${id}`)].join(' ');
+  if (value.length > 256 || ![...keys.values()].every((id) => WORD.test(id))) return undefined;
+  return { [`${prefix}${RECORD_TAG.regionKeys}`]: value };
+}
+
+/** Each other region's new key of the rotation to `token`, as setSecret recorded them (empty: none). */
+export function readRegionKeys(
+  prefix: string,
+  tags: Record<string, string>,
+  token: string,
+): Map<string, string> {
+  const [recorded, ...entries] = words(tags[`${prefix}${RECORD_TAG.regionKeys}`]);
+  const out = new Map<string, string>();
+  if (recorded !== token) return out;
+  for (const entry of entries) {
+    const match = /^([a-z]{2}(?:-[a-z]+)+-\d+)=(\S+)$/.exec(entry);
+    if (match !== null) out.set(match[1]!, match[2]!);
+  }
+  return out;
 }
 
 /** When each generation became current, from the secret's activations tag (unreadable entries skipped). */

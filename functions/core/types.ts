@@ -173,6 +173,8 @@ export type Action =
       usagePlanIds: string[];
       /** Plans the key still needs (all of them for a new key). */
       attachPlanIds: string[];
+      /** The credential's other regions (its secret's replicas) and its plans in each (docs/multi-region.md). */
+      regions: { region: string; usagePlanIds: string[] }[];
       reason: string;
     }
   | {

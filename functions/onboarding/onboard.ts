@@ -22,12 +22,16 @@ import {
   parseSecretValue,
 } from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
+import type { RegionalApis } from '../rotation/regions.js';
+import { checkRegions, readRegionPlans, writeRegionKey, type RegionPlans } from './regions.js';
 
 export interface OnboardInput {
   credential: string;
   usagePlanIds: string[];
   /** A policy name from the configuration; absent: the default policy. */
   policy?: string | undefined;
+  /** Other regions the credential lives in, with its plans there: its secret gets a replica in each. */
+  regions?: RegionPlans[] | undefined;
 }
 
 export interface OnboardResult {
@@ -49,7 +53,11 @@ export type OnboardAction = Extract<Action, { kind: 'onboard' }>;
 export function planOnboard(
   inventory: Inventory,
   config: Config,
-  input: OnboardInput & { newVersion: string },
+  input: OnboardInput & {
+    newVersion: string;
+    /** The plans `regions` names, as each region's API Gateway has them (readRegionPlans). */
+    regionPlans?: ReadonlyMap<string, ObservedPlan[]> | undefined;
+  },
 ): OnboardAction {
   const name = input.credential;
   if (!CREDENTIAL_PATTERN.test(name)) {
@@ -65,7 +73,11 @@ export function planOnboard(
     );
   }
   const usagePlanIds = [...new Set(input.usagePlanIds)];
-  checkPlans(inventory, usagePlanIds);
+  checkPlans(inventory.plans, usagePlanIds, 'this account and region');
+  const regions = (input.regions ?? []).map((r) => ({ ...r, usagePlanIds: [...new Set(r.usagePlanIds)] }));
+  checkRegions(config, name, regions);
+  for (const { region, usagePlanIds: ids } of regions)
+    checkPlans(input.regionPlans?.get(region) ?? [], ids, region);
 
   const secretName = `${config.secretPrefix}${name}`;
   const credentialTag = tagName(config.tagPrefix, TAG.credential);
@@ -78,6 +90,7 @@ export function planOnboard(
     policy: input.policy,
     scheduleDays: scheduleDays(policy),
     usagePlanIds,
+    regions,
   };
   if (secret === undefined) {
     if (keys.length > 0) {
@@ -125,13 +138,14 @@ export function planOnboard(
 }
 
 /** Every plan exists, and no two open the same API stage (see planOnboard). */
-function checkPlans(inventory: Inventory, usagePlanIds: string[]): void {
-  if (usagePlanIds.length === 0) throw new InputError('give at least one usage plan (--plan <id>)');
-  const byId = new Map(inventory.plans.map((p) => [p.id, p]));
+function checkPlans(plans: readonly ObservedPlan[], usagePlanIds: string[], where: string): void {
+  if (usagePlanIds.length === 0)
+    throw new InputError(`give at least one usage plan of ${where} (--plan <id>)`);
+  const byId = new Map(plans.map((p) => [p.id, p]));
   const missing = usagePlanIds.filter((id) => !byId.has(id));
   if (missing.length > 0) {
     throw new InputError(
-      `usage plan(s) ${missing.join(', ')} not found in this account and region; list them with: aws apigateway get-usage-plans`,
+      `usage plan(s) ${missing.join(', ')} not found in ${where}; list them with: aws apigateway get-usage-plans`,
     );
   }
   const planOfStage = new Map<string, string>();
@@ -154,6 +168,8 @@ interface OnboardDeps {
   secrets: SecretsManagerClient;
   config: Config;
   now: Date;
+  /** API Gateway of the credential's other regions (needed when the onboarding names any). */
+  regionalApis?: RegionalApis | undefined;
 }
 
 /**
@@ -176,6 +192,8 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
           ClientRequestToken: a.version,
           KmsKeyId: config.secretKmsKeyId,
           SecretString: formatSecretValue({ credential: a.credential, apiKey }),
+          // Consumers in each other region read a replica there; rotation runs on this primary only.
+          ...(a.regions.length > 0 && { AddReplicaRegions: a.regions.map((r) => ({ Region: r.region })) }),
           Tags: [
             { Key: credentialTag, Value: a.credential },
             // Onboarding is no rotation: the first one recorded is the one after this version.
@@ -198,6 +216,14 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
   }
   const name = keyNameFor(a.credential, a.version);
   let keyId = a.keyId;
+  const tags = creationTags(config.tagPrefix, {
+    credential: a.credential,
+    generation: 1,
+    version: a.version,
+    createdAt: deps.now,
+    activatedAt: deps.now,
+    policy: a.policy,
+  });
   if (keyId === undefined) {
     try {
       const key = await deps.apigw.send(
@@ -206,14 +232,7 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
           description: `keyrot: credential ${a.credential}, generation 1`,
           enabled: true,
           value: apiKey,
-          tags: creationTags(config.tagPrefix, {
-            credential: a.credential,
-            generation: 1,
-            version: a.version,
-            createdAt: deps.now,
-            activatedAt: deps.now,
-            policy: a.policy,
-          }),
+          tags,
         }),
       );
       keyId = key.id ?? '';
@@ -231,6 +250,19 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
   }
   for (const usagePlanId of a.keyId === undefined ? a.usagePlanIds : a.attachPlanIds)
     await attachKey(deps.apigw, usagePlanId, keyId);
+  // The same value in every other region, before the schedule: a rotation expects a key everywhere.
+  for (const { region, usagePlanIds } of a.regions) {
+    if (deps.regionalApis === undefined)
+      throw new KeyrotError(`credential ${a.credential}: no API Gateway client for ${region}`);
+    await writeRegionKey(deps.regionalApis(region), {
+      region,
+      credential: a.credential,
+      name,
+      value: apiKey,
+      tags,
+      usagePlanIds,
+    });
+  }
   // The credential owns its first key (only recorded keys are acted on: core/ownership.ts); before the
   // schedule, so a finished onboarding has its record.
   await tagSecret(deps.secrets, secretArn, ownedKeysTag(config.tagPrefix, [], [keyId]));
@@ -248,6 +280,10 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
  * half-done onboarding; `keyrot onboard` does.
  */
 export async function onboardCredential(deps: OnboardDeps, input: OnboardInput): Promise<OnboardResult> {
+  const regionPlans =
+    input.regions === undefined || deps.regionalApis === undefined
+      ? undefined
+      : await readRegionPlans(deps.regionalApis, input.regions);
   const plans: ObservedPlan[] = [];
   for (const usagePlanId of new Set(input.usagePlanIds)) {
     try {
@@ -259,6 +295,7 @@ export async function onboardCredential(deps: OnboardDeps, input: OnboardInput):
   const action = planOnboard({ keys: [], secrets: [], plans }, deps.config, {
     ...input,
     newVersion: randomUUID(),
+    regionPlans,
   });
   return writeOnboarding(deps, action);
 }

@@ -22,6 +22,7 @@ import { configureRotation, type RotationDriver } from '../rotation/starter.js';
 import { versionStages, waitForRotation } from '../rotation/watch.js';
 import { adoptKey } from '../onboarding/adopt.js';
 import { writeOnboarding } from '../onboarding/onboard.js';
+import type { RegionalApis } from '../rotation/regions.js';
 import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
 import { attachKey, tagApiKey } from '../aws/api-keys.js';
 import { TAG, formatInstant, tagName } from '../core/tags.js';
@@ -47,6 +48,8 @@ export interface EffectDeps {
   clock?: () => number;
   /** Waits until the run's API Gateway share has room for the calls a rotation will make, and takes it. */
   admit?: (calls: Record<string, number>) => Promise<unknown>;
+  /** API Gateway of the other regions multi-region credentials live in. */
+  regionalApis?: RegionalApis | undefined;
 }
 
 /** The writes the reconciler makes, one per action kind. */
@@ -189,7 +192,10 @@ export function awsEffects(deps: EffectDeps): Effects {
         { keyId: a.keyId, credential: a.credential, policy: a.policy },
       ),
     onboard: async (a) => {
-      const made = await writeOnboarding({ apigw, secrets, config, now: deps.now }, a);
+      const made = await writeOnboarding(
+        { apigw, secrets, config, now: deps.now, regionalApis: deps.regionalApis },
+        a,
+      );
       return `key ${made.keyId}, secret version ${made.version}`;
     },
     'grant-consumers': async (a) => {

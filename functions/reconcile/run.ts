@@ -15,6 +15,7 @@ import { plan as makePlan } from '../core/plan.js';
 import { carryPlanMemberships } from '../core/after-run.js';
 import type { Action, Inventory, Plan, Trigger } from '../core/types.js';
 import type { RotationDriver } from '../rotation/starter.js';
+import type { RegionalApis } from '../rotation/regions.js';
 import { SHARED_BUCKET, snapshotStats, statsSince, type Pacer, type PacingStats } from '../commons/pacing.js';
 import { apply, orderActions, type Outcome } from './apply.js';
 import { s3LeaseStore } from '../aws/run-lease-store.js';
@@ -55,6 +56,8 @@ export interface RunOptions {
   inventory?: Inventory;
   /** Who runs it, as the run lease names it to a run that waits (default: keyrot). */
   holder?: string;
+  /** API Gateway of the other regions multi-region credentials live in (docs/multi-region.md). */
+  regionalApis?: RegionalApis | undefined;
 }
 
 export interface RunResult {
@@ -194,6 +197,7 @@ async function runOnce(options: RunOptions, runId: string, leaseLost: () => bool
     resumeStuckAfterMs: options.resumeStuckAfterMs ?? DEFAULT_RESUME_STUCK_AFTER_MS,
     clock,
     admit: options.pacer === undefined ? undefined : (calls) => options.pacer!.reserve(calls),
+    regionalApis: options.regionalApis,
   });
   const outcomes = await apply(
     plan.actions,

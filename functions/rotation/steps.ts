@@ -25,8 +25,12 @@ import {
   newKeyTag,
   readFacts,
   readNewKey,
+  readRegionKeys,
+  regionKeysTag,
+  type KeyIdentity,
   type RotationFacts,
 } from '../core/rotation-record.js';
+import { regionalClients, replicaRegionsOf, type RegionalApis } from './regions.js';
 import {
   formatSecretValue,
   generateKeyValue,
@@ -58,6 +62,8 @@ export interface RotationDeps {
   /** Sends one request with the new key to the canary URL; throws when it is refused. */
   canary?: ((value: string) => Promise<void>) | undefined;
   generateValue?: () => string;
+  /** API Gateway of the credential's other regions (its secret's replicas); absent: one region only. */
+  regionalApis?: RegionalApis | undefined;
 }
 
 /** The highest generation of the credential's keys (a rollback can leave a newer one than the current). */
@@ -125,6 +131,10 @@ class StepContext {
   readonly facts: RotationFacts | undefined;
   /** The new key setSecret recorded once it was in every plan: its answers proved that. */
   readonly recordedKey: { id: string; generation: number } | undefined;
+  /** API Gateway of each other region the credential lives in (its secret's replicas). */
+  readonly regions: Map<string, APIGatewayClient>;
+  /** The new key of each other region, as setSecret recorded them with recordedKey. */
+  readonly recordedRegionKeys: Map<string, string>;
 
   constructor(
     readonly secret: DescribeSecretResponse,
@@ -148,6 +158,14 @@ class StepContext {
     const prefix = deps.config.tagPrefix;
     this.facts = readFacts(prefix, this.tags, token);
     this.recordedKey = readNewKey(prefix, this.tags, token);
+    this.recordedRegionKeys = readRegionKeys(prefix, this.tags, token);
+    this.regions = regionalClients(
+      credential,
+      this.name,
+      replicaRegionsOf(secret),
+      deps.config.replicaRegions,
+      deps.regionalApis,
+    );
   }
 
   get newKeyName(): string {
@@ -266,9 +284,9 @@ class StepContext {
   }
 
   /** A key of this credential by its derived name, or by its tags when it was renamed by hand. */
-  findKey(name: string, version: string): Promise<ApiKey | undefined> {
+  findKey(name: string, version: string, apigw = this.deps.apigw): Promise<ApiKey | undefined> {
     const { tagPrefix } = this.deps.config;
-    return findManagedKey(this.deps.apigw, name, {
+    return findManagedKey(apigw, name, {
       [tagName(tagPrefix, TAG.credential)]: this.credential,
       [tagName(tagPrefix, TAG.version)]: version,
     });
@@ -282,6 +300,91 @@ class StepContext {
       );
     }
     return this.recordedKey;
+  }
+
+  /**
+   * Creates the new key with the pending value in one region's API Gateway: the same name, tags and
+   * value in every region, so a retry anywhere finds its own key by name when the value conflicts.
+   */
+  async createNewKey(
+    apigw: APIGatewayClient,
+    value: string,
+    facts: RotationFacts,
+    identity: KeyIdentity | undefined,
+  ): Promise<string> {
+    const { config } = this.deps;
+    let keyId: string | undefined;
+    try {
+      const created = await apigw.send(
+        new CreateApiKeyCommand({
+          name: this.newKeyName,
+          description:
+            identity?.description ?? `keyrot: credential ${this.credential}, generation ${facts.generation}`,
+          ...(identity?.customerId !== undefined && { customerId: identity.customerId }),
+          enabled: true,
+          value,
+          tags: creationTags(config.tagPrefix, {
+            credential: this.credential,
+            generation: facts.generation,
+            version: this.token,
+            createdAt: this.deps.now(),
+            policy: facts.policy,
+          }),
+        }),
+      );
+      keyId = created.id;
+    } catch (error) {
+      if (!isAwsError(error, 'ConflictException')) throw error;
+      // A key has this value: ours when an earlier attempt (or a lost answer's retry) created it.
+      keyId = (await this.findKey(this.newKeyName, this.token, apigw))?.id;
+      if (keyId === undefined) {
+        // Another key has this value: drop the pending version so the next attempt draws a fresh one.
+        await this.abandon();
+        const where = apigw === this.deps.apigw ? '' : ` in ${await apigw.config.region()}`;
+        throw new RotationStepError(
+          `credential ${this.credential}: API Gateway${where} refused the new value as a duplicate; version ${this.token} was abandoned and the next rotation starts from a fresh value`,
+        );
+      }
+    }
+    if (keyId === undefined)
+      throw new RotationStepError(`CreateApiKey for ${this.newKeyName} returned no id`);
+    return keyId;
+  }
+
+  /** Puts the new key into each plan; a plan deleted since it was listed is skipped. */
+  async attachToPlans(apigw: APIGatewayClient, keyId: string, planIds: readonly string[]): Promise<void> {
+    for (const usagePlanId of planIds) {
+      try {
+        // Already attached (false): an earlier attempt got this far.
+        await attachKey(apigw, usagePlanId, keyId);
+      } catch (error) {
+        if (isAwsError(error, 'NotFoundException') && !(await usagePlanExists(apigw, usagePlanId))) {
+          this.deps.log.warn('usage plan deleted during the rotation; skipped', {
+            credential: this.credential,
+            usagePlanId,
+            region: await apigw.config.region(),
+          });
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * The current key of another region: the key of AWSCURRENT's version there (same name and tags as
+   * the home region's). Missing: consumers there have no working key, and the rotation must not
+   * pretend otherwise.
+   */
+  async currentKeyIn(region: string, apigw: APIGatewayClient): Promise<ApiKey & { id: string }> {
+    const name = keyNameFor(this.credential, this.currentVersion);
+    const key = await this.findKey(name, this.currentVersion, apigw);
+    if (key?.id === undefined) {
+      throw new RotationStepError(
+        `credential ${this.credential}: ${region} has no key of AWSCURRENT version ${this.currentVersion} of ${this.name} (named ${name}, or tagged with its credential and version); the rotation waits until that region has one (runbooks/multi-region.md)`,
+      );
+    }
+    return { ...key, id: key.id };
   }
 
   tag(tags: Record<string, string>): Promise<void> {
@@ -335,60 +438,30 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
       facts.identity === 'lookup'
         ? identityOf((await getKey(apigw, facts.currentKeyId)) ?? {})
         : facts.identity;
-    let keyId: string | undefined;
-    try {
-      const created = await apigw.send(
-        new CreateApiKeyCommand({
-          name: ctx.newKeyName,
-          description:
-            identity?.description ?? `keyrot: credential ${ctx.credential}, generation ${facts.generation}`,
-          ...(identity?.customerId !== undefined && { customerId: identity.customerId }),
-          enabled: true,
-          value: pending.apiKey,
-          tags: creationTags(config.tagPrefix, {
-            credential: ctx.credential,
-            generation: facts.generation,
-            version: ctx.token,
-            createdAt: ctx.deps.now(),
-            policy: facts.policy,
-          }),
-        }),
-      );
-      keyId = created.id;
-    } catch (error) {
-      if (!isAwsError(error, 'ConflictException')) throw error;
-      // A key has this value: ours when an earlier attempt (or a lost answer's retry) created it.
-      keyId = (await ctx.findKey(ctx.newKeyName, ctx.token))?.id;
-      if (keyId === undefined) {
-        // Another key has this value: drop the pending version so the next attempt draws a fresh one.
-        await ctx.abandon();
-        throw new RotationStepError(
-          `credential ${ctx.credential}: API Gateway refused the new value as a duplicate; version ${ctx.token} was abandoned and the next rotation starts from a fresh value`,
-        );
-      }
+    const keyId = await ctx.createNewKey(apigw, pending.apiKey, facts, identity);
+    await ctx.attachToPlans(apigw, keyId, facts.planIds);
+    // Every other region gets the same value in the plans its current key is in; a region that fails
+    // fails the step before the record, so AWSCURRENT never names a value one region rejects.
+    const regionKeys = new Map<string, string>();
+    for (const [region, regional] of ctx.regions) {
+      const current = await ctx.currentKeyIn(region, regional);
+      const planIds = await plansOfKey(regional, current.id);
+      const id = await ctx.createNewKey(regional, pending.apiKey, facts, identity);
+      await ctx.attachToPlans(regional, id, planIds);
+      regionKeys.set(region, id);
     }
-    if (keyId === undefined) throw new RotationStepError(`CreateApiKey for ${ctx.newKeyName} returned no id`);
-    for (const usagePlanId of facts.planIds) {
-      try {
-        // Already attached (false): an earlier attempt got this far.
-        await attachKey(apigw, usagePlanId, keyId);
-      } catch (error) {
-        // The plan was deleted since it was listed: nothing to attach to.
-        if (isAwsError(error, 'NotFoundException') && !(await usagePlanExists(apigw, usagePlanId))) {
-          ctx.deps.log.warn('usage plan deleted during the rotation; skipped', {
-            credential: ctx.credential,
-            usagePlanId,
-          });
-          continue;
-        }
-        throw error;
-      }
+    const regionRecord = regionKeys.size === 0 ? {} : regionKeysTag(config.tagPrefix, ctx.token, regionKeys);
+    if (regionRecord === undefined) {
+      throw new RotationStepError(
+        `credential ${ctx.credential}: the new keys of ${[...regionKeys.keys()].join(', ')} do not fit one tag (256 characters); a credential spans at most 7 regions`,
+      );
     }
     // Last: the record says the key exists, enabled (CreateApiKey's answer) and in every plan; in the
     // same write the credential comes to own it (a secret without a record is migrated by a run).
     const owned = readOwnedKeys(config.tagPrefix, ctx.tags);
     await ctx.tag({
       ...newKeyTag(config.tagPrefix, ctx.token, keyId, facts.generation),
+      ...regionRecord,
       ...(owned !== undefined && ownedKeysTag(config.tagPrefix, owned, [keyId])),
     });
   },
@@ -405,6 +478,12 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
       return;
     }
     ctx.newKey();
+    const missing = [...ctx.regions.keys()].filter((r) => !ctx.recordedRegionKeys.has(r));
+    if (missing.length > 0) {
+      throw new RotationStepError(
+        `credential ${ctx.credential}: setSecret has not recorded the new key of ${missing.join(', ')} on ${ctx.name}; run setSecret first`,
+      );
+    }
     if (ctx.deps.canary !== undefined) await ctx.deps.canary(pending.apiKey);
   },
 
@@ -442,8 +521,16 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     }
     // An emergency with zero grace: the leaked key stops working now, not when a run next looks.
     const revoked = ctx.facts?.revoke === true ? ctx.facts.currentKeyId : undefined;
-    if (revoked !== undefined && revoked !== key.id)
+    if (revoked !== undefined && revoked !== key.id) {
       await disableKey(ctx.deps.apigw, revoked, ctx.deps.config.tagPrefix, ctx.deps.now(), true);
+      for (const [region, regional] of ctx.regions) {
+        // A region without its old key has nothing to revoke.
+        const name = keyNameFor(ctx.credential, ctx.currentVersion);
+        const old = await ctx.findKey(name, ctx.currentVersion, regional);
+        if (old?.id !== undefined && old.id !== ctx.recordedRegionKeys.get(region))
+          await disableKey(regional, old.id, ctx.deps.config.tagPrefix, ctx.deps.now(), true);
+      }
+    }
     ctx.deps.log.info('rotation finished', {
       credential: ctx.credential,
       keyId: key.id,

@@ -17,6 +17,7 @@ import { runCli } from '../../cli/main.js';
 import { httpCanary } from '../../functions/rotation/canary.js';
 import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
 import { createLogger } from '../../functions/commons/logger.js';
+import { regionalApiGateways } from '../../functions/commons/rotation-clients.js';
 import { parseConfig, type Config } from '../../functions/core/config.js';
 import { reconcile, type RunResult } from '../../functions/reconcile/run.js';
 import {
@@ -182,6 +183,28 @@ export class World {
     return { apigw, secrets };
   }
 
+  /** The product's API Gateway of another region of the account (a multi-region credential's). */
+  regionalApis(plugins: SdkPlugin[] = []): (region: string) => APIGatewayClient {
+    return regionalApiGateways({
+      endpoint: this.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+      plugins: [accountPlugin(this.accountId), this.clockPlugin(), this.recorder.plugin(), ...plugins],
+    });
+  }
+
+  /** A plain API Gateway client of another region, to read that region's state directly. */
+  rawApigw(region: string): APIGatewayClient {
+    const apigw = new APIGatewayClient({
+      region,
+      endpoint: this.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    apigw.middlewareStack.use(accountPlugin(this.accountId));
+    apigw.middlewareStack.use(this.clockPlugin());
+    return apigw;
+  }
+
   log() {
     return createLogger({ sink: (line) => this.logs.push(line), level: 'DEBUG' });
   }
@@ -223,6 +246,7 @@ export class World {
       log,
       dryRun: options.dryRun,
       pacer: options.pacer,
+      regionalApis: this.regionalApis(plugins),
       rotation: this.deployed
         ? secretsManagerDriver(clients.secrets, clients.lambda, this.config.rotationLambdaArn)
         : inProcessDriver({
@@ -230,6 +254,7 @@ export class World {
             config: this.config,
             now: () => now,
             log,
+            regionalApis: this.regionalApis(plugins),
             // With a canary URL (a stage stand-in), testSecret waits until the new key works there.
             canary:
               this.config.canaryUrl === undefined
@@ -325,30 +350,7 @@ export interface AwsState {
 /** Reads the account with plain SDK calls, values included: the ground truth invariants are checked on. */
 export async function readAwsState(world: World): Promise<AwsState> {
   const { apigw, secrets } = world.raw();
-  const keys: KeyState[] = [];
-  for await (const page of paginateGetApiKeys({ client: apigw }, { includeValues: true, limit: 500 })) {
-    for (const k of page.items ?? []) {
-      keys.push({
-        id: k.id ?? '',
-        name: k.name ?? '',
-        value: k.value ?? '',
-        enabled: k.enabled ?? false,
-        tags: { ...k.tags },
-        planIds: [],
-      });
-    }
-  }
-  for await (const page of paginateGetUsagePlans({ client: apigw }, { limit: 500 })) {
-    for (const plan of page.items ?? []) {
-      for await (const kp of paginateGetUsagePlanKeys(
-        { client: apigw },
-        { usagePlanId: plan.id, limit: 500 },
-      )) {
-        for (const item of kp.items ?? []) keys.find((k) => k.id === item.id)?.planIds.push(plan.id ?? '');
-      }
-    }
-  }
-  for (const k of keys) k.planIds.sort();
+  const keys = await readKeys(apigw);
   // ListSecrets carries the stages, rotation and last rotation of each secret; values are read at once.
   const listed = [];
   for await (const page of paginateListSecrets({ client: secrets }, {}))
@@ -376,6 +378,35 @@ export async function readAwsState(world: World): Promise<AwsState> {
     }),
   );
   return { keys, secrets: found };
+}
+
+/** One region's keys with their values and plans, read with plain SDK calls. */
+export async function readKeys(apigw: APIGatewayClient): Promise<KeyState[]> {
+  const keys: KeyState[] = [];
+  for await (const page of paginateGetApiKeys({ client: apigw }, { includeValues: true, limit: 500 })) {
+    for (const k of page.items ?? []) {
+      keys.push({
+        id: k.id ?? '',
+        name: k.name ?? '',
+        value: k.value ?? '',
+        enabled: k.enabled ?? false,
+        tags: { ...k.tags },
+        planIds: [],
+      });
+    }
+  }
+  for await (const page of paginateGetUsagePlans({ client: apigw }, { limit: 500 })) {
+    for (const plan of page.items ?? []) {
+      for await (const kp of paginateGetUsagePlanKeys(
+        { client: apigw },
+        { usagePlanId: plan.id, limit: 500 },
+      )) {
+        for (const item of kp.items ?? []) keys.find((k) => k.id === item.id)?.planIds.push(plan.id ?? '');
+      }
+    }
+  }
+  for (const k of keys) k.planIds.sort();
+  return keys;
 }
 
 /** I1 and I2 on one state; returns what is violated, empty when all hold. */

@@ -1,0 +1,150 @@
+/**
+ * One credential in two regions (issue 27, docs/multi-region.md): its secret is primary in us-east-1 (home)
+ * with a replica in eu-west-1, and each region has a key with the value AWSCURRENT names. Rotations
+ * run with the home region's steps; what is checked is read with plain SDK calls in each region.
+ */
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
+import type { SdkPlugin } from '../../../functions/commons/clients.js';
+import { parseConfig } from '../../../functions/core/config.js';
+import { onboardCredential } from '../../../functions/onboarding/onboard.js';
+import { accountPlugin } from '../../support/emulator-account.js';
+import { createPlans, dayAt, readAwsState, readKeys, World, type KeyState } from '../../support/world.js';
+
+const OTHER = 'eu-west-1';
+
+async function setUp() {
+  const world = new World(
+    parseConfig({ staggerPercent: 0, pacing: { quotaScale: 8 }, replicaRegions: [OTHER] }),
+  );
+  const homePlans = await createPlans(world.raw().apigw, ['gold', 'silver']);
+  const otherPlans = await createPlans(world.rawApigw(OTHER), ['gold-eu']);
+  await onboardCredential(
+    { ...world.clients(), config: world.config, now: dayAt(0), regionalApis: world.regionalApis() },
+    { credential: 'acme', usagePlanIds: homePlans, regions: [{ region: OTHER, usagePlanIds: otherPlans }] },
+  );
+  return { world, homePlans, otherPlans };
+}
+
+/** AWSCURRENT's value as the home region's secret has it. */
+async function currentValue(world: World): Promise<string> {
+  const state = await readAwsState(world);
+  const value = state.secrets.find((s) => s.credential === 'acme')?.currentValue;
+  if (value === undefined) throw new Error('acme has no AWSCURRENT value');
+  return value;
+}
+
+/** I1 in one region: an enabled key with the value, in every plan the credential has there. */
+function acceptedBy(keys: KeyState[], value: string, planIds: string[]): boolean {
+  return keys.some((k) => k.value === value && k.enabled && planIds.every((p) => k.planIds.includes(p)));
+}
+
+/** Fails every API Gateway call signed for `region` (a 500 from that region's endpoint). */
+function regionDown(region: string): SdkPlugin {
+  return {
+    applyToStack: (stack) => {
+      stack.add(
+        (next) => async (args) => {
+          const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+          if ((headers.authorization ?? '').includes(`/${region}/apigateway/`)) {
+            throw Object.assign(new Error(`Internal server error (injected in ${region})`), {
+              name: 'InternalServerError',
+              $fault: 'server',
+              $metadata: { httpStatusCode: 500 },
+            });
+          }
+          return next(args);
+        },
+        { step: 'deserialize', name: 'keyrotRegionDown', override: true },
+      );
+    },
+  };
+}
+
+describe('a credential in two regions', () => {
+  it('onboards one value in both regions and a replica of its secret', async () => {
+    const { world, homePlans, otherPlans } = await setUp();
+    const value = await currentValue(world);
+    expect(acceptedBy(await readKeys(world.raw().apigw), value, homePlans)).toBe(true);
+    expect(acceptedBy(await readKeys(world.rawApigw(OTHER)), value, otherPlans)).toBe(true);
+    const secret = await world.raw().secrets.send(new DescribeSecretCommand({ SecretId: 'keyrot/acme' }));
+    expect(secret.ReplicationStatus?.map((r) => r.Region)).toEqual([OTHER]);
+  });
+
+  it('rotates both regions before AWSCURRENT moves; the old key keeps working in both for the grace', async () => {
+    const { world, homePlans, otherPlans } = await setUp();
+    const before = await currentValue(world);
+    const run = await world.run(90);
+    expect(run.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+    const after = await currentValue(world);
+    expect(after).not.toBe(before);
+    const home = await readKeys(world.raw().apigw);
+    const other = await readKeys(world.rawApigw(OTHER));
+    for (const [keys, plans] of [
+      [home, homePlans],
+      [other, otherPlans],
+    ] as const) {
+      expect(acceptedBy(keys, after, plans)).toBe(true);
+      expect(acceptedBy(keys, before, plans)).toBe(true);
+      expect(keys.find((k) => k.value === after)?.tags).toMatchObject({
+        'rotation:credential': 'acme',
+        'rotation:generation': '2',
+      });
+    }
+    // A consumer in eu-west-1 reads the replica: it follows the primary within seconds.
+    const replica = new SecretsManagerClient({
+      region: OTHER,
+      endpoint: world.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    replica.middlewareStack.use(accountPlugin(world.accountId));
+    await expect
+      .poll(
+        async () =>
+          (
+            JSON.parse(
+              (await replica.send(new GetSecretValueCommand({ SecretId: 'keyrot/acme' }))).SecretString ??
+                '{}',
+            ) as { apiKey?: string }
+          ).apiKey,
+        { timeout: 10_000, interval: 250 },
+      )
+      .toBe(after);
+  });
+
+  it('a region failing during setSecret leaves AWSCURRENT on a value both accept; the rotation finishes once it recovers', async () => {
+    const { world, homePlans, otherPlans } = await setUp();
+    const before = await currentValue(world);
+    const failed = await world.run(90, [regionDown(OTHER)]);
+    expect(
+      failed.outcomes.some((o) => o.status === 'failed' && /eu-west-1/.test(o.error?.message ?? '')),
+    ).toBe(true);
+    expect(await currentValue(world)).toBe(before);
+    expect(acceptedBy(await readKeys(world.rawApigw(OTHER)), before, otherPlans)).toBe(true);
+    expect(acceptedBy(await readKeys(world.raw().apigw), before, homePlans)).toBe(true);
+
+    const recovered = await world.run(91);
+    expect(recovered.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+    const after = await currentValue(world);
+    expect(after).not.toBe(before);
+    expect(acceptedBy(await readKeys(world.rawApigw(OTHER)), after, otherPlans)).toBe(true);
+    expect(acceptedBy(await readKeys(world.raw().apigw), after, homePlans)).toBe(true);
+  });
+
+  it('refuses to rotate a credential with a replica in a region the stack does not drive', async () => {
+    const { world } = await setUp();
+    world.config = { ...world.config, replicaRegions: [] };
+    const before = await currentValue(world);
+    const run = await world.run(90);
+    const failure = run.outcomes.find((o) => o.status === 'failed');
+    expect(failure?.error?.message).toMatch(
+      /replica in eu-west-1, which is not one of this stack's replicaRegions/,
+    );
+    expect(await currentValue(world)).toBe(before);
+    expect((await readKeys(world.rawApigw(OTHER))).length).toBe(1);
+  });
+});
