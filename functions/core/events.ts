@@ -56,7 +56,13 @@ export function runEvents(
   for (const { action, status, detail, error } of outcomes) {
     // A started rotation is announced when it is seen finished (record-rotation), never before.
     if (status === 'deferred' || status === 'started') continue;
-    const common = { ...base, credential: action.credential ?? null, reason: action.reason };
+    const common = {
+      ...base,
+      credential: action.credential ?? null,
+      // Another region's key of a multi-region credential: where it is.
+      ...('region' in action && action.region !== undefined && { keyRegion: action.region }),
+      reason: action.reason,
+    };
     if (action.kind === 'record-rotation') {
       if (status === 'done') {
         events.push({

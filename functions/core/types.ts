@@ -127,9 +127,18 @@ export type Action =
       keyId: string;
       /** Retired by an emergency request (it leaked): recorded as revoked. */
       revoke?: true;
+      /** Another region's key of a multi-region credential (core/regional-retirement.ts); absent: this region. */
+      region?: string;
       reason: string;
     }
-  | { kind: 'delete-key'; credential: string | undefined; keyId: string; reason: string }
+  | {
+      kind: 'delete-key';
+      credential: string | undefined;
+      keyId: string;
+      /** Another region's key of a multi-region credential; absent: this region. */
+      region?: string;
+      reason: string;
+    }
   /** A secret made before ownership records: the keys it proves are recorded on it (core/ownership.ts). */
   | { kind: 'record-ownership'; credential: string; secretId: string; keyIds: string[]; reason: string }
   /** A key re-enabled by hand: its disabled-at (and grace-until) tags go, so a later disable starts afresh. */

@@ -55,6 +55,12 @@ export interface EffectDeps {
 /** The writes the reconciler makes, one per action kind. */
 export function awsEffects(deps: EffectDeps): Effects {
   const { apigw, secrets, config } = deps;
+  // A key action names its region when the key is another region's (a multi-region credential's).
+  const apiIn = (region: string | undefined): APIGatewayClient => {
+    if (region === undefined) return apigw;
+    if (deps.regionalApis === undefined) throw new KeyrotError(`no API Gateway client for ${region}`);
+    return deps.regionalApis(region);
+  };
   const watch = (secretId: string, token: string) =>
     waitForRotation(secrets, secretId, token, {
       timeoutMs: Math.max(0, deps.rotationWaitMs()),
@@ -183,7 +189,7 @@ export function awsEffects(deps: EffectDeps): Effects {
     'attach-key': async (a) =>
       (await attachKey(apigw, a.usagePlanId, a.keyId)) ? undefined : 'already attached',
     'record-disabled': (a) => recordDisabled(apigw, a.keyId, config.tagPrefix, deps.now),
-    'disable-key': (a) => disableKey(apigw, a.keyId, config.tagPrefix, deps.now, a.revoke === true),
+    'disable-key': (a) => disableKey(apiIn(a.region), a.keyId, config.tagPrefix, deps.now, a.revoke === true),
     // Re-enabled by hand: the old disable record goes, so a later disable starts a fresh window (I3).
     'forget-disabled': (a) => forgetDisabled(apigw, a.keyId, config.tagPrefix),
     'adopt-key': (a) =>
@@ -284,7 +290,7 @@ export function awsEffects(deps: EffectDeps): Effects {
     },
     'delete-key': async (a) => {
       try {
-        await apigw.send(new DeleteApiKeyCommand({ apiKey: a.keyId }));
+        await apiIn(a.region).send(new DeleteApiKeyCommand({ apiKey: a.keyId }));
       } catch (error) {
         if (!isAwsError(error, 'NotFoundException')) throw error;
         return 'already deleted';

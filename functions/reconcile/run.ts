@@ -20,6 +20,7 @@ import { SHARED_BUCKET, snapshotStats, statsSince, type Pacer, type PacingStats 
 import { apply, orderActions, type Outcome } from './apply.js';
 import { s3LeaseStore } from '../aws/run-lease-store.js';
 import { acquireRunLease } from './hold-lease.js';
+import { planOtherRegions } from './regions.js';
 
 export interface RunOptions {
   clients: AwsClients;
@@ -147,6 +148,9 @@ async function runOnce(options: RunOptions, runId: string, leaseLost: () => bool
   for (const problem of whereProblems) log.warn(problem);
   const plan = makePlan(inventory, options.config, options.now);
   if (options.actions !== undefined) plan.actions = await options.actions(plan, inventory);
+  // Multi-region credentials' keys elsewhere follow the home region's retirements (on-call verbs act on
+  // one credential's home keys only).
+  else await planOtherRegions(plan, inventory, options.config, options.regionalApis, log);
   plan.actions = orderActions(plan.actions);
   log.info('planned', {
     now: options.now.toISOString(),

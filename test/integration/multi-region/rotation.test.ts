@@ -135,6 +135,29 @@ describe('a credential in two regions', () => {
     expect(acceptedBy(await readKeys(world.raw().apigw), after, homePlans)).toBe(true);
   });
 
+  it('retires the old key in both regions: disabled after the grace, deleted after the window; an unreachable region waits alone', async () => {
+    const { world } = await setUp();
+    const old = await currentValue(world);
+    await world.run(90);
+    const oldKey = async (apigw: Parameters<typeof readKeys>[0]) =>
+      (await readKeys(apigw)).find((k) => k.value === old);
+    // The 90d policy: 14 days of grace, then 30 disabled. eu-west-1 is down when the grace ends.
+    const down = await world.run(105, [regionDown(OTHER)]);
+    expect((await oldKey(world.raw().apigw))?.enabled).toBe(false);
+    expect((await oldKey(world.rawApigw(OTHER)))?.enabled).toBe(true);
+    expect(down.plan.findings.find((f) => f.kind === 'read-failed')?.message).toMatch(/^region eu-west-1: /);
+    const caughtUp = await world.run(106);
+    expect((await oldKey(world.rawApigw(OTHER)))?.enabled).toBe(false);
+    expect(caughtUp.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+    await world.run(136);
+    expect(await oldKey(world.raw().apigw)).toBeUndefined();
+    expect(await oldKey(world.rawApigw(OTHER))).toBeUndefined();
+    // The current key stays, in both.
+    const now = await currentValue(world);
+    expect((await readKeys(world.rawApigw(OTHER))).map((k) => k.value)).toEqual([now]);
+    expect((await readKeys(world.raw().apigw)).map((k) => k.value)).toEqual([now]);
+  });
+
   it('refuses to rotate a credential with a replica in a region the stack does not drive', async () => {
     const { world } = await setUp();
     world.config = { ...world.config, replicaRegions: [] };
