@@ -121,6 +121,13 @@ const ONBOARD_WRITES: readonly Grant[] = [
     ],
     resources: [secrets],
   },
+  {
+    // CreateSecret with AddReplicaRegions: a multi-region credential's secret (docs/multi-region.md).
+    sid: 'ReplicateManagedSecrets',
+    actions: ['secretsmanager:ReplicateSecretToRegions'],
+    resources: [secrets],
+    when: (t) => t.replicaRegions.length > 0,
+  },
   grantOf(RECONCILER, 'InvokeRotationFunction'),
   secretsKey,
   // An onboarding is a run too.

@@ -32,6 +32,8 @@ import { RUNS_PREFIX } from './report-store.js';
 export interface Targets {
   partition: string;
   region: string;
+  /** The other regions the stack's multi-region credentials live in (config.replicaRegions). */
+  replicaRegions: readonly string[];
   account: string;
   secretPrefix: string;
   /** The customer-managed key of the credentials' secrets. */
@@ -53,6 +55,17 @@ export interface Resource {
   arn: (t: Targets) => string;
   /** Why a wildcard in this ARN is as narrow as AWS allows. Required for an ARN with a `*`. */
   wildcard?: string;
+  /**
+   * Named in the stack's region and in each replica region: a multi-region credential's keys there are
+   * created, attached, retired by the home region's functions (docs/multi-region.md).
+   */
+  everyRegion?: true;
+}
+
+/** The ARNs of a resource: one, or one per region the stack drives. */
+export function arnsOf(resource: Resource, t: Targets): string[] {
+  if (resource.everyRegion !== true) return [resource.arn(t)];
+  return [t.region, ...t.replicaRegions].map((region) => resource.arn({ ...t, region }));
 }
 
 export interface Grant {
@@ -71,6 +84,7 @@ export interface Grant {
 
 export const apigateway = (path: string, wildcard?: string): Resource => ({
   arn: (t) => `arn:${t.partition}:apigateway:${t.region}::${path}`,
+  everyRegion: true,
   ...(wildcard !== undefined && { wildcard }),
 });
 export const secrets: Resource = {
@@ -89,6 +103,7 @@ export const API_KEYS = apigateway(
 export const TAGS: Resource = {
   arn: (t) =>
     `arn:${t.partition}:apigateway:${t.region}::/tags/arn%3A${t.partition}%3Aapigateway%3A${t.region}%3A%3A%2Fapikeys%2F*`,
+  everyRegion: true,
   wildcard:
     'TagResource and UntagResource on an API key are authorized on /tags/<url-encoded key ARN>; key ids are created at run time, and the path is limited to API keys.',
 };
@@ -276,7 +291,7 @@ export function statementsOf(grants: readonly Grant[], targets: Targets): iam.Po
         new iam.PolicyStatement({
           sid: g.sid,
           actions: g.actions,
-          resources: g.resources.map((r) => r.arn(targets)),
+          resources: g.resources.flatMap((r) => arnsOf(r, targets)),
           ...(g.conditions !== undefined && { conditions: g.conditions(targets) }),
         }),
     );
@@ -290,13 +305,14 @@ export function wildcardAcknowledgements(grants: readonly Grant[], targets: Targ
   const reasons = new Map<string, string[]>();
   for (const grant of grants.filter((g) => g.when?.(targets) ?? true)) {
     for (const resource of grant.resources) {
-      const arn = resource.arn(targets);
-      if (!arn.includes('*')) continue;
-      if (resource.wildcard === undefined)
-        throw new Error(`${grant.sid}: ${arn} has a wildcard without a reason`);
-      const known = reasons.get(arn) ?? [];
-      if (!known.includes(resource.wildcard)) known.push(resource.wildcard);
-      reasons.set(arn, known);
+      for (const arn of arnsOf(resource, targets)) {
+        if (!arn.includes('*')) continue;
+        if (resource.wildcard === undefined)
+          throw new Error(`${grant.sid}: ${arn} has a wildcard without a reason`);
+        const known = reasons.get(arn) ?? [];
+        if (!known.includes(resource.wildcard)) known.push(resource.wildcard);
+        reasons.set(arn, known);
+      }
     }
   }
   return [...reasons].map(([arn, why]) => [`Resource::${arn}`, why.join(' ')]);

@@ -204,6 +204,7 @@ export class RotationCore extends Construct {
       return {
         partition: nag ? '<AWS::Partition>' : Aws.PARTITION,
         region: nag ? '<AWS::Region>' : Aws.REGION,
+        replicaRegions: this.config.replicaRegions,
         account: nag ? '<AWS::AccountId>' : Aws.ACCOUNT_ID,
         secretPrefix: this.config.secretPrefix,
         secretsKeyArn: nag ? ref(this.secretsKey, 'Arn') : this.secretsKey.keyArn,

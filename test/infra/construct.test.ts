@@ -958,3 +958,45 @@ describe('operator policies (infra/operator-permissions.ts): one per on-call use
     },
   );
 });
+
+describe('multi-region credentials (replicaRegions, docs/multi-region.md)', () => {
+  const multi = synth({ 'keyrot:config': { replicaRegions: ['eu-west-1'] } }).template;
+  const home = 'arn:${AWS::Partition}:apigateway:${AWS::Region}::';
+  const eu = 'arn:${AWS::Partition}:apigateway:eu-west-1::';
+  const euTagged = `${eu}/tags/arn%3A\${AWS::Partition}%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fk1`;
+
+  it("the functions act on API keys in the stack's region and each replica region, and in no other", () => {
+    const rotation = roleStatements(multi, 'RotationFunctionRole');
+    const reconciler = roleStatements(multi, 'ReconcilerRole');
+    for (const base of [home, eu]) {
+      expect(allows(rotation, 'apigateway:POST', `${base}/apikeys`)).toBe(true);
+      expect(allows(rotation, 'apigateway:POST', `${base}/usageplans/p1/keys`)).toBe(true);
+      expect(allows(reconciler, 'apigateway:PATCH', `${base}/apikeys/k1`)).toBe(true);
+      expect(allows(reconciler, 'apigateway:DELETE', `${base}/apikeys/k1`)).toBe(true);
+    }
+    expect(allows(reconciler, 'apigateway:PUT', euTagged)).toBe(true);
+    const other = 'arn:${AWS::Partition}:apigateway:ap-south-1::';
+    expect(allows(rotation, 'apigateway:POST', `${other}/apikeys`)).toBe(false);
+    expect(allows(reconciler, 'apigateway:DELETE', `${other}/apikeys/k1`)).toBe(false);
+    // Without replica regions, only the stack's own.
+    expect(allows(roleStatements(template, 'RotationFunctionRole'), 'apigateway:POST', `${eu}/apikeys`)).toBe(
+      false,
+    );
+  });
+
+  it('onboarding may replicate the secret; without replica regions it may not', () => {
+    const onboard = (t: typeof template) =>
+      (
+        flat(
+          resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
+            shortId(id).startsWith('OperatorOnboardPolicy'),
+          )![1].Properties.PolicyDocument,
+        ) as { Statement: Statement[] }
+      ).Statement;
+    const secret =
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/acme-AbCdEf';
+    expect(allows(onboard(multi), 'secretsmanager:ReplicateSecretToRegions', secret)).toBe(true);
+    expect(allows(onboard(template), 'secretsmanager:ReplicateSecretToRegions', secret)).toBe(false);
+    expect(allows(onboard(multi), 'apigateway:POST', `${eu}/usageplans/p1/keys`)).toBe(true);
+  });
+});
