@@ -13,7 +13,7 @@ import { keyrotPacer, type Pacer } from '../functions/commons/pacing.js';
 import { regionalApiGateways } from '../functions/commons/rotation-clients.js';
 import type { RegionalApis } from '../functions/rotation/regions.js';
 import type { Config } from '../functions/core/config.js';
-import { httpCanary } from '../functions/rotation/canary.js';
+import { httpCanary, replicaCanaries } from '../functions/rotation/canary.js';
 import {
   callerDrivesRotationPlugin,
   inProcessDriver,
@@ -157,6 +157,7 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
           now: () => now,
           log,
           canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
+          canaryIn: replicaCanaries(config.replicaCanaryUrls),
           regionalApis,
         })
       : secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn);

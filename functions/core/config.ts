@@ -128,6 +128,8 @@ export const ConfigSchema = z
       .default([]),
     /** A URL that answers 2xx to a request carrying a working key in x-api-key. */
     canaryUrl: z.url().optional(),
+    /** canaryUrl of each replica region: testSecret proves the new key there too before it is current. */
+    replicaCanaryUrls: z.record(z.string(), z.url()).default({}),
     hygiene: HygieneSchema.prefault({}),
     pacing: PacingSchema.prefault({}),
     securityHub: SecurityHubSchema.prefault({}),
@@ -140,6 +142,15 @@ export const ConfigSchema = z
         path: ['defaultPolicy'],
         message: `defaultPolicy "${config.defaultPolicy}" is not one of the policies (${Object.keys(config.policies).join(', ')})`,
       });
+    }
+    for (const region of Object.keys(config.replicaCanaryUrls)) {
+      if (!config.replicaRegions.includes(region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['replicaCanaryUrls', region],
+          message: `${region} is not one of replicaRegions (${config.replicaRegions.join(', ') || 'none'})`,
+        });
+      }
     }
   });
 export type Config = z.infer<typeof ConfigSchema>;

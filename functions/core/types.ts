@@ -213,6 +213,8 @@ export type Action =
       credential: string;
       secretId: string;
       keyId: string;
+      /** AWSCURRENT's version: a multi-region credential's key of it is enabled in every region too. */
+      version?: string | undefined;
       /** The current key is disabled (by keyrot suspend, or by hand): enabled again. */
       enable: boolean;
       /** The suspension's tags on the secret; none for a key disabled by hand. */

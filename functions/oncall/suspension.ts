@@ -10,6 +10,8 @@ import {
 import { addDays, day } from '../core/time.js';
 import type { Action, Inventory } from '../core/types.js';
 import { findCredential, type CredentialState } from './find-credential.js';
+import { versionWithStage } from '../core/credentials.js';
+import { STAGE } from '../core/stages.js';
 
 export type SuspendAction = Extract<Action, { kind: 'suspend' }>;
 export type ResumeAction = Extract<Action, { kind: 'resume' }>;
@@ -101,6 +103,7 @@ export function planResume(
     credential: name,
     secretId: state.secret.arn,
     keyId: current.key.id,
+    version: versionWithStage(state.secret, STAGE.current),
     enable: !current.key.enabled,
     clearTags: suspension === undefined ? [] : suspensionTagKeys(config.tagPrefix),
     reason: `keyrot resume: ${name} was ${how}; key ${current.key.id} ${current.key.enabled ? 'is enabled' : 'enabled again'}, next rotation due ${day(dueAt)}`,

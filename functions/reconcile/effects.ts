@@ -24,6 +24,7 @@ import { adoptKey } from '../onboarding/adopt.js';
 import { writeOnboarding } from '../onboarding/onboard.js';
 import type { RegionalApis } from '../rotation/regions.js';
 import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
+import { restoreInRegions, resumeInRegions, suspendInRegions } from './region-twins.js';
 import { attachKey, tagApiKey } from '../aws/api-keys.js';
 import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { markRecorded, recordFacts, tagSecret, versionCreated } from '../aws/rotation-record.js';
@@ -229,6 +230,8 @@ export function awsEffects(deps: EffectDeps): Effects {
       return `${a.principals.length} consumer role(s)`;
     },
     rollback: async (a) => {
+      // Every other region of a multi-region credential first, then this one: AWSCURRENT moves last.
+      await restoreInRegions(deps.regionalApis, config, a);
       // Its disable, revocation and emergency-grace records go: retired again later, it starts afresh.
       await enableKey(apigw, a.keyId, config.tagPrefix, !a.enable);
       for (const usagePlanId of a.attachPlanIds) await attachKey(apigw, usagePlanId, a.keyId);
@@ -274,9 +277,12 @@ export function awsEffects(deps: EffectDeps): Effects {
       if (a.clearRequestTag !== undefined)
         await secrets.send(new UntagResourceCommand({ SecretId: a.secretId, TagKeys: [a.clearRequestTag] }));
       for (const keyId of a.disableKeyIds) await disableKey(apigw, keyId, config.tagPrefix, deps.now);
-      return `${a.disableKeyIds.length} key(s) disabled`;
+      // A multi-region credential's consumer is cut off in every region.
+      const elsewhere = await suspendInRegions(deps.regionalApis, config, a.credential, deps.now);
+      return `${a.disableKeyIds.length} key(s) disabled${elsewhere > 0 ? `, ${elsewhere} in other regions` : ''}`;
     },
     resume: async (a) => {
+      await resumeInRegions(deps.regionalApis, config, a.credential, a.version);
       await enableKey(apigw, a.keyId, config.tagPrefix, !a.enable);
       // Last: until the key works again, the suspension stands.
       if (a.clearTags.length > 0)

@@ -34,3 +34,14 @@ export function httpCanary(url: string, options: CanaryOptions = {}): (value: st
     throw new RotationStepError(`canary ${url} refused the new key ${attempts} times (last: ${last})`);
   };
 }
+
+/** The canary of each replica region that has one configured (replicaCanaryUrls). */
+export function replicaCanaries(
+  urls: Readonly<Record<string, string>>,
+  options: CanaryOptions = {},
+): (region: string) => ((value: string) => Promise<void>) | undefined {
+  return (region) => {
+    const url = urls[region];
+    return url === undefined ? undefined : httpCanary(url, options);
+  };
+}

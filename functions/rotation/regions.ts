@@ -1,5 +1,10 @@
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import type { DescribeSecretResponse } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  type DescribeSecretResponse,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { RotationStepError } from '../commons/errors.js';
 
 /**
@@ -38,4 +43,33 @@ export function regionalClients(
     out.set(region, apis(region));
   }
   return out;
+}
+
+/** How long finishSecret waits for the replicas before it revokes a leaked key anyway. */
+export const REPLICA_WAIT_MS = 30_000;
+
+/**
+ * Waits until every replica of the secret is InSync (Secrets Manager replicates in seconds), at most
+ * REPLICA_WAIT_MS: a leaked key must not stay alive for long because a region lags.
+ */
+export async function waitForReplicas(
+  deps: { secrets: SecretsManagerClient; log: Logger },
+  secretId: string,
+  credential: string,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<boolean> {
+  const deadline = Date.now() + (options.timeoutMs ?? REPLICA_WAIT_MS);
+  for (;;) {
+    const secret = await deps.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const lagging = (secret.ReplicationStatus ?? []).filter((r) => r.Status !== 'InSync');
+    if (lagging.length === 0) return true;
+    if (Date.now() >= deadline) {
+      deps.log.warn('replicas not in sync; the leaked key is revoked anyway', {
+        credential,
+        regions: lagging.map((r) => `${r.Region ?? '?'}: ${r.Status ?? '?'}`),
+      });
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+  }
 }

@@ -30,7 +30,7 @@ import {
   type KeyIdentity,
   type RotationFacts,
 } from '../core/rotation-record.js';
-import { regionalClients, replicaRegionsOf, type RegionalApis } from './regions.js';
+import { regionalClients, replicaRegionsOf, waitForReplicas, type RegionalApis } from './regions.js';
 import {
   formatSecretValue,
   generateKeyValue,
@@ -64,6 +64,8 @@ export interface RotationDeps {
   generateValue?: () => string;
   /** API Gateway of the credential's other regions (its secret's replicas); absent: one region only. */
   regionalApis?: RegionalApis | undefined;
+  /** The canary of another region (config replicaCanaryUrls); undefined where none is configured. */
+  canaryIn?: ((region: string) => ((value: string) => Promise<void>) | undefined) | undefined;
 }
 
 /** The highest generation of the credential's keys (a rollback can leave a newer one than the current). */
@@ -485,6 +487,7 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
       );
     }
     if (ctx.deps.canary !== undefined) await ctx.deps.canary(pending.apiKey);
+    for (const region of ctx.regions.keys()) await ctx.deps.canaryIn?.(region)?.(pending.apiKey);
   },
 
   /** Records when the new key became current, then moves AWSCURRENT; the old key becomes AWSPREVIOUS. */
@@ -522,6 +525,9 @@ const STEPS: Record<RotationStep, (ctx: StepContext) => Promise<void>> = {
     // An emergency with zero grace: the leaked key stops working now, not when a run next looks.
     const revoked = ctx.facts?.revoke === true ? ctx.facts.currentKeyId : undefined;
     if (revoked !== undefined && revoked !== key.id) {
+      // Consumers of a replica read the new value only once it has replicated: revoked before, the
+      // replica's AWSCURRENT would name a key no region accepts.
+      if (ctx.regions.size > 0) await waitForReplicas(ctx.deps, ctx.secret.ARN ?? ctx.name, ctx.credential);
       await disableKey(ctx.deps.apigw, revoked, ctx.deps.config.tagPrefix, ctx.deps.now(), true);
       for (const [region, regional] of ctx.regions) {
         // A region without its old key has nothing to revoke.

@@ -158,6 +158,31 @@ describe('a credential in two regions', () => {
     expect((await readKeys(world.raw().apigw)).map((k) => k.value)).toEqual([now]);
   });
 
+  it('a suspension cuts the consumer off in both regions; resume lets it back in both', async () => {
+    const { world } = await setUp();
+    await world.run(90);
+    const enabled = async (apigw: Parameters<typeof readKeys>[0]) =>
+      (await readKeys(apigw)).filter((k) => k.enabled).length;
+    expect(await enabled(world.rawApigw(OTHER))).toBe(2);
+    const suspended = await world.cli([
+      'suspend',
+      'acme',
+      '--reason',
+      'invoice unpaid',
+      '--now',
+      dayAt(91).toISOString(),
+      '--yes',
+    ]);
+    expect(suspended.code, suspended.stderr).toBe(0);
+    expect(await enabled(world.raw().apigw)).toBe(0);
+    expect(await enabled(world.rawApigw(OTHER))).toBe(0);
+    const resumed = await world.cli(['resume', 'acme', '--now', dayAt(92).toISOString()]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const value = await currentValue(world);
+    for (const apigw of [world.raw().apigw, world.rawApigw(OTHER)])
+      expect((await readKeys(apigw)).filter((k) => k.enabled).map((k) => k.value)).toEqual([value]);
+  });
+
   it('refuses to rotate a credential with a replica in a region the stack does not drive', async () => {
     const { world } = await setUp();
     world.config = { ...world.config, replicaRegions: [] };
