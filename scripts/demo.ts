@@ -27,6 +27,9 @@ import { seedUsage, type UsageRecord } from '../emulator/seed-usage.js';
 import { writeHistoryFiles, writeReportFiles } from '../functions/report/files.js';
 import { day as dayOf } from '../functions/core/time.js';
 import { printNamedQueries } from './local-history.js';
+import { twoRegionSummary } from './demo-regions.js';
+import { regionalApiGateways } from '../functions/commons/rotation-clients.js';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   EnableSecurityHubCommand,
   paginateGetFindings,
@@ -56,6 +59,10 @@ const HISTORY = (() => {
   return dir === undefined || dir.startsWith('--') ? 'reports/history' : dir;
 })();
 
+/** A credential served from two regions (docs/multi-region.md): one value, rotated in both. */
+const TWO_REGION = 'acme-checkout';
+const OTHER_REGION = 'eu-west-1';
+
 const CONSUMERS = [
   ['acme-checkout', '30d'],
   ['acme-mobile', '30d'],
@@ -81,7 +88,11 @@ async function main(): Promise<void> {
     // A simulated year in a few minutes: the functions pace to 5 times the API quotas (the emulator
     // enforces none; `npm run bench` measures pacing against enforced ones).
     // Findings go to the account's Security Hub too (opt-in), enabled below as a platform team would.
-    const settings = { pacing: { quotaScale: 5 }, securityHub: { enabled: true } };
+    const settings = {
+      pacing: { quotaScale: 5 },
+      securityHub: { enabled: true },
+      replicaRegions: [OTHER_REGION],
+    };
     const deployment = await deployFunctions({
       endpoint: emulator.endpoint,
       accountId: '123456789012',
@@ -97,20 +108,30 @@ async function main(): Promise<void> {
       credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
     });
     const log = createLogger({ sink: () => {}, level: 'SILENT' });
+    const regionalApis = regionalApiGateways({
+      endpoint: emulator.endpoint,
+      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+    });
 
     await clients.securityhub.send(new EnableSecurityHubCommand({}));
     const plans = await createPlans(clients.apigw, ['gold', 'silver', 'partners']);
+    const otherPlans = await createPlans(regionalApis(OTHER_REGION), ['gold-eu']);
     for (const [i, [credential, policy]] of CONSUMERS.entries()) {
       await emulatorClock(emulator.endpoint, at(i % 10));
       const usagePlanIds = i % 4 === 0 ? [plans[i % 3]!, plans[(i + 1) % 3]!] : [plans[i % 3]!];
-      await onboardCredential({ ...clients, config, now: at(i % 10) }, { credential, usagePlanIds, policy });
+      const regions =
+        credential === TWO_REGION ? [{ region: OTHER_REGION, usagePlanIds: otherPlans }] : undefined;
+      await onboardCredential(
+        { ...clients, config, now: at(i % 10), regionalApis },
+        { credential, usagePlanIds, policy, regions },
+      );
     }
     const unmanaged = await seedUnmanagedKeys(clients.apigw, plans[0]!);
     // Onboarding's configuration tests (RotateImmediately=false) run asynchronously: on AWS they end in
     // seconds, long before the next day's run. Let them end before the clock moves on.
     await rotationsSettled(emulator.endpoint);
     console.log(
-      `seeded: ${CONSUMERS.length} credentials (30/60/90-day policies) in 3 usage plans, and 3 unmanaged keys\n`,
+      `seeded: ${CONSUMERS.length} credentials (30/60/90-day policies) in 3 usage plans, ${TWO_REGION} also in ${OTHER_REGION} (its secret replicated there), and 3 unmanaged keys\n`,
     );
 
     const months = new Map<string, { rotated: number; disabled: number; deleted: number; failed: number }>();
@@ -134,6 +155,7 @@ async function main(): Promise<void> {
         now,
         log,
         rotation: secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn),
+        regionalApis,
       });
       runs.push(result);
       if (HISTORY !== undefined) await writeHistoryFiles(HISTORY, result.report);
@@ -205,7 +227,21 @@ async function main(): Promise<void> {
     }
     const hub = await securityHubAgrees(clients.securityhub, last);
     console.log(`\n${hub.summary}`);
-    if (total.failed > 0 || !hub.agrees) process.exitCode = 1;
+    const regional = (region: string) => {
+      const secrets = new SecretsManagerClient({
+        region,
+        endpoint: emulator.endpoint,
+        credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+      });
+      return { region, apigw: regionalApis(region), secrets };
+    };
+    const twoRegions = await twoRegionSummary(
+      TWO_REGION,
+      { ...regional('us-east-1'), apigw: clients.apigw },
+      regional(OTHER_REGION),
+    );
+    console.log(twoRegions.summary);
+    if (total.failed > 0 || !hub.agrees || !twoRegions.agrees) process.exitCode = 1;
   } finally {
     await emulator.stop();
   }
