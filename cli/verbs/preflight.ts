@@ -22,7 +22,12 @@ export function registerPreflightVerb(program: Command, { io, exit }: VerbContex
     const s = await session(options, io);
     const iam = new IAMClient(s.clientConfig);
     for (const plugin of io.plugins ?? []) iam.middlewareStack.use(plugin);
-    const facts = await readPreflightFacts({ ...s.clients, iam }, s.config, options.consumer ?? []);
+    const facts = await readPreflightFacts(
+      { ...s.clients, iam },
+      s.config,
+      options.consumer ?? [],
+      s.regionalApis,
+    );
     const results = preflight(facts, s.config);
     print(
       io,

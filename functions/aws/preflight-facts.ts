@@ -1,7 +1,8 @@
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
 import type { AwsClients } from '../commons/clients.js';
-import { isAwsError } from '../commons/errors.js';
+import { errorMessage, isAwsError } from '../commons/errors.js';
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { Config } from '../core/config.js';
 import type { PreflightFacts } from '../core/preflight.js';
 import { readKeys, readSecrets } from './inventory.js';
@@ -11,6 +12,7 @@ export async function readPreflightFacts(
   clients: Pick<AwsClients, 'apigw' | 'secrets' | 'lambda'> & { iam: IAMClient },
   config: Config,
   consumers: string[],
+  regionalApis?: (region: string) => APIGatewayClient,
 ): Promise<PreflightFacts> {
   const settings = await clients.lambda.send(new GetAccountSettingsCommand({}));
   // The keys and secrets as the reconciler's inventory reads them.
@@ -29,7 +31,18 @@ export async function readPreflightFacts(
       roles.push({ principalArn, found: false });
     }
   }
+  const replicaRegions = await Promise.all(
+    config.replicaRegions.map(async (region) => {
+      if (regionalApis === undefined) return { region, error: 'no client for the region' };
+      try {
+        return { region, apiKeys: (await readKeys(regionalApis(region))).length };
+      } catch (error) {
+        return { region, error: errorMessage(error) };
+      }
+    }),
+  );
   return {
+    replicaRegions,
     lambda: {
       concurrentExecutions: settings.AccountLimit?.ConcurrentExecutions ?? 0,
       unreservedConcurrentExecutions: settings.AccountLimit?.UnreservedConcurrentExecutions ?? 0,

@@ -10,7 +10,13 @@ import type { ObservedKey, ObservedSecret } from './types.js';
 export type Verdict = 'pass' | 'warn' | 'fail';
 
 export interface PreflightResult {
-  check: 'lambda-concurrency' | 'api-key-quota' | 'existing-names' | 'competing-rotation' | 'consumer-roles';
+  check:
+    | 'lambda-concurrency'
+    | 'api-key-quota'
+    | 'existing-names'
+    | 'competing-rotation'
+    | 'consumer-roles'
+    | 'replica-regions';
   verdict: Verdict;
   message: string;
 }
@@ -24,6 +30,8 @@ export interface PreflightFacts {
   secrets: Pick<ObservedSecret, 'name' | 'tags' | 'rotationEnabled' | 'rotationLambdaArn'>[];
   /** Consumer roles to check (--consumer): found in this account, or not. */
   consumers: { principalArn: string; found: boolean }[];
+  /** Each replica region (replicaRegions): its API keys counted, or why it could not be read. */
+  replicaRegions?: { region: string; apiKeys?: number | undefined; error?: string | undefined }[] | undefined;
 }
 
 /** Lambda keeps this much concurrency unreserved in an account; new accounts may have little more. */
@@ -36,6 +44,7 @@ export function preflight(facts: PreflightFacts, config: Config): PreflightResul
     existingNames(facts, config),
     competingRotation(facts, config),
     consumerRoles(facts),
+    replicaRegions(facts, config),
   ];
 }
 
@@ -163,4 +172,39 @@ function consumerRoles({ consumers }: PreflightFacts): PreflightResult {
       message: `consumer role(s) ${missing.join(', ')} not found in this account: their grants are made anyway, and work once the roles exist (a role of another account: run keyrot preflight --consumer there)`,
     };
   return { check, verdict: 'pass', message: `${consumers.length} consumer role(s) exist` };
+}
+
+/** Every replica region answers and has room for a multi-region credential's second key (docs/multi-region.md). */
+function replicaRegions({ replicaRegions: regions = [] }: PreflightFacts, config: Config): PreflightResult {
+  const check = 'replica-regions';
+  if (regions.length === 0)
+    return {
+      check,
+      verdict: 'pass',
+      message: 'no replica region (replicaRegions): every credential lives here',
+    };
+  const { limit, headroom } = config.hygiene.quota;
+  const unreachable = regions.filter((r) => r.error !== undefined);
+  if (unreachable.length > 0)
+    return {
+      check,
+      verdict: 'fail',
+      message: `${unreachable.map((r) => `${r.region} (${r.error})`).join(', ')}: API Gateway there can't be read, so rotations of credentials living there would stay pending; enable the region for the account (an opt-in region) or remove it from replicaRegions`,
+    };
+  const full = regions.filter((r) => (r.apiKeys ?? 0) >= limit);
+  if (full.length > 0)
+    return {
+      check,
+      verdict: 'fail',
+      message: `${full.map((r) => `${r.region}: ${r.apiKeys} API keys of ${limit}`).join(', ')}: no room for a rotation's second key there; delete unused keys or ask AWS for more`,
+    };
+  const tight = regions.filter((r) => (r.apiKeys ?? 0) > limit - headroom);
+  const counts = regions.map((r) => `${r.region}: ${r.apiKeys ?? 0} API keys of ${limit}`).join(', ');
+  if (tight.length > 0)
+    return {
+      check,
+      verdict: 'warn',
+      message: `${counts}; ${tight.map((r) => r.region).join(', ')} inside the ${headroom}-key headroom`,
+    };
+  return { check, verdict: 'pass', message: counts };
 }

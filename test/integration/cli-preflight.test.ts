@@ -51,7 +51,25 @@ describe('keyrot preflight', () => {
       'PASS existing-names',
       'PASS competing-rotation',
       'PASS consumer-roles',
+      'PASS replica-regions',
     ]);
+  });
+
+  it('replica regions (replicaRegions): each counted against its own key quota, and one that cannot be read fails', async () => {
+    const world = new World({ ...config, replicaRegions: ['eu-west-1'] });
+    const eu = world.rawApigw('eu-west-1');
+    for (let i = 0; i < 5; i++) await eu.send(new CreateApiKeyCommand({ name: `eu-${i}`, enabled: true }));
+    const tight = await run(world);
+    expect(tight.verdicts['replica-regions']).toBe('warn');
+    expect(tight.results.find((r) => r.check === 'replica-regions')?.message).toMatch(
+      /^eu-west-1: 5 API keys of 6; eu-west-1 inside the 2-key headroom/,
+    );
+    // A region API Gateway does not serve (an opt-in region not enabled answers no better).
+    const unknown = new World({ ...config, replicaRegions: ['xx-nowhere-9'] });
+    const refused = await run(unknown);
+    expect(refused.verdicts['replica-regions']).toBe('fail');
+    expect(refused.results.find((r) => r.check === 'replica-regions')?.message).toMatch(/^xx-nowhere-9 \(/);
+    expect(refused.code).toBe(1);
   });
 
   it('warns, exit 0: a low Lambda quota, keys inside the headroom, tags of another tool under the prefix', async () => {
@@ -93,6 +111,7 @@ describe('keyrot preflight', () => {
       'existing-names': 'fail',
       'competing-rotation': 'pass',
       'consumer-roles': 'warn',
+      'replica-regions': 'pass',
     });
     expect(code).toBe(1);
     const said = (check: string) => results.find((r) => r.check === check)!.message;
