@@ -104,21 +104,20 @@ describe('a secret’s home region', () => {
 });
 
 describe('plan: a credential owned in another region', () => {
-  it('in its home region, everything due is planned (the fixture is all due)', () => {
-    const result = plan(ownedHere, config, at(DAY));
-    expect(result.actions.map((a) => `${a.kind}:${'keyId' in a ? a.keyId : a.credential}`).sort()).toEqual([
+  it('with its replica here: nothing is planned, one owned-in-region finding names its home region', () => {
+    // In its home region, the same credential has everything due.
+    const home = plan(ownedHere, config, at(DAY));
+    expect(home.actions.map((a) => `${a.kind}:${'keyId' in a ? a.keyId : a.credential}`).sort()).toEqual([
       'attach-key:k3',
       'delete-key:k1',
       'disable-key:k2',
       'grant-consumers:alice',
       'rotate:alice',
     ]);
-    expect(kindsOf(result.findings)).toEqual(
+    expect(kindsOf(home.findings)).toEqual(
       expect.arrayContaining(['overdue', 'ownership-mismatch', 'unused']),
     );
-  });
 
-  it('with its replica here: nothing is planned, one owned-in-region finding names its home region', () => {
     const result = plan(replica, config, at(DAY));
     expect(result.actions).toEqual([]);
     expect(result.findings).toEqual([
@@ -159,16 +158,7 @@ describe('plan: a credential owned in another region', () => {
     expect(kindsOf(result.findings)).toEqual(['owned-in-region']);
   });
 
-  it('its name stays taken: an unmanaged key adopted here gets another', () => {
-    const adopting = parseConfig({ staggerPercent: 0, hygiene: { unmanaged: { action: 'adopt' } } });
-    const stray = key({ id: 'u1' });
-    stray.name = 'alice';
-    const inv = { ...replica, keys: [...replica.keys, stray] };
-    const adopted = plan(inv, adopting, at(DAY)).actions.find((a) => a.kind === 'adopt-key');
-    expect(adopted?.credential).toBe('alice-u1');
-  });
-
-  it('in the report: its keys are rows of the credential, not unmanaged keys', () => {
+  it('its keys stay the credential’s: report rows of it (not unmanaged keys), its name taken for adoption', () => {
     const result = plan(replica, config, at(DAY));
     const report = buildRunReport({
       runId: 'r',
@@ -188,6 +178,13 @@ describe('plan: a credential owned in another region', () => {
       ['k4', 'alice', 'retiring', null],
     ]);
     expect(report.actions).toEqual([]);
+
+    const adopting = parseConfig({ staggerPercent: 0, hygiene: { unmanaged: { action: 'adopt' } } });
+    const stray = key({ id: 'u1' });
+    stray.name = 'alice';
+    const inv = { ...replica, keys: [...replica.keys, stray] };
+    const adopted = plan(inv, adopting, at(DAY)).actions.find((a) => a.kind === 'adopt-key');
+    expect(adopted?.credential).toBe('alice-u1');
   });
 });
 
