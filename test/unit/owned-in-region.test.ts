@@ -4,6 +4,7 @@ import { parseConfig } from '../../functions/core/config.js';
 import { runEvents, DETAIL_TYPE } from '../../functions/core/events.js';
 import { selectCredentials } from '../../functions/core/mass-rotation.js';
 import { plan } from '../../functions/core/plan.js';
+import { planRegionalRetirement } from '../../functions/core/regional-retirement.js';
 import { arnRegion, homeRegionElsewhere } from '../../functions/core/home-region.js';
 import { buildRunReport } from '../../functions/core/report.js';
 import { SECURITY_CHECKS } from '../../functions/core/security-findings.js';
@@ -185,6 +186,30 @@ describe('plan: a credential owned in another region', () => {
     const inv = { ...replica, keys: [...replica.keys, stray] };
     const adopted = plan(inv, adopting, at(DAY)).actions.find((a) => a.kind === 'adopt-key');
     expect(adopted?.credential).toBe('alice-u1');
+  });
+});
+
+describe('the other regions of a stack whose replicaRegions name the home region', () => {
+  it('keep their keys of a credential owned there: this region’s stack retires none of them', () => {
+    // In us-east-1: an old key disabled a day ago (its disable window runs) whose twin here is gone, and
+    // generation 2's key, whose twin here is disabled. us-east-1's stack retires them, not this one.
+    const homeKeys = [
+      key({ id: 'h0', credential: 'alice', generation: 1, version: 'v0', enabled: false, disabledDay: 399 }),
+      key({ id: 'h2', credential: 'alice', generation: 2, version: 'v2', enabled: true }),
+    ];
+    const here = alice(aliceSecret(HERE, HOME));
+    const hereDisabled = {
+      ...here,
+      keys: here.keys.map((k) => (k.id === 'k2' ? { ...k, enabled: false } : k)),
+    };
+    const regions = [{ region: HOME, keys: homeKeys }];
+    expect(planRegionalRetirement(hereDisabled, [], regions, config)).toEqual([]);
+    // Were the secret here the primary, the same keys would follow their twins here.
+    const primary = { ...hereDisabled, secrets: alice(aliceSecret(HERE, HERE)).secrets };
+    expect(planRegionalRetirement(primary, [], regions, config).map((a) => `${a.kind} ${a.keyId}`)).toEqual([
+      'delete-key h0',
+      'disable-key h2',
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@
 import {
   CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 import {
@@ -25,13 +26,17 @@ import { createPlans, dayAt, readKeys, World } from '../../support/world.js';
 const HOME = 'us-east-1';
 const HERE = 'eu-west-1';
 
-/** eu-west-1's stack, in the account of `home`: every hygiene action that may disable a key is on. */
+/**
+ * eu-west-1's stack, in the account of `home`: every hygiene action that may disable a key is on, and
+ * us-east-1 is among its replica regions (one configuration for every region of a StackSet).
+ */
 const hereWorld = (home: World) =>
   new World(
     parseConfig({
       staggerPercent: 0,
       pacing: { quotaScale: 8 },
       hygiene: { unused: { action: 'disable', days: 30 }, orphaned: { action: 'disable' } },
+      replicaRegions: [HOME],
     }),
     { region: HERE, accountId: home.accountId },
   );
@@ -188,7 +193,7 @@ describe('a credential owned in another region, seen by this region’s stack', 
     ]);
   });
 
-  it('a credential the home stack onboarded in both regions and rotated: nothing here, one finding', async () => {
+  it('a credential the home stack onboarded in both regions, rotated and retired: touched in neither region', async () => {
     const home = new World(
       parseConfig({ staggerPercent: 0, pacing: { quotaScale: 8 }, replicaRegions: [HERE] }),
     );
@@ -201,15 +206,25 @@ describe('a credential owned in another region, seen by this region’s stack', 
     );
     const rotated = await home.run(90);
     expect(rotated.outcomes.map((o) => [o.action.kind, o.status])).toContainEqual(['rotate', 'done']);
+    // Day 105, past the grace: the home stack disables generation 1 in both regions.
+    const retired = await home.run(105);
+    const disabled = retired.outcomes.filter((o) => o.action.kind === 'disable-key' && o.status === 'done');
+    expect(disabled).toHaveLength(2);
+    // Someone deletes generation 1 here by hand; at home it stays disabled for its window (I3).
+    const generation = <K extends { tags: Record<string, string> }>(keys: K[], g: string) =>
+      keys.find((k) => k.tags['rotation:generation'] === g);
+    const hereOld = generation(await readKeys(here.raw().apigw), '1');
+    await here.raw().apigw.send(new DeleteApiKeyCommand({ apiKey: hereOld!.id }));
     await replicasSettled(home.raw().secrets, here, ['keyrot/acme']);
-    const before = await regionState(here);
-    expect(before.keys.map((k) => k.tags['rotation:generation'])).toEqual(expect.arrayContaining(['1', '2']));
+    const homeKeys = async () => (await readKeys(home.raw().apigw)).map(({ value: _, ...key }) => key);
+    const before = { here: await regionState(here), home: await homeKeys() };
+    expect(generation(before.home, '1')?.enabled).toBe(false);
 
-    // Day 200: generation 1's grace is long over and generation 2 is due.
-    const run = await here.run(200);
+    // This stack names us-east-1 among its replicaRegions too (one configuration for every region).
+    const run = await here.run(120);
     expect(run.plan.actions).toEqual([]);
     expect(run.outcomes).toEqual([]);
-    expect(await regionState(here)).toEqual(before);
+    expect({ here: await regionState(here), home: await homeKeys() }).toEqual(before);
     expect(run.report.findings).toEqual([ownedFinding('acme')]);
   });
 
