@@ -22,7 +22,7 @@ Secrets Manager
                     GetSecretValue's default version
 - secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
 - secrets_replication: replicas follow the primary's versions and labels after a delay (asynchronous
-                    replication), ReplicationStatus InProgress meanwhile
+                    replication), ReplicationStatus InProgress meanwhile; PrimaryRegion on a replicated primary
 Security Hub
 - securityhub:      BatchImportFindings and GetFindings: an enabled hub, the default product, required ASFF
                     fields, 100 per batch, updates that keep CreatedAt and the customer's fields, the automatic

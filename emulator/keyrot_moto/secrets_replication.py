@@ -13,6 +13,10 @@ replica secrets") and the API reference (ReplicationStatusType: InSync, Failed, 
 - While a change has not reached a replica, the primary's ReplicationStatus says InProgress for it.
 - Writes to a replica stay refused, as moto already answers (InvalidParameterException: "Operation
   not permitted on a replica secret").
+- A primary with replicas names its own region as PrimaryRegion in DescribeSecret and ListSecrets,
+  as a replica names its primary's (the API reference: "The Region the secret is in"; the AWS CLI's
+  describe-secret example shows it on a replicated primary). moto sets it on replicas only. A secret
+  never replicated keeps moto's answer, without it: keyrot reads no PrimaryRegion as "this region".
 Tags, description and resource policy stay moto's live view: keyrot reads them in the primary region.
 """
 import copy
@@ -92,6 +96,8 @@ def install() -> None:
 
     def primary_dict(self: FakeSecret) -> dict[str, Any]:
         dct = primary_to_dict(self)
+        if self.replicas:
+            dct["PrimaryRegion"] = self.region
         if self.replicas and _lagging(self):
             dct["ReplicationStatus"] = [
                 {**status, "Status": "InProgress"} if status.get("Status") == "InSync" else status

@@ -158,6 +158,8 @@ export async function readSecrets(secrets: SecretsManagerClient, config: Config)
         rotationLambdaArn: item.RotationLambdaARN,
         lastRotatedDate: item.LastRotatedDate,
         deletedDate: item.DeletedDate,
+        // A replica names its primary's region: the credential is owned there (core/regions.ts).
+        primaryRegion: item.PrimaryRegion,
       });
     }
   }

@@ -11,6 +11,7 @@ import {
 } from './tags.js';
 import { readActivations } from './rotation-record.js';
 import { ownership } from './ownership.js';
+import { homeRegionElsewhere } from './home-region.js';
 import { addDays, staggerDays } from './time.js';
 import type { Finding, Inventory, ObservedKey, ObservedSecret } from './types.js';
 
@@ -70,6 +71,11 @@ export interface Credential {
   foreign: ManagedKey[];
   /** A secret without an ownership record: the keys it proves, which the run records. */
   ownershipToRecord?: string[] | undefined;
+  /**
+   * Its secret here is a replica: the home region whose stack owns it (core/home-region.ts). Nothing in this
+   * region acts on it; `keys` are then every key that claims it here, proven by nobody here.
+   */
+  homeRegion?: string | undefined;
 }
 
 export interface CredentialIndex {
@@ -149,6 +155,13 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
   const findings: Finding[] = [];
   const unmanagedKeys: ObservedKey[] = [];
   const byName = new Map<string, Credential>();
+  // Credentials owned elsewhere, first: that region's stack reports what is wrong with their keys.
+  const elsewhere = new Map<string, string>();
+  for (const secret of inventory.secrets) {
+    const name = secretCredential(secret, config);
+    const home = homeRegionElsewhere(secret);
+    if (name !== undefined && home !== undefined) elsewhere.set(name, home);
+  }
   const credentialOf = (name: string): Credential => {
     let credential = byName.get(name);
     if (credential === undefined) {
@@ -169,7 +182,7 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
       continue;
     }
     const credential = credentialOf(name);
-    const managed = parseManagedKey(key, name, config.tagPrefix, findings);
+    const managed = parseManagedKey(key, name, config.tagPrefix, elsewhere.has(name) ? [] : findings);
     if (managed === undefined) credential.unreadable.push(key);
     else credential.keys.push(managed);
   }
@@ -178,9 +191,10 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
     if (name === undefined) continue;
     const credential = credentialOf(name);
     credential.secret = secret;
+    credential.homeRegion = elsewhere.get(name);
     applyActivations(credential, readActivations(config.tagPrefix, secret.tags));
     const mismatch = secretTagMismatch(secret, name, config);
-    if (mismatch !== undefined) findings.push(mismatch);
+    if (mismatch !== undefined && credential.homeRegion === undefined) findings.push(mismatch);
   }
   for (const credential of byName.values()) settleOwnership(credential, config, findings);
   const credentials = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -190,7 +204,8 @@ export function indexCredentials(inventory: Inventory, config: Config): Credenti
 /** Keeps the keys the credential's secret records as its own; the other claimants are findings. */
 function settleOwnership(credential: Credential, config: Config, findings: Finding[]): void {
   const { secret } = credential;
-  if (secret === undefined) return;
+  // Owned elsewhere: its home region's stack proves which keys are its own; nothing here acts on any.
+  if (secret === undefined || credential.homeRegion !== undefined) return;
   const claimants = credential.keys.map((k) => ({ id: k.key.id, version: k.version }));
   const { owned, toRecord } = ownership(config.tagPrefix, secret, claimants);
   credential.ownershipToRecord = toRecord;

@@ -1,3 +1,4 @@
+import { SECURITY_CHECKS } from './security-findings.js';
 import type { Action, Finding, Trigger } from './types.js';
 
 export const EVENT_SOURCE = 'keyrot';
@@ -43,8 +44,9 @@ interface OutcomeLike {
 
 /**
  * One event per rotation and retirement step of a run; one per finding up to MAX_FINDING_EVENTS, those
- * about a managed credential first (a broken credential needs someone); and one summary of the run's
- * findings by kind.
+ * about a managed credential first (a broken credential needs someone) and informational ones last
+ * (nobody needs to act: a region with a thousand credentials owned elsewhere must not crowd out the
+ * rest); and one summary of the run's findings by kind.
  */
 export function runEvents(
   run: { runId: string; trigger: Trigger; now: Date },
@@ -164,10 +166,13 @@ export function runEvents(
       events.push({ detailType: DETAIL_TYPE.adopted, detail: { ...common, keyId: action.keyId } });
   }
   if (findings.length === 0) return events;
-  const first = [
-    ...findings.filter((f) => f.credential !== undefined),
-    ...findings.filter((f) => f.credential === undefined),
-  ].slice(0, MAX_FINDING_EVENTS);
+  const rank = (f: Finding) =>
+    f.kind !== 'read-failed' && SECURITY_CHECKS[f.kind].severity === 'INFORMATIONAL'
+      ? 2
+      : f.credential !== undefined
+        ? 0
+        : 1;
+  const first = [...findings].sort((a, b) => rank(a) - rank(b)).slice(0, MAX_FINDING_EVENTS);
   for (const finding of first) {
     events.push({ detailType: DETAIL_TYPE.finding, detail: { ...base, ...finding } });
   }

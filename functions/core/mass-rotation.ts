@@ -56,6 +56,13 @@ export function selectCredentials(inventory: Inventory, config: Config, selector
       const policy = current === undefined ? undefined : resolvePolicy(current, config);
       if (policy === undefined || !policy.ok || !selector.policies.includes(policy.name)) continue;
     }
+    if (c.homeRegion !== undefined) {
+      selection.skipped.push({
+        credential: c.name,
+        why: `owned in ${c.homeRegion}, its home region (its secret here is a replica): rotate it there`,
+      });
+      continue;
+    }
     if (secret === undefined || secret.deletedDate !== undefined) {
       selection.skipped.push({ credential: c.name, why: 'its secret is missing or scheduled for deletion' });
       continue;

@@ -22,6 +22,7 @@ import { identityOf } from './rotation-record.js';
 import { STAGE } from './stages.js';
 import { graceEnd, isRequest, readRequest, requestOutstanding, type RotationRequest } from './emergency.js';
 import { readSuspension, suspensionStands } from './suspension.js';
+import { ownedInRegion } from './home-region.js';
 
 /**
  * A rotation due within this much of the run counts as due now. The daily run starts at about the same
@@ -124,6 +125,11 @@ function planCredential(c: Credential, config: Config, now: Date, sink: Sink): v
       credential: c.name,
       message: `credential ${c.name}: no secret ${config.secretPrefix}${c.name}; its keys are left as they are`,
     });
+    return;
+  }
+  if (c.homeRegion !== undefined) {
+    // Its home region's stack rotates and retires it in every region: nothing here, whatever is due.
+    findings.push(ownedInRegion(c, secret, c.homeRegion));
     return;
   }
   if (secret.deletedDate !== undefined) {

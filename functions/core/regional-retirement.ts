@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { secretCredential, versionWithStage } from './credentials.js';
+import { homeRegionElsewhere } from './home-region.js';
 import { STAGE } from './stages.js';
 import { TAG, tagName, type TagName } from './tags.js';
 import type { Action, Inventory, ObservedKey } from './types.js';
@@ -37,6 +38,8 @@ export function planRegionalRetirement(
   for (const secret of home.secrets) {
     const credential = secretCredential(secret, config);
     if (credential === undefined || secret.deletedDate !== undefined) continue;
+    // A replica here: its home region's stack retires its keys everywhere, this region's stack none.
+    if (homeRegionElsewhere(secret) !== undefined) continue;
     credentials.set(credential, {
       current: versionWithStage(secret, STAGE.current),
       pending: versionWithStage(secret, STAGE.pending),

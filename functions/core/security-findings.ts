@@ -173,6 +173,12 @@ export const SECURITY_CHECKS: Record<Check, CheckSpec> = {
     runbook: 'suspend-and-resume.md',
     remedy: 'Resume the credential (keyrot resume) when its consumer may have access again.',
   },
+  'owned-in-region': {
+    title: 'Credential owned by the keyrot stack of another region',
+    severity: 'INFORMATIONAL',
+    runbook: hygiene('owned-in-region'),
+    remedy: 'Nothing here: run on-call commands for the credential in its home region, named in the finding.',
+  },
   'key-reenabled': {
     title: 'Retired API key re-enabled by hand',
     severity: 'MEDIUM',

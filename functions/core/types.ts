@@ -57,6 +57,11 @@ export interface ObservedSecret {
   /** When a rotation last completed (LastRotatedDate); absent: the secret was never rotated. */
   lastRotatedDate?: Date | undefined;
   deletedDate?: Date | undefined;
+  /**
+   * The region it is primary in (PrimaryRegion), when Secrets Manager names one. A region other than its
+   * ARN's makes it a replica: the credential is owned by that region's stack (core/home-region.ts).
+   */
+  primaryRegion?: string | undefined;
   /** The roles its resource policy lets read it (keyrot's statement); absent: the policy was not read. */
   consumers?: string[] | undefined;
 }
@@ -288,6 +293,7 @@ export type FindingKind =
   | 'ownership-mismatch'
   | 'current-key-disabled'
   | 'credential-suspended'
+  | 'owned-in-region'
   | 'credential-without-keys'
   | 'key-reenabled'
   | 'read-failed'

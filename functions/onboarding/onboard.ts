@@ -24,6 +24,7 @@ import {
 import { configureRotation } from '../rotation/starter.js';
 import type { RegionalApis } from '../rotation/regions.js';
 import { checkRegions, readRegionPlans, writeRegionKey, type RegionPlans } from './regions.js';
+import { homeRegionElsewhere, ownedElsewhereRefusal } from '../core/home-region.js';
 
 export interface OnboardInput {
   credential: string;
@@ -65,6 +66,11 @@ export function planOnboard(
       `credential ${JSON.stringify(name)} is not a valid name; expected 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`,
     );
   }
+  // Its secret here is a replica: the credential exists, owned by its home region's stack.
+  const replica = inventory.secrets.find((s) => s.name === `${config.secretPrefix}${name}`);
+  const home = replica === undefined ? undefined : homeRegionElsewhere(replica);
+  if (replica !== undefined && home !== undefined)
+    throw new InputError(ownedElsewhereRefusal(name, replica.name, home));
   const policyName = input.policy ?? config.defaultPolicy;
   const policy = config.policies[policyName];
   if (policy === undefined) {

@@ -10,6 +10,7 @@ import type { Policy } from '../core/config.js';
 import type { Inventory, ObservedSecret } from '../core/types.js';
 import { InputError, KeyrotError } from '../commons/errors.js';
 import { STAGE } from '../core/stages.js';
+import { ownedElsewhereRefusal } from '../core/home-region.js';
 
 export interface CredentialState {
   credential: Credential;
@@ -34,6 +35,9 @@ export function findCredential(inventory: Inventory, config: Config, name: strin
   const secret = credential.secret;
   if (secret === undefined)
     throw new KeyrotError(`credential ${name}: no secret ${config.secretPrefix}${name}`);
+  // Its home region's stack acts on it, in every region: an operator here is in the wrong region.
+  if (credential.homeRegion !== undefined)
+    throw new InputError(ownedElsewhereRefusal(name, secret.name, credential.homeRegion));
   if (secret.deletedDate !== undefined) {
     throw new KeyrotError(
       `credential ${name}: secret ${secret.name} is scheduled for deletion; restore it first (runbooks/restore-deleted-secret.md)`,

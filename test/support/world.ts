@@ -51,6 +51,10 @@ export interface WorldOptions {
   endpoint?: string;
   /** Where the account's clock starts, before the first call (default: day 0, T0). */
   clockStart?: Date;
+  /** The region its clients, runs and CLI work in (default us-east-1): a stack of another region. */
+  region?: string;
+  /** Another world's account (default: a fresh one): two regions of one account. */
+  accountId?: string;
 }
 
 /**
@@ -63,8 +67,8 @@ export interface WorldOptions {
  * watches for the end; each run first moves the emulator's clock to its simulated day.
  */
 export class World {
-  readonly accountId = newAccountId();
-  readonly region = 'us-east-1';
+  readonly accountId: string;
+  readonly region: string;
   readonly recorder = new CallRecorder();
   readonly logs: string[] = [];
   readonly endpoint: string;
@@ -80,6 +84,8 @@ export class World {
     options: WorldOptions = {},
   ) {
     this.config = config;
+    this.accountId = options.accountId ?? newAccountId();
+    this.region = options.region ?? 'us-east-1';
     this.endpoint = options.endpoint ?? emulatorEndpoint();
     this.clockStart = options.clockStart ?? dayAt(0);
     // The emulator's IAM decision log names accounts; its replay names the test file working in each.
@@ -270,7 +276,7 @@ export class World {
 
   /** The configuration as a file for `keyrot --config` (once deployed, it names the rotation function). */
   configFile(): string {
-    const file = join(tmpdir(), `keyrot-${this.accountId}.json`);
+    const file = join(tmpdir(), `keyrot-${this.accountId}-${this.region}.json`);
     const { secretKmsKeyId: _, ...config } = this.config;
     writeFileSync(file, JSON.stringify(config));
     return file;
@@ -287,7 +293,8 @@ export class World {
     let stdout = '';
     let stderr = '';
     await this.ready();
-    const code = await runCli([...args, '--endpoint-url', this.endpoint, '--config', this.configFile()], {
+    const where = ['--region', this.region, '--endpoint-url', this.endpoint, '--config', this.configFile()];
+    const code = await runCli([...args, ...where], {
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
       plugins: [accountPlugin(this.accountId), ...plugins],

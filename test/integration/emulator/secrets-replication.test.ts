@@ -4,11 +4,13 @@
  * associated replica secrets") and the API reference (ReplicationStatusType): a replica has the
  * primary's ARN but for the region, follows its values and staging labels asynchronously (the
  * emulator's delay, 1 s here), says InProgress while a change is on its way, and refuses writes.
+ * PrimaryRegion says where a secret is owned: the primary's region, on the primary and on each replica.
  */
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
@@ -102,5 +104,28 @@ describe('Secrets Manager replicas', () => {
     );
     expect(refused?.name).toBe('InvalidParameterException');
     expect(refused?.message).toContain("Call must be made in primary secret's region");
+  });
+
+  it('name the primary region as PrimaryRegion, on the primary too (DescribeSecret and ListSecrets); a secret never replicated names none', async () => {
+    await home.send(
+      new CreateSecretCommand({
+        Name: 'keyrot/multi-d',
+        SecretString: 'v1',
+        AddReplicaRegions: [{ Region: 'eu-west-1' }],
+      }),
+    );
+    await home.send(new CreateSecretCommand({ Name: 'keyrot/single-d', SecretString: 'v1' }));
+    const listed = async (c: SecretsManagerClient, name: string) =>
+      (await c.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [name] }] }))).SecretList?.find(
+        (s) => s.Name === name,
+      )?.PrimaryRegion;
+    const described = async (c: SecretsManagerClient, name: string) =>
+      (await c.send(new DescribeSecretCommand({ SecretId: name }))).PrimaryRegion;
+    for (const c of [home, replica]) {
+      expect(await described(c, 'keyrot/multi-d')).toBe('us-east-1');
+      expect(await listed(c, 'keyrot/multi-d')).toBe('us-east-1');
+    }
+    expect(await described(home, 'keyrot/single-d')).toBeUndefined();
+    expect(await listed(home, 'keyrot/single-d')).toBeUndefined();
   });
 });
