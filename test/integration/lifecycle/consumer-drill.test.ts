@@ -3,6 +3,7 @@ import { ApiKeyProvider, keyrotFetch } from '../../../consumer/index.js';
 import { parseConfig } from '../../../functions/core/config.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { startStage } from '../../support/stage-data-plane.js';
+import { drillIncidents } from '../../support/drill.js';
 import { createPlans, dayAt, World } from '../../support/world.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,20 +78,9 @@ describe('consumers through rotations, an emergency rotation and a rollback', ()
     };
     try {
       await sleep(300);
-      // Three scheduled rotations of each credential, each with its grace, disable and delete.
-      for (const day of [30, 37, 51, 60, 67, 81, 90]) await at(day, () => world.run(day));
-      // A rollback inside the grace, then the retirement of the key rolled back from.
-      await at(91, async () =>
-        expect((await world.cli(['rollback', 'globex', '--now', dayAt(91).toISOString()])).code).toBe(0),
-      );
-      await at(98, () => world.run(98));
-      // An emergency: the leaked key revoked the moment its successor is current.
-      await at(100, async () =>
-        expect(
-          (await world.cli(['rotate', 'acme', '--grace', '0', '--yes', '--now', dayAt(100).toISOString()]))
-            .code,
-        ).toBe(0),
-      );
+      // Three scheduled rotations of each credential, each with its grace, disable and delete; a rollback
+      // inside the grace, then the retirement of the key rolled back from; an emergency.
+      await drillIncidents(world, at, { rollback: 'globex', emergency: 'acme' });
       await at(112, () => world.run(112));
     } finally {
       running = false;

@@ -13,6 +13,7 @@ import { parseConfig } from '../../../functions/core/config.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { accountPlugin } from '../../support/emulator-account.js';
 import { startStage } from '../../support/stage-data-plane.js';
+import { drillIncidents } from '../../support/drill.js';
 import { createPlans, dayAt, World } from '../../support/world.js';
 
 const OTHER = 'eu-west-1';
@@ -93,19 +94,9 @@ describe('consumers in two regions through a year of rotations, a rollback and a
     const runs: number[] = [];
     try {
       await sleep(300);
-      for (const day of [30, 37, 51, 60, 67, 81, 90]) await at(day, () => world.run(day));
-      // A rollback inside the grace: both regions' previous key is current again.
-      await at(91, async () =>
-        expect((await world.cli(['rollback', 'acme', '--now', dayAt(91).toISOString()])).code).toBe(0),
-      );
-      await at(98, () => world.run(98));
-      // An emergency: the leaked key revoked in both regions the moment its successor is current.
-      await at(100, async () =>
-        expect(
-          (await world.cli(['rotate', 'acme', '--grace', '0', '--yes', '--now', dayAt(100).toISOString()]))
-            .code,
-        ).toBe(0),
-      );
+      // Scheduled rotations, a rollback inside a grace (both regions' previous key current again), an
+      // emergency (the leaked key revoked in both regions once the replica has its successor).
+      await drillIncidents(world, at, { rollback: 'acme', emergency: 'acme' });
       // The rest of the year on the schedule's days, weekly.
       for (let day = 107; day <= 365; day += 7) {
         runs.push(day);
