@@ -12,6 +12,15 @@ describe('config', () => {
     expect(parseConfig(undefined)).toEqual(defaultConfig());
   });
 
+  it('multi-region: replica regions and their canaries', () => {
+    const config = parseConfig({
+      replicaRegions: ['eu-west-1'],
+      replicaCanaryUrls: { 'eu-west-1': 'https://eu.example.com/health' },
+    });
+    expect(config.replicaRegions).toEqual(['eu-west-1']);
+    expect(defaultConfig()).toMatchObject({ replicaRegions: [], replicaCanaryUrls: {} });
+  });
+
   it('accepts a custom policy set', () => {
     const config = parseConfig({
       defaultPolicy: 'partners',
@@ -37,6 +46,15 @@ describe('config', () => {
     [{ canaryUrl: 'not a url' }, 'canaryUrl'],
     [{ leaseBucket: 's3://Keyrot_Lease' }, 'leaseBucket: an S3 bucket name (3-63 of a-z 0-9 . -)'],
     [{ pacing: { leaseWaitSeconds: -1 } }, 'pacing.leaseWaitSeconds'],
+    [{ replicaRegions: ['Europe'] }, 'replicaRegions.0: an AWS region name, such as eu-west-1'],
+    [
+      { replicaRegions: ['eu-west-1'], replicaCanaryUrls: { 'ap-south-1': 'https://ap.example.com/health' } },
+      'replicaCanaryUrls.ap-south-1: ap-south-1 is not one of replicaRegions (eu-west-1)',
+    ],
+    [
+      { replicaCanaryUrls: { 'ap-south-1': 'https://ap.example.com/health' } },
+      'replicaCanaryUrls.ap-south-1: ap-south-1 is not one of replicaRegions (none)',
+    ],
     [{ unknownField: 1 }, 'unknownField'],
     [[], '(root)'],
   ])('rejects %j naming the field', (raw, message) => {
