@@ -31,15 +31,19 @@ export async function readPreflightFacts(
       roles.push({ principalArn, found: false });
     }
   }
+  // One configuration may serve every region: this one is no replica of itself.
+  const own = await clients.apigw.config.region();
   const replicaRegions = await Promise.all(
-    config.replicaRegions.map(async (region) => {
-      if (regionalApis === undefined) return { region, error: 'no client for the region' };
-      try {
-        return { region, apiKeys: (await readKeys(regionalApis(region))).length };
-      } catch (error) {
-        return { region, error: errorMessage(error) };
-      }
-    }),
+    config.replicaRegions
+      .filter((region) => region !== own)
+      .map(async (region) => {
+        if (regionalApis === undefined) return { region, error: 'no client for the region' };
+        try {
+          return { region, apiKeys: (await readKeys(regionalApis(region))).length };
+        } catch (error) {
+          return { region, error: errorMessage(error) };
+        }
+      }),
   );
   return {
     replicaRegions,

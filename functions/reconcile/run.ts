@@ -106,7 +106,8 @@ function runPacing(options: RunOptions, before: PacingStats | undefined): RunPac
  * a lease bucket, a run that writes holds the run lease from before it reads the account until it is
  * done: one run at a time spends API Gateway's share (a dry run only reads, and takes no lease).
  */
-export async function reconcile(options: RunOptions): Promise<RunResult> {
+export async function reconcile(given: RunOptions): Promise<RunResult> {
+  const options = await withoutOwnRegion(given);
   const runId = options.runId ?? randomUUID();
   const bucket = options.config.leaseBucket;
   if (options.dryRun === true || bucket === undefined) return runOnce(options, runId, () => false);
@@ -127,6 +128,21 @@ export async function reconcile(options: RunOptions): Promise<RunResult> {
   } finally {
     await lease.release();
   }
+}
+
+/**
+ * One configuration may serve every region (a StackSet deploys the same one everywhere): the run's own
+ * region is never a replica region of itself.
+ */
+async function withoutOwnRegion(options: RunOptions): Promise<RunOptions> {
+  const { replicaRegions } = options.config;
+  if (replicaRegions.length === 0) return options;
+  const own = await options.clients.apigw.config.region();
+  if (!replicaRegions.includes(own)) return options;
+  return {
+    ...options,
+    config: { ...options.config, replicaRegions: replicaRegions.filter((r) => r !== own) },
+  };
 }
 
 async function runOnce(options: RunOptions, runId: string, leaseLost: () => boolean): Promise<RunResult> {

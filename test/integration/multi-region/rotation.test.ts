@@ -183,6 +183,24 @@ describe('a credential in two regions', () => {
       expect((await readKeys(apigw)).filter((k) => k.enabled).map((k) => k.value)).toEqual([value]);
   });
 
+  it("one configuration for every region (a StackSet's): the stack's own region in replicaRegions is no replica of itself", async () => {
+    const { world, homePlans, otherPlans } = await setUp();
+    world.config = { ...world.config, replicaRegions: ['us-east-1', OTHER] };
+    const before = await currentValue(world);
+    await world.run(90);
+    const retired = await world.run(105);
+    // Each key is retired once, in its own region.
+    const keyActions = retired.plan.actions.filter((a) => a.kind === 'disable-key');
+    expect(keyActions.map((a) => ('region' in a ? (a.region ?? 'home') : 'home')).sort()).toEqual([
+      OTHER,
+      'home',
+    ]);
+    const after = await currentValue(world);
+    expect(acceptedBy(await readKeys(world.raw().apigw), after, homePlans)).toBe(true);
+    expect(acceptedBy(await readKeys(world.rawApigw(OTHER)), after, otherPlans)).toBe(true);
+    expect((await readKeys(world.rawApigw(OTHER))).find((k) => k.value === before)?.enabled).toBe(false);
+  });
+
   it('refuses to rotate a credential with a replica in a region the stack does not drive', async () => {
     const { world } = await setUp();
     world.config = { ...world.config, replicaRegions: [] };
