@@ -3,7 +3,6 @@ import {
   CreateLogGroupCommand,
   FilterLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateRoleCommand,
   DeleteRolePolicyCommand,
@@ -27,6 +26,7 @@ import { strToU8, zipSync } from 'fflate';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { accountPlugin } from '../../support/emulator-account.js';
+import { deadLetterErrors } from '../../support/lambda-metrics.js';
 import { useTimedEmulator } from '../../support/deployed.js';
 import { World } from '../../support/world.js';
 
@@ -243,21 +243,7 @@ describe("the Lambda service's uses of an execution role, on the emulator", () =
     await setPolicy('failing', [writeOwnLogs('failing')]);
     const since = await world.clockNow();
     await invoke('failing', { marker: 'lost', fail: 'again' }, 'Event');
-    const deadLetterErrors = async () => {
-      const stats = await cloudwatch.send(
-        new GetMetricStatisticsCommand({
-          Namespace: 'AWS/Lambda',
-          MetricName: 'DeadLetterErrors',
-          Dimensions: [{ Name: 'FunctionName', Value: 'failing' }],
-          StartTime: new Date(since.getTime() - 60_000),
-          EndTime: new Date(since.getTime() + 3_600_000),
-          Period: 60,
-          Statistics: ['Sum'],
-        }),
-      );
-      return (stats.Datapoints ?? []).reduce((sum, d) => sum + (d.Sum ?? 0), 0);
-    };
-    await expect.poll(deadLetterErrors, { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => deadLetterErrors(cloudwatch, 'failing', since), { timeout: 20_000 }).toBe(1);
     expect(await received()).toEqual([]);
   });
 });

@@ -1,4 +1,3 @@
-import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import {
   GetQueueUrlCommand,
@@ -9,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { accountPlugin } from '../../support/emulator-account.js';
+import { deadLetterErrors } from '../../support/lambda-metrics.js';
 import { DEPLOYED_30D, deployedWorld, rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
 import { dropStatement } from '../../support/role-statements.js';
 import { dayAt, type World } from '../../support/world.js';
@@ -118,21 +118,9 @@ describe('on-call drill: a scheduled run failed every attempt (DeadLetterQueueNo
     await world.setClock(dayAt(30));
     const since = await world.clockNow();
     await scheduledRunInBackground(world);
-    const deadLetterErrors = async () => {
-      const stats = await world.clients().cloudwatch.send(
-        new GetMetricStatisticsCommand({
-          Namespace: 'AWS/Lambda',
-          MetricName: 'DeadLetterErrors',
-          Dimensions: [{ Name: 'FunctionName', Value: reconciler.name }],
-          StartTime: new Date(since.getTime() - 60_000),
-          EndTime: new Date(since.getTime() + 3_600_000),
-          Period: 60,
-          Statistics: ['Sum'],
-        }),
-      );
-      return (stats.Datapoints ?? []).reduce((sum, d) => sum + (d.Sum ?? 0), 0);
-    };
-    await expect.poll(deadLetterErrors, { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(() => deadLetterErrors(world.clients().cloudwatch, reconciler.name, since), { timeout: 30_000 })
+      .toBe(1);
     expect(await deadLetterQueue(world).receive()).toEqual([]);
   });
 });
