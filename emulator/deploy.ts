@@ -1,9 +1,14 @@
 /**
  * Deploys the CDK app's Lambda functions into an emulator account, as CloudFormation would: the esbuild
  * bundle the app ships (`cdk synth` output, cached under .cache/bundles by the sources' hash), with the
- * template's handler, runtime, timeout, memory, concurrency and environment (intrinsics resolved against
- * what this deployment created), an execution role, and the template's invoke permissions. The emulator
- * then runs that bundle out of process when Secrets Manager (or anyone) invokes the function.
+ * template's handler, runtime, timeout, memory, concurrency, environment, dead-letter queue and log group
+ * (intrinsics resolved against what this deployment created: a KMS key, buckets, the queue, the log groups),
+ * an execution role, and the template's invoke permissions. The emulator then runs that bundle out of
+ * process when Secrets Manager (or anyone) invokes the function.
+ *
+ * Test-only: KEYROT_IAM_DROP=<role>/<statement>[,...] leaves those statements out of the roles' policies
+ * (scripts/iam-statement-removal.ts): <role> is the role's construct id (ReconcilerRole) or the role's
+ * name here (keyrot-Reconciler-role), <statement> its Sid, or <policy name>#<index> for one without.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -27,7 +32,14 @@ import {
   IAMClient,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  PutRetentionPolicyCommand,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   AddPermissionCommand,
@@ -35,6 +47,7 @@ import {
   LambdaClient,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
+  type LoggingConfig,
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
@@ -209,6 +222,7 @@ async function putRolePolicies(
   const role = resources[roleId];
   if (role?.Type !== 'AWS::IAM::Role')
     throw new Error(`the function's role ${roleId} is not an AWS::IAM::Role`);
+  const dropped = droppedStatements([constructName(role), roleName]);
   const inline: { name: string; document: unknown }[] = [];
   for (const p of (role.Properties?.Policies as
     { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? [])
@@ -224,7 +238,7 @@ async function putRolePolicies(
       new PutRolePolicyCommand({
         RoleName: roleName,
         PolicyName: name,
-        PolicyDocument: JSON.stringify(resolveDocument(document)),
+        PolicyDocument: JSON.stringify(withoutStatements(resolveDocument(document), name, dropped)),
       }),
     );
   }
@@ -233,6 +247,29 @@ async function putRolePolicies(
       new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: String(resolveDocument(arn)) }),
     );
   }
+}
+
+/**
+ * The statements KEYROT_IAM_DROP names for a role known by any of `roleNames` (test-only: the statement
+ * removal check runs a test with one statement left out, as if infra/permissions.ts lacked it).
+ */
+function droppedStatements(roleNames: string[]): Set<string> {
+  const dropped = new Set<string>();
+  for (const entry of (process.env.KEYROT_IAM_DROP ?? '').split(',')) {
+    const slash = entry.indexOf('/');
+    if (slash > 0 && roleNames.includes(entry.slice(0, slash).trim()))
+      dropped.add(entry.slice(slash + 1).trim());
+  }
+  return dropped;
+}
+
+/** A policy document without the statements named (by Sid, or `<policy name>#<index>` for one without). */
+function withoutStatements(document: unknown, policyName: string, dropped: Set<string>): unknown {
+  if (dropped.size === 0) return document;
+  const doc = document as { Statement: ({ Sid?: string } | undefined)[] | { Sid?: string } };
+  const statements = [doc.Statement].flat();
+  const kept = statements.filter((s, index) => !dropped.has(s?.Sid ?? `${policyName}#${index}`));
+  return { ...doc, Statement: kept };
 }
 
 /** x-moto-account-id on every request: the emulator account to deploy into. */
@@ -264,6 +301,8 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
   const iam = inAccount(new IAMClient(config), accountId);
   const kms = inAccount(new KMSClient(config), accountId);
   const s3 = inAccount(new S3Client({ ...config, forcePathStyle: true }), accountId);
+  const logs = inAccount(new CloudWatchLogsClient(config), accountId);
+  const sqs = inAccount(new SQSClient(config), accountId);
   const [bundles, template] = await Promise.all([functionBundles(), templateFor(target.context ?? {})]);
   const resources = template.Resources;
 
@@ -276,13 +315,26 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
       const key = await kms.send(new CreateKeyCommand({ Description: `keyrot ${id}` }));
       physical.set(id, { ref: key.KeyMetadata!.KeyId!, arn: key.KeyMetadata!.Arn! });
     } else if (r.Type === 'AWS::Logs::LogGroup') {
-      // Named only for the roles' policies: the emulator writes a function's logs to /aws/lambda/NAME.
+      // The function's group, named as Lambda's default (/aws/lambda/NAME): Lambda only writes into it.
       const name = `/aws/lambda/keyrot-${constructName(r).replace(/Logs$/, '')}`;
+      await logs.send(new CreateLogGroupCommand({ logGroupName: name })).catch((error: unknown) => {
+        if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+      });
+      const days = r.Properties?.RetentionInDays;
+      if (days !== undefined)
+        await logs.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: Number(days) }));
       physical.set(id, { ref: name, arn: `arn:aws:logs:${region}:${accountId}:log-group:${name}:*` });
     } else if (r.Type === 'AWS::SQS::Queue') {
-      // Named only for the roles' policies (the emulator delivers no dead letters).
+      // A dead-letter queue: the emulator's Lambda delivers failed asynchronous events to it.
       const name = `keyrot-${constructName(r)}`;
-      physical.set(id, { ref: name, arn: `arn:aws:sqs:${region}:${accountId}:${name}` });
+      const retention = r.Properties?.MessageRetentionPeriod;
+      const queue = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: name,
+          ...(retention !== undefined && { Attributes: { MessageRetentionPeriod: String(retention) } }),
+        }),
+      );
+      physical.set(id, { ref: queue.QueueUrl!, arn: `arn:aws:sqs:${region}:${accountId}:${name}` });
     } else if (r.Type === 'AWS::Lambda::Function') {
       const name = functionName(id);
       physical.set(id, { ref: name, arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` });
@@ -402,6 +454,7 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
     const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolve(v)]));
     const files = Object.fromEntries(readdirSync(bundle).map((f) => [f, readFileSync(join(bundle, f))]));
     const zip = zipSync(files);
+    const deadLetters = (p.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
     const settings = {
       FunctionName: name,
       Role: role,
@@ -410,6 +463,11 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
       Timeout: Number(p.Timeout ?? 3),
       MemorySize: Number(p.MemorySize ?? 128),
       Environment: { Variables: environment },
+      // Lambda checks the role may send to the queue: a missing grant fails the deployment here too.
+      ...(deadLetters !== undefined && { DeadLetterConfig: { TargetArn: resolve(deadLetters) } }),
+      ...(p.LoggingConfig !== undefined && {
+        LoggingConfig: resolveDocument(p.LoggingConfig) as LoggingConfig,
+      }),
     };
     try {
       await lambda.send(new CreateFunctionCommand({ ...settings, Code: { ZipFile: zip } }));

@@ -157,6 +157,27 @@ for await (const line of lines) {
     const result = await handler(event, context);
     answer({ id, ok: true, result: result === undefined ? null : result, writes });
   } catch (error) {
-    answer({ id, ok: false, ...errorOf(error), writes });
+    const failure = errorOf(error);
+    logInvokeError(requestId, failure);
+    answer({ id, ok: false, ...failure, writes });
   }
+}
+
+// A handler's error goes to the function's log as Lambda's Node.js runtime writes it (in the function's
+// LoggingConfig format): what the runbooks' Logs Insights queries (level, errorType, errorMessage) read.
+function logInvokeError(requestId, { errorType, errorMessage, trace }) {
+  const timestamp = new Date().toISOString();
+  const line =
+    process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON'
+      ? JSON.stringify({
+          timestamp,
+          level: 'ERROR',
+          requestId,
+          message: 'Invoke Error',
+          errorType,
+          errorMessage,
+          stackTrace: trace,
+        })
+      : `${timestamp}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType, errorMessage, stack: trace })}`;
+  process.stderr.write(`${line}\n`);
 }

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
-const SOURCES = ['gateway.mjs', 'request-map.mjs', 'evaluate.mjs'].map((f) => join(HERE, f));
+const SOURCES = ['gateway.mjs', 'request-map.mjs', 'evaluate.mjs', 'decision-log.mjs'].map((f) =>
+  join(HERE, f),
+);
 
 /** The bundled gateway's path (built now when this version of it has not been). */
 export async function iamGatewayBundle(): Promise<string> {

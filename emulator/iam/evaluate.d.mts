@@ -9,3 +9,4 @@ export interface EvaluationRequest {
   resourcePolicy?: unknown;
 }
 export function evaluate(request: EvaluationRequest): 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+export function callerContext(roleArn: string, account: string, region: string): Record<string, string>;

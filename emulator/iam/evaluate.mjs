@@ -35,3 +35,14 @@ export function evaluate(request) {
     {},
   );
 }
+
+/** The context keys IAM gives every call of a role's session (before the request's own). */
+export function callerContext(roleArn, account, region) {
+  return {
+    'aws:PrincipalArn': roleArn,
+    'aws:PrincipalAccount': account,
+    'aws:PrincipalType': 'AssumedRole',
+    'aws:RequestedRegion': region,
+    'aws:SecureTransport': 'true',
+  };
+}

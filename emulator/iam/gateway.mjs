@@ -5,10 +5,10 @@
 // unchanged; refused ones get the service's own AccessDenied, so the SDK raises what it raises on AWS.
 // The evaluation is @cloud-copilot/iam-simulate's; the request -> (action, resource) mapping is
 // request-map.mjs. Not a fake service: it answers nothing but the refusal.
-import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { evaluate } from './evaluate.mjs';
+import { decisionLog } from './decision-log.mjs';
+import { callerContext, evaluate } from './evaluate.mjs';
 import { KMS_KEY, mapRequest, SECRET } from './request-map.mjs';
 
 // Taken before lambda-container.mjs wraps http.request to count the function's write calls: forwarding
@@ -49,6 +49,7 @@ export async function startIamGateway(options) {
   /** @type {[number | undefined, number | undefined]} */
   let readAt = [undefined, undefined];
   let tagsMatter = false;
+  const log = decisionLog(options.logFile, options.roleArn, session);
 
   // http.request rather than fetch: a container's first fetch loads undici, tens of milliseconds.
   function getJson(path, account = options.account) {
@@ -170,7 +171,7 @@ export async function startIamGateway(options) {
         reason: `the emulator's IAM has no mapping for ${mapping.service} ${mapping.operation} (${mapping.unmapped}): add it to emulator/iam/request-map.mjs`,
       };
     const { identityPolicies, checks } = await checksOf(mapping);
-    recordPolicies(identityPolicies);
+    log.policies(identityPolicies);
     let last = { result: 'Allowed', action: `${mapping.service}:${mapping.operation}`, resource: '' };
     for (const c of checks) {
       last = judge(mapping, c, identityPolicies);
@@ -188,14 +189,7 @@ export async function startIamGateway(options) {
 
   /** One check of a call, as IAM evaluates it. */
   function judge(mapping, c, identityPolicies) {
-    const context = {
-      'aws:PrincipalArn': options.roleArn,
-      'aws:PrincipalAccount': options.account,
-      'aws:PrincipalType': 'AssumedRole',
-      'aws:RequestedRegion': mapping.region,
-      'aws:SecureTransport': 'true',
-      ...c.context,
-    };
+    const context = { ...callerContext(options.roleArn, options.account, mapping.region), ...c.context };
     const result = evaluate({
       identityPolicies,
       principal: session,
@@ -214,42 +208,7 @@ export async function startIamGateway(options) {
     };
   }
 
-  /** The role's policies, in the log each time they differ from the last logged (for a replay). */
-  let loggedPolicies = '';
-  function recordPolicies(identityPolicies) {
-    if (options.logFile === undefined) return;
-    const text = JSON.stringify(identityPolicies);
-    if (text === loggedPolicies) return;
-    loggedPolicies = text;
-    append({ kind: 'policies', principal: options.roleArn, session, policies: identityPolicies });
-  }
-
-  function record(mapping, decision) {
-    append({
-      kind: 'decision',
-      time: new Date().toISOString(),
-      principal: options.roleArn,
-      service: mapping.service,
-      operation: mapping.operation,
-      action: decision.action,
-      resource: decision.resource,
-      result: decision.result,
-      // What the replay (scripts/iam-statement-coverage.ts) evaluates again: ARNs, tags, names; no values.
-      context: decision.context ?? {},
-      resourcePolicy: decision.resourcePolicy ?? null,
-      // How long the decision took (what the emulator's IAM adds to the call, before forwarding).
-      ...(decision.ms !== undefined && { ms: decision.ms }),
-    });
-  }
-
-  function append(line) {
-    if (options.logFile === undefined) return;
-    try {
-      appendFileSync(options.logFile, `${JSON.stringify(line)}\n`);
-    } catch {
-      // The log is a test aid: a full disk must not fail the function's call.
-    }
-  }
+  const record = (mapping, decision) => log.decision(mapping, decision);
 
   function forward(req, body, res, mapping, missing) {
     const headers = { ...req.headers, 'content-length': String(body.length) };

@@ -13,6 +13,10 @@ API Gateway
 Lambda
 - lambda_runtime:   Node.js functions run out of process (their deployed zip, their environment and role)
 - lambda_account:   GetAccountSettings (the account's concurrency quota and what is unreserved)
+- lambda_dead_letters: DeadLetterConfig (and LoggingConfig) kept; a dead-letter queue the role may not send
+                    to refused; a failed asynchronous event delivered to it with the role, or DeadLetterErrors
+- lambda_service_iam: the Lambda service's own uses of an execution role (log delivery, dead letters),
+                    decided by IAM as the function's calls are
 - iam_context:      what IAM consults for a call (role, secret and key policies), for the IAM gateway
                     in front of each Lambda container (emulator/iam/)
 Secrets Manager
@@ -58,7 +62,9 @@ def install() -> None:
         iam_context,
         import_keys,
         lambda_account,
+        lambda_dead_letters,
         lambda_runtime,
+        lambda_service_iam,
         paging,
         quotas,
         secrets_rotation,
@@ -74,6 +80,7 @@ def install() -> None:
     clock.install_time_sources()
     clock.install()
     lambda_runtime.install()
+    lambda_dead_letters.install()
     lambda_account.install()
     quotas.install()
 
@@ -88,7 +95,7 @@ def install() -> None:
     securityhub.install()
     # Last: it counts changes through whatever the modules above made of moto's methods.
     iam_context.install()
-    _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset, secrets_replication.reset])
+    _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_service_iam.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset, secrets_replication.reset])
     _installed = True
 
 

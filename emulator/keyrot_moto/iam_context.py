@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 ROUTE = "{0}/_keyrot/iam/context$"
 
 
-def _role(account: str, role_arn: str) -> dict[str, Any] | None:
+def role_policies(account: str, role_arn: str) -> dict[str, Any] | None:
     from moto.iam.models import iam_backends
 
     backend = iam_backends[account]["aws"]
@@ -81,7 +81,7 @@ def context_route(request: Any, full_url: str, headers: Any) -> Any:
     key_id = query.get("key") or (secret or {}).get("kmsKeyId")
     return json_response(
         {
-            "role": _role(account, query["role"]) if "role" in query else None,
+            "role": role_policies(account, query["role"]) if "role" in query else None,
             "secret": secret,
             "key": _key(account, region, key_id) if key_id else None,
         }

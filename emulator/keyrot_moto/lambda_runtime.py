@@ -14,8 +14,11 @@ environments. What a function sees, as on Lambda:
 - concurrency: at most ReservedConcurrentExecutions containers when set, else at most
   KEYROT_LAMBDA_MAX_CONTAINERS (default 8, a limit of this machine, not of Lambda: beyond it an
   invocation waits for a free container instead of starting another process);
-- logs: each container writes its stdout/stderr to CloudWatch Logs, group /aws/lambda/NAME (or the
-  LoggingConfig group), one stream per container.
+- logs: each container's stdout/stderr go to CloudWatch Logs, group /aws/lambda/NAME (or the
+  LoggingConfig group), one stream per container, delivered as Lambda delivers them: with the execution
+  role, which must be allowed logs:CreateLogStream and logs:PutLogEvents on the stream (and
+  logs:CreateLogGroup when the group is missing), else they are dropped without a word
+  (lambda_service_iam.py decides); a handler's error is logged as the Node.js runtime logs it.
 
 Test-only: POST /_keyrot/lambda-faults {function, step, when: before|after, count} makes the next
 invocations of that step fail, before the handler runs or after it ran (its writes done, the answer
@@ -29,7 +32,8 @@ invoke(function, event) is the in-server entry point (Secrets Manager's rotation
 Invoke API reaches the same path through LambdaFunction._invoke_lambda. An asynchronous Invoke
 (InvocationType Event) answers 202 at once and runs the invocation in the background; a failed one is
 tried twice more, after KEYROT_ASYNC_RETRY_SECONDS (default 60, then twice that), as Lambda retries
-asynchronous invocations (moto runs them synchronously). Each invocation carries the
+asynchronous invocations (moto runs them synchronously), then goes to the function's dead-letter queue
+(lambda_dead_letters.py). Each invocation carries the
 emulator's clock (clock.py), so the function's Date agrees with moto's dates on a simulated day.
 """
 import hashlib
@@ -43,7 +47,7 @@ import threading
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction, lambda_backends
@@ -51,7 +55,7 @@ from moto.logs.models import logs_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
-from . import clock, iam_context
+from . import clock, iam_context, lambda_dead_letters, lambda_service_iam
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTAINER_SCRIPT = os.path.join(os.path.dirname(HERE), "lambda-container.mjs")
@@ -73,6 +77,7 @@ class Result:
     """The handler's return value when ok; else {errorType, errorMessage}."""
     writes: list[str] | None = None
     """The write calls the invocation made ("service:Operation"), when its container answered."""
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def error_message(self) -> str:
         if self.ok or not isinstance(self.payload, dict):
@@ -154,7 +159,7 @@ class Container:
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             self.kill()
-            return Result(False, {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"})
+            return Result(False, {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"}, None, request_id)
         answer = self._read_answer(timeout_s)
         if answer is None:
             # The answer pipe closes a moment before the process's exit status is there to read.
@@ -165,15 +170,18 @@ class Container:
             exited = self.process.poll() is not None
             self.kill()
             if exited:
-                return Result(False, {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"})
+                return Result(False, {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"}, None, request_id)
             return Result(
                 False,
                 {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout_s:.2f} seconds"},
+                None,
+                request_id,
             )
         writes = [str(w) for w in answer.get("writes") or []]
         if answer.get("ok"):
-            return Result(True, answer.get("result"), writes)
-        return Result(False, {"errorType": answer.get("errorType"), "errorMessage": answer.get("errorMessage")}, writes)
+            return Result(True, answer.get("result"), writes, request_id)
+        error = {"errorType": answer.get("errorType"), "errorMessage": answer.get("errorMessage")}
+        return Result(False, error, writes, request_id)
 
     def kill(self) -> None:
         self.alive = False
@@ -234,6 +242,7 @@ class Pool:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.fn.memory_size),
                 "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
                 "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+                "AWS_LAMBDA_LOG_FORMAT": str((getattr(self.fn, "logging_config", None) or {}).get("LogFormat") or "Text"),
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.fn.run_time}",
                 "KEYROT_FUNCTION_ARN": self.fn.function_arn,
                 "LAMBDA_TASK_ROOT": self.code_dir,
@@ -264,7 +273,13 @@ class Pool:
     def _put_logs(self, stream: str, lines: list[str]) -> None:
         # On the account's clock: CloudWatch Logs refuses events dated far from its own now.
         logs = logs_backends[self.fn.account_id][self.fn.region]
-        logs.ensure_log_group(self.log_group)
+        # Lambda delivers them with the execution role: without its permission they are dropped, silently.
+        missing = self.log_group not in logs.groups
+        use = {"kind": "logs", "group": self.log_group, "stream": stream, "createGroup": missing}
+        if not lambda_service_iam.allowed(self.fn.account_id, self.fn.region, self.fn.role, self.fn.function_name, use):
+            return
+        if missing:
+            logs.ensure_log_group(self.log_group)
         group = logs.groups[self.log_group]
         if stream not in group.streams:
             logs.create_log_stream(self.log_group, stream)
@@ -481,16 +496,22 @@ def _async_retry_s() -> float:
         return 60.0
 
 
-def invoke_async(fn: LambdaFunction, payload: Any) -> None:
-    """An Event invocation: in the background, tried up to three times (Lambda's two retries)."""
+def invoke_async(fn: LambdaFunction, body: str | bytes) -> None:
+    """An Event invocation: in the background, tried up to three times (Lambda's two retries), then
+    to the dead-letter queue."""
+    text = (body.decode() if isinstance(body, bytes) else body) or "{}"
+    payload = json.loads(text)
 
     def attempts() -> None:
         delay = _async_retry_s()
         for attempt in range(3):
-            if invoke(fn, payload).ok:
+            result = invoke(fn, payload)
+            if result.ok:
                 return
             if attempt < 2:
                 time.sleep(delay * (attempt + 1))
+        message = str((result.payload or {}).get("errorMessage") or "") if isinstance(result.payload, dict) else ""
+        lambda_dead_letters.deliver(fn, text, result.request_id, message)
 
     threading.Thread(target=attempts, daemon=True, name=f"async-{fn.function_name}").start()
 
@@ -517,7 +538,7 @@ def install() -> None:
         kind = request_headers.get("x-amz-invocation-type") or request_headers.get("X-Amz-Invocation-Type")
         if kind != "Event" or not is_runnable(self):
             return synchronous(self, body, request_headers, response_headers)
-        invoke_async(self, json.loads(body) if body else {})
+        invoke_async(self, body)
         return ""
 
     LambdaFunction.invoke = invoke_api  # type: ignore[method-assign]

@@ -163,5 +163,23 @@ describe('Lambda handlers, as AWS invokes them (the deployed bundles)', () => {
       findings: expect.any(Number),
       continued: false,
     });
+    // With the template's permissions it reads everything it reads: no read-failed finding in its logs
+    // (a hygiene read refused, ReadApisForPosture's say, is a finding only: it never stops a run).
+    type Line = { message?: string; findings?: number; finding?: { kind?: string; message?: string } };
+    const lines = async () =>
+      (await world.functionLogs()).flatMap((line): Line[] => {
+        try {
+          return [JSON.parse(line) as Line];
+        } catch {
+          return [];
+        }
+      });
+    // The plan's line counts the findings; one line each follows it.
+    const findings = () => lines().then((all) => all.filter((l) => l.finding !== undefined));
+    const planned = () => lines().then((all) => all.find((l) => l.message === 'planned')?.findings);
+    await expect.poll(planned).toBeDefined();
+    await expect.poll(async () => (await findings()).length).toBe(await planned());
+    const readFailed = (await findings()).filter((l) => l.finding?.kind === 'read-failed');
+    expect(readFailed.map((l) => l.finding?.message)).toEqual([]);
   });
 });

@@ -1,10 +1,4 @@
 import {
-  GetRolePolicyCommand,
-  IAMClient,
-  ListRolePoliciesCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
-import {
   CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
   UpdateApiKeyCommand,
@@ -12,7 +6,7 @@ import {
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../functions/core/config.js';
-import { accountPlugin } from '../../support/emulator-account.js';
+import { dropStatement } from '../../support/role-statements.js';
 import {
   DEPLOYED_30D,
   deployedWorld,
@@ -29,34 +23,6 @@ import { checkKeyInvariants, createPlans, dayAt, readAwsState, type World } from
  * function's calls that needed it fail with the service's AccessDenied.
  */
 const emulator = useTimedEmulator();
-
-/** Removes the statement `sid` from whichever inline policy of the role holds it. */
-async function dropStatement(world: World, roleName: string, sid: string): Promise<void> {
-  const iam = new IAMClient({
-    region: world.region,
-    endpoint: world.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  iam.middlewareStack.use(accountPlugin(world.accountId));
-  const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
-  for (const name of PolicyNames) {
-    const { PolicyDocument = '' } = await iam.send(
-      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
-    );
-    const document = JSON.parse(decodeURIComponent(PolicyDocument)) as { Statement: { Sid?: string }[] };
-    const kept = document.Statement.filter((s) => s.Sid !== sid);
-    if (kept.length === document.Statement.length) continue;
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: roleName,
-        PolicyName: name,
-        PolicyDocument: JSON.stringify({ ...document, Statement: kept }),
-      }),
-    );
-    return;
-  }
-  throw new Error(`no inline policy of ${roleName} has a statement ${sid}`);
-}
 
 describe("the emulator's IAM: deployed functions act with their role's permissions", () => {
   it("with the template's policies, a rotation through the deployed rotation function passes (its secret encrypted with the stack's key)", async () => {
