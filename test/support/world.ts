@@ -293,7 +293,9 @@ export class World {
     let stdout = '';
     let stderr = '';
     await this.ready();
-    const where = ['--region', this.region, '--endpoint-url', this.endpoint, '--config', this.configFile()];
+    // A named profile brings its own region, as for an operator; otherwise the world's.
+    const region = args.includes('--profile') ? [] : ['--region', this.region];
+    const where = [...region, '--endpoint-url', this.endpoint, '--config', this.configFile()];
     const code = await runCli([...args, ...where], {
       stdout: (t) => (stdout += t),
       stderr: (t) => (stderr += t),
