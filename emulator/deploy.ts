@@ -28,8 +28,10 @@ import {
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
   CreateRoleCommand,
+  DeleteRolePolicyCommand,
   EntityAlreadyExistsException,
   IAMClient,
+  NoSuchEntityException,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -234,11 +236,21 @@ async function putRolePolicies(
       inline.push({ name: String(r.Properties?.PolicyName ?? id), document: r.Properties?.PolicyDocument });
   }
   for (const { name, document } of inline) {
+    const kept = withoutStatements(resolveDocument(document), name, dropped);
+    // Every statement dropped: no policy at all, as the template would have none (IAM refuses an empty one).
+    if ([(kept as { Statement: unknown }).Statement].flat().length === 0) {
+      await iam
+        .send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }))
+        .catch((error: unknown) => {
+          if (!(error instanceof NoSuchEntityException)) throw error;
+        });
+      continue;
+    }
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: roleName,
         PolicyName: name,
-        PolicyDocument: JSON.stringify(withoutStatements(resolveDocument(document), name, dropped)),
+        PolicyDocument: JSON.stringify(kept),
       }),
     );
   }
