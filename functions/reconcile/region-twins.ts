@@ -7,6 +7,14 @@ import { keyNameFor } from '../rotation/secret-value.js';
 import { attachKey, findManagedKey, plansOfKey } from '../aws/api-keys.js';
 import { disableKey, enableKey } from '../aws/key-state.js';
 
+/** The credential's key of a version in one region: by its derived name, else by its tags. */
+function keyOfVersion(apigw: APIGatewayClient, config: Config, credential: string, version: string) {
+  return findManagedKey(apigw, keyNameFor(credential, version), {
+    [tagName(config.tagPrefix, TAG.credential)]: credential,
+    [tagName(config.tagPrefix, TAG.version)]: version,
+  });
+}
+
 /**
  * A rollback of a multi-region credential: in each other region it lives in (it has a key of the
  * version rolled back from there), the restored version's key is enabled and put in the plans of the
@@ -19,11 +27,7 @@ export async function restoreInRegions(
   a: { credential: string; version: string; fromVersion: string },
 ): Promise<void> {
   if (apis === undefined) return;
-  const find = (region: string, version: string) =>
-    findManagedKey(apis(region), keyNameFor(a.credential, version), {
-      [tagName(config.tagPrefix, TAG.credential)]: a.credential,
-      [tagName(config.tagPrefix, TAG.version)]: version,
-    });
+  const find = (region: string, version: string) => keyOfVersion(apis(region), config, a.credential, version);
   for (const region of config.replicaRegions) {
     const from = await find(region, a.fromVersion);
     if (from?.id === undefined) continue;
@@ -86,10 +90,7 @@ export async function resumeInRegions(
   if (apis === undefined || version === undefined) return;
   for (const region of config.replicaRegions) {
     const apigw = apis(region);
-    const key = await findManagedKey(apigw, keyNameFor(credential, version), {
-      [tagName(config.tagPrefix, TAG.credential)]: credential,
-      [tagName(config.tagPrefix, TAG.version)]: version,
-    });
+    const key = await keyOfVersion(apigw, config, credential, version);
     if (key?.id !== undefined) await enableKey(apigw, key.id, config.tagPrefix, key.enabled === true);
   }
 }
