@@ -216,6 +216,10 @@ describe('a credential in two regions', () => {
     await world.run(108);
     expect((await oldKey(world.rawApigw(OTHER)))?.enabled).toBe(true);
     expect((await oldKey(world.raw().apigw))?.enabled).toBe(true);
+    // The dry run names the region of the eu-west-1 key it would disable.
+    const planned = await world.cli(['plan', '--now', dayAt(112).toISOString()]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toMatch(new RegExp(`disable-key +${euOld.id} \\(${OTHER}\\) `));
     const retired = await world.run(112);
     expect((await oldKey(world.raw().apigw))?.enabled).toBe(false);
     expect((await oldKey(world.rawApigw(OTHER)))?.enabled).toBe(false);
