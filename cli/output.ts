@@ -39,6 +39,10 @@ function target(action: Action): string {
       return action.credential;
     case 'attach-key':
       return `${action.keyId} -> ${action.usagePlanId}`;
+    case 'disable-key':
+    case 'delete-key':
+      // Another region's key of a multi-region credential: where it is.
+      return action.region === undefined ? action.keyId : `${action.keyId} (${action.region})`;
     default:
       return action.keyId;
   }

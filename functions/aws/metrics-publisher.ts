@@ -18,6 +18,9 @@ export async function publishMetrics(
           Value: p.value,
           Unit: p.unit,
           Timestamp: timestamp,
+          ...(p.dimensions !== undefined && {
+            Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })),
+          }),
         })),
       }),
     );

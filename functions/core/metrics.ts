@@ -42,7 +42,12 @@ export interface MetricPoint {
   name: string;
   value: number;
   unit: 'Count' | 'Percent' | 'Milliseconds';
+  /** Absent: the run's total, which the alarms watch. */
+  dimensions?: Record<string, string> | undefined;
 }
+
+/** The dimension of a count of actions on another region's keys (multi-region credentials). */
+export const REGION_DIMENSION = 'Region';
 
 /** How the run paced itself (commons/pacing.ts keeps the figures). */
 export interface RunPacing {
@@ -104,5 +109,30 @@ export function runMetrics(
     [METRIC.heartbeat, 1, 'Count'],
     [METRIC.runDuration, Math.round(durationMs), 'Milliseconds'],
   ];
-  return points.map(([name, value, unit]) => ({ name, value, unit }));
+  return [...points.map(([name, value, unit]) => ({ name, value, unit })), ...perRegion(outcomes)];
+}
+
+/**
+ * Actions on another region's keys, counted again per region (`Region`): the totals above already
+ * include them, so the alarms on the totals see every region. One point per region and metric; a
+ * region appears in the runs that acted there.
+ */
+function perRegion(outcomes: Outcome[]): MetricPoint[] {
+  const regions = new Set<string>();
+  for (const { action } of outcomes)
+    if ('region' in action && action.region !== undefined) regions.add(action.region);
+  return [...regions].sort().flatMap((region) => {
+    const here = outcomes.filter((o) => 'region' in o.action && o.action.region === region);
+    const dimensions = { [REGION_DIMENSION]: region };
+    return [
+      { name: METRIC.keysDisabled, value: count(here, ['disable-key'], 'done'), unit: 'Count', dimensions },
+      { name: METRIC.keysDeleted, value: count(here, ['delete-key'], 'done'), unit: 'Count', dimensions },
+      {
+        name: METRIC.actionFailures,
+        value: here.filter((o) => o.status === 'failed').length,
+        unit: 'Count',
+        dimensions,
+      },
+    ] satisfies MetricPoint[];
+  });
 }

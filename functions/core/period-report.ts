@@ -9,6 +9,8 @@ export interface PeriodEvidence {
   trigger: string;
   kind: string;
   keyId: string | null;
+  /** The key's region: another region's for a multi-region credential's key there, else the run's. */
+  region: string | null;
   outcome: string;
   reason: string;
   detail: string | null;
@@ -85,6 +87,8 @@ export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): P
         trigger: report.trigger,
         kind: a.kind,
         keyId: a.keyId,
+        // Reports written before actions named a region: every key was the run's own region's.
+        region: a.region ?? report.region,
         outcome: a.outcome,
         reason: a.reason,
         detail: a.detail,

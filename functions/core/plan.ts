@@ -23,6 +23,7 @@ import { STAGE } from './stages.js';
 import { graceEnd, isRequest, readRequest, requestOutstanding, type RotationRequest } from './emergency.js';
 import { readSuspension, suspensionStands } from './suspension.js';
 import { ownedInRegion } from './home-region.js';
+import { lastUse, lastUseText, usageElsewhere, type LastUse } from './regional-usage.js';
 
 /**
  * A rotation due within this much of the run counts as due now. The daily run starts at about the same
@@ -58,6 +59,7 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     findings,
     stats,
     usage: inventory.usage,
+    usedElsewhere: usageElsewhere(inventory, config.tagPrefix),
     current: [],
     dueAt: new Map(),
     consumers: config.consumers,
@@ -86,6 +88,8 @@ interface Sink {
   findings: Finding[];
   stats: PlanStats;
   usage: UsageWindow | undefined;
+  /** Home keys whose twins in the stack's other regions took requests (multi-region credentials). */
+  usedElsewhere: Map<string, LastUse>;
   current: HygieneInput['current'];
   dueAt: Map<Action, Date>;
   /** The consumer roles of each credential (config.consumers): named when an old key is cut off. */
@@ -454,7 +458,7 @@ function planRetirement(
   policy: Policy,
   request: RotationRequest | undefined,
   now: Date,
-  { actions, findings, stats, usage, consumers }: Sink,
+  { actions, findings, stats, usage, usedElsewhere, consumers }: Sink,
 ): void {
   const { id } = key.key;
   const base = { credential: key.credential, keyId: id };
@@ -508,13 +512,15 @@ function planRetirement(
   // An emergency rotation may shorten the grace, never lengthen it.
   const grace = since === undefined ? { ends: now, emergency: false } : graceEnd(key, since, policy, request);
   const graceEnds = key.graceUntil !== undefined && key.graceUntil < grace.ends ? key.graceUntil : grace.ends;
-  const lastUsed = usage?.lastUsed[id];
+  // A consumer of a multi-region credential may still use the old value in another region only.
+  const last = lastUse(id, usage, usedElsewhere);
+  const lastUsed = last === undefined ? undefined : lastUseText(last);
   // A key retired by an emergency request is cut off whoever still uses it: that is the point.
   const inUse =
     !grace.emergency &&
     now.getTime() >= graceEnds.getTime() &&
-    lastUsed !== undefined &&
-    lastUsed >= day(graceEnds);
+    last !== undefined &&
+    last.day >= day(graceEnds);
   const postponedUntil = addDays(graceEnds, policy.retirementDelayDays);
   if (inUse && now.getTime() < postponedUntil.getTime()) {
     // A consumer still on the old key must not be cut off silently, nor keep it alive for good.

@@ -3,15 +3,35 @@ import { secretCredential, versionWithStage } from './credentials.js';
 import { homeRegionElsewhere } from './home-region.js';
 import { STAGE } from './stages.js';
 import { TAG, tagName, type TagName } from './tags.js';
-import type { Action, Inventory, ObservedKey } from './types.js';
+import type { Action, Inventory, ObservedKey, RegionKeys } from './types.js';
 
-/** The keys of another region a multi-region credential lives in, as read there. */
-export interface RegionKeys {
-  region: string;
-  keys: ObservedKey[];
-}
+export type { RegionKeys };
 
 type KeyAction = Extract<Action, { kind: 'disable-key' | 'delete-key' }>;
+
+/** The versions a credential owned here never retires: AWSCURRENT's and AWSPENDING's. */
+export interface HeldVersions {
+  current: string | undefined;
+  has(version: string): boolean;
+}
+
+/**
+ * The credentials whose keys this region's stack retires in every region (their secrets' primary is
+ * here), each with the versions it holds.
+ */
+export function retirableVersions(home: Inventory, config: Config): Map<string, HeldVersions> {
+  const credentials = new Map<string, HeldVersions>();
+  for (const secret of home.secrets) {
+    const credential = secretCredential(secret, config);
+    if (credential === undefined || secret.deletedDate !== undefined) continue;
+    // A replica here: its home region's stack retires its keys everywhere, this region's stack none.
+    if (homeRegionElsewhere(secret) !== undefined) continue;
+    const current = versionWithStage(secret, STAGE.current);
+    const pending = versionWithStage(secret, STAGE.pending);
+    credentials.set(credential, { current, has: (v) => v === current || v === pending });
+  }
+  return credentials;
+}
 
 /**
  * A multi-region credential's keys in its other regions retire with their home twins (the key of the
@@ -34,17 +54,7 @@ export function planRegionalRetirement(
     if (a.kind === 'disable-key') disabledNow.set(a.keyId, a);
     if (a.kind === 'delete-key') deletedNow.add(a.keyId);
   }
-  const credentials = new Map<string, { current?: string | undefined; pending?: string | undefined }>();
-  for (const secret of home.secrets) {
-    const credential = secretCredential(secret, config);
-    if (credential === undefined || secret.deletedDate !== undefined) continue;
-    // A replica here: its home region's stack retires its keys everywhere, this region's stack none.
-    if (homeRegionElsewhere(secret) !== undefined) continue;
-    credentials.set(credential, {
-      current: versionWithStage(secret, STAGE.current),
-      pending: versionWithStage(secret, STAGE.pending),
-    });
-  }
+  const credentials = retirableVersions(home, config);
   const twinOf = new Map<string, ObservedKey>();
   for (const key of home.keys) {
     const credential = key.tags[tag(TAG.credential)];
@@ -60,7 +70,7 @@ export function planRegionalRetirement(
       const version = key.tags[tag(TAG.version)];
       const record = credential === undefined ? undefined : credentials.get(credential);
       if (credential === undefined || version === undefined || record === undefined) continue;
-      if (version === record.current || version === record.pending) continue;
+      if (record.has(version)) continue;
       const twin = twinOf.get(`${credential} ${version}`);
       const base = { credential, keyId: key.id, region };
       if (twin !== undefined && !deletedNow.has(twin.id)) {

@@ -80,6 +80,11 @@ export interface ActionRow {
   kind: Action['kind'];
   credential: string | null;
   keyId: string | null;
+  /**
+   * The region of the key acted on: another region's for a multi-region credential's key there, else
+   * the run's own (null when the run's region could not be read).
+   */
+  region: string | null;
   reason: string;
   outcome: 'done' | 'failed' | 'deferred' | 'started' | 'planned';
   detail: string | null;
@@ -154,6 +159,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       kind: action.kind,
       credential: action.credential ?? null,
       keyId: keyOf(action),
+      region: ('region' in action ? action.region : undefined) ?? input.where?.region ?? null,
       reason: action.reason,
       outcome: input.dryRun || o === undefined ? 'planned' : o.status,
       detail: o?.detail ?? null,

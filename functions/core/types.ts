@@ -76,6 +76,19 @@ export interface Inventory {
   apis?: ObservedApi[] | undefined;
   /** Reads that failed without stopping the run. */
   problems?: string[] | undefined;
+  /**
+   * The stack's other regions (config.replicaRegions) as read there, for multi-region credentials
+   * (docs/multi-region.md); a region that could not be read is absent. Absent: not read.
+   */
+  otherRegions?: RegionKeys[] | undefined;
+}
+
+/** The keys of another region a multi-region credential lives in, as read there. */
+export interface RegionKeys {
+  region: string;
+  keys: ObservedKey[];
+  /** Requests per key there over the hygiene window; absent when not read (or unreadable): unknown. */
+  usage?: UsageWindow | undefined;
 }
 
 export type Trigger = 'schedule' | 'manual' | 'emergency';

@@ -1,35 +1,79 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { paginateGetUsagePlans, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { errorMessage } from '../commons/errors.js';
 import { readKeys } from '../aws/inventory.js';
+import { readUsage } from '../aws/usage.js';
 import type { Config } from '../core/config.js';
-import { planRegionalRetirement, type RegionKeys } from '../core/regional-retirement.js';
-import type { Inventory, Plan } from '../core/types.js';
+import { planRegionalRetirement } from '../core/regional-retirement.js';
+import { mayPostpone } from '../core/regional-usage.js';
+import type { Inventory, Plan, RegionKeys } from '../core/types.js';
 import type { RegionalApis } from '../rotation/regions.js';
 
 /**
- * Adds to a run's plan the retirement of multi-region credentials' keys in the stack's other regions
- * (config.replicaRegions). A region that can't be read is a finding naming it: only its keys wait.
+ * The home inventory with the stack's other regions (config.replicaRegions) as read there: their keys,
+ * and their usage when one of those keys could postpone a retirement (a consumer of a multi-region
+ * credential still on an old value there). A region that can't be read is a `read-failed` finding
+ * naming it: its keys wait for a later run; its usage unread adds no request, like this region's own.
  */
-export async function planOtherRegions(
-  plan: Plan,
+export async function withOtherRegions(
   home: Inventory,
   config: Config,
   apis: RegionalApis | undefined,
+  now: Date,
   log: Logger,
-): Promise<void> {
-  if (apis === undefined || config.replicaRegions.length === 0) return;
+): Promise<Inventory> {
+  if (apis === undefined || config.replicaRegions.length === 0) return home;
+  const problems: string[] = [];
+  const failed = (message: string) => {
+    log.warn(message);
+    problems.push(message);
+  };
   const read = await Promise.all(
     config.replicaRegions.map(async (region): Promise<RegionKeys | undefined> => {
+      const apigw = apis(region);
+      let keys;
       try {
-        return { region, keys: await readKeys(apis(region)) };
+        keys = await readKeys(apigw);
       } catch (error) {
-        const message = `region ${region}: its API keys could not be read, so its keys of multi-region credentials wait for a later run: ${errorMessage(error)}`;
-        log.warn(message);
-        plan.findings.push({ kind: 'read-failed', message });
+        failed(
+          `region ${region}: its API keys could not be read, so its keys of multi-region credentials wait for a later run: ${errorMessage(error)}`,
+        );
         return undefined;
+      }
+      // As at home: no usage read while the unused check is off.
+      if (config.hygiene.unused.action === 'ignore' || !mayPostpone(home, keys, config))
+        return { region, keys };
+      try {
+        return { region, keys, usage: await regionUsage(apigw, now, config.hygiene.unused.days) };
+      } catch (error) {
+        failed(
+          `region ${region}: usage (GetUsage) could not be read, so requests there postpone no retirement this run: ${errorMessage(error)}`,
+        );
+        return { region, keys };
       }
     }),
   );
-  const regions = read.filter((r): r is RegionKeys => r !== undefined);
-  plan.actions.push(...planRegionalRetirement(home, plan.actions, regions, config));
+  return {
+    ...home,
+    otherRegions: read.filter((r): r is RegionKeys => r !== undefined),
+    problems: [...(home.problems ?? []), ...problems],
+  };
+}
+
+/** One region's usage of every key over the window: one GetUsage call per plan and page. */
+async function regionUsage(apigw: APIGatewayClient, now: Date, days: number) {
+  const planIds: string[] = [];
+  for await (const page of paginateGetUsagePlans({ client: apigw, pageSize: 500 }, {})) {
+    for (const item of page.items ?? []) if (item.id !== undefined) planIds.push(item.id);
+  }
+  return readUsage(apigw, planIds, now, days);
+}
+
+/**
+ * Adds to a run's plan the retirement of multi-region credentials' keys in the stack's other regions,
+ * following the home region's retirements (those regions as `withOtherRegions` read them).
+ */
+export function planOtherRegions(plan: Plan, home: Inventory, config: Config): void {
+  if (home.otherRegions === undefined) return;
+  plan.actions.push(...planRegionalRetirement(home, plan.actions, home.otherRegions, config));
 }

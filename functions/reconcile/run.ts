@@ -20,7 +20,7 @@ import { SHARED_BUCKET, snapshotStats, statsSince, type Pacer, type PacingStats 
 import { apply, orderActions, type Outcome } from './apply.js';
 import { s3LeaseStore } from '../aws/run-lease-store.js';
 import { acquireRunLease } from './hold-lease.js';
-import { planOtherRegions } from './regions.js';
+import { planOtherRegions, withOtherRegions } from './regions.js';
 
 export interface RunOptions {
   clients: AwsClients;
@@ -157,16 +157,21 @@ async function runOnce(options: RunOptions, runId: string, leaseLost: () => bool
   // Read beside the inventory; its problem is told only if the inventory could be read (a missing region
   // or credentials is the inventory's error to explain, once).
   const whereProblems: string[] = [];
-  const [inventory, where] = await Promise.all([
+  const [homeInventory, where] = await Promise.all([
     options.inventory ?? readInventory(options.clients, options.config, options.now),
     whereabouts(options.clients.sts, (problem) => whereProblems.push(problem)),
   ]);
   for (const problem of whereProblems) log.warn(problem);
+  // Multi-region credentials: their keys and usage in the other regions count in the plan (on-call
+  // verbs act on one credential's home keys only, and read no other region).
+  const inventory =
+    options.actions === undefined
+      ? await withOtherRegions(homeInventory, options.config, options.regionalApis, options.now, log)
+      : homeInventory;
   const plan = makePlan(inventory, options.config, options.now);
   if (options.actions !== undefined) plan.actions = await options.actions(plan, inventory);
-  // Multi-region credentials' keys elsewhere follow the home region's retirements (on-call verbs act on
-  // one credential's home keys only).
-  else await planOtherRegions(plan, inventory, options.config, options.regionalApis, log);
+  // Their keys elsewhere follow the home region's retirements.
+  else planOtherRegions(plan, inventory, options.config);
   plan.actions = orderActions(plan.actions);
   log.info('planned', {
     now: options.now.toISOString(),

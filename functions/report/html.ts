@@ -122,6 +122,27 @@ export function reportToHtml(report: RunReport): string {
     ['action', 'Action'],
     ['outcome', 'Outcome'],
   ];
+  // Every action with the region of its key: a multi-region credential's keys elsewhere have no row below.
+  const actions =
+    report.actions.length === 0
+      ? '<p>No actions.</p>'
+      : `<table class="actions"><thead><tr>${['Action', 'Credential', 'Key id', 'Region', 'Outcome', 'Reason']
+          .map((h) => `<th>${h}</th>`)
+          .join('')}</tr></thead>\n<tbody>\n${report.actions
+          .map(
+            (a) =>
+              `<tr class="${a.outcome === 'failed' ? 'bad' : ''}">${[
+                a.kind,
+                a.credential,
+                a.keyId,
+                a.region,
+                a.outcome,
+                a.error ?? a.reason,
+              ]
+                .map((v) => `<td>${escape(v ?? '')}</td>`)
+                .join('')}</tr>`,
+          )
+          .join('\n')}\n</tbody></table>`;
   const rows = report.keys
     .map(
       (r) =>
@@ -150,6 +171,8 @@ tr.bad td{background:#fdecea}.legend{font-size:.8rem;color:#555}li.resolved{colo
 <div class="stats">${summary}</div>
 <h2>Findings</h2>
 ${findings}
+<h2>Actions</h2>
+${actions}
 <h2>Key ages</h2>
 ${ageChart(report.keys)}
 <h2>Keys</h2>

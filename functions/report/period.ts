@@ -8,6 +8,7 @@ const COLUMNS: (keyof PeriodEvidence)[] = [
   'trigger',
   'kind',
   'keyId',
+  'region',
   'outcome',
   'reason',
   'detail',
@@ -46,7 +47,7 @@ export function periodToHtml(p: PeriodReport): string {
   const rows = entries(p)
     .map(
       (e) =>
-        `<tr class="${e.outcome === 'failed' ? 'bad' : ''}"><td>${escape(readableTime(e.at))}</td><td>${escape(e.credential)}</td><td>${escape(e.what)}</td><td>${escape(e.kind)}</td><td>${escape(e.trigger)}</td><td>${escape(e.keyId ?? '')}</td><td>${escape(e.outcome)}</td><td>${escape(e.error ?? e.reason)}</td></tr>`,
+        `<tr class="${e.outcome === 'failed' ? 'bad' : ''}"><td>${escape(readableTime(e.at))}</td><td>${escape(e.credential)}</td><td>${escape(e.what)}</td><td>${escape(e.kind)}</td><td>${escape(e.trigger)}</td><td>${escape(e.keyId ?? '')}</td><td>${escape(e.region ?? '')}</td><td>${escape(e.outcome)}</td><td>${escape(e.error ?? e.reason)}</td></tr>`,
     )
     .join('\n');
   const exceptions = [
@@ -71,7 +72,7 @@ table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padd
 <p>${escape(p.runs)} runs, the first at ${escape(readableTime(p.firstRun))}, the last at ${escape(readableTime(p.lastRun))}. Schema ${escape(p.schema)}.</p>
 <div class="stats">${totals}</div>
 <h2>Evidence</h2>
-<table><thead><tr><th>Time</th><th>Credential</th><th>What</th><th>Action</th><th>Trigger</th><th>Key id</th><th>Outcome</th><th>Reason or error</th></tr></thead>
+<table><thead><tr><th>Time</th><th>Credential</th><th>What</th><th>Action</th><th>Trigger</th><th>Key id</th><th>Region</th><th>Outcome</th><th>Reason or error</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -56,6 +56,7 @@ const ACTION_ROW = struct({
   kind: 'string',
   credential: 'string',
   keyId: 'string',
+  region: 'string',
   reason: 'string',
   outcome: 'string',
   detail: 'string',

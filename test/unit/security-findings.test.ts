@@ -57,6 +57,7 @@ function row(spec: Partial<KeyRow> & { keyId: string }): KeyRow {
 const action = (spec: Partial<ActionRow> & Pick<ActionRow, 'kind'>): ActionRow => ({
   credential: null,
   keyId: null,
+  region: null,
   reason: 'due',
   outcome: 'done',
   detail: null,

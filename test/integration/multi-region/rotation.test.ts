@@ -8,11 +8,13 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import type { SdkPlugin } from '../../../functions/commons/clients.js';
 import { parseConfig } from '../../../functions/core/config.js';
+import { METRIC } from '../../../functions/core/metrics.js';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
-import { accountPlugin } from '../../support/emulator-account.js';
+import { accountPlugin, seedUsage } from '../../support/emulator-account.js';
 import { createPlans, dayAt, readAwsState, readKeys, World, type KeyState } from '../../support/world.js';
 
 const OTHER = 'eu-west-1';
@@ -64,6 +66,32 @@ function regionDown(region: string): SdkPlugin {
     },
   };
 }
+
+/** Fails GetUsage signed for `region` (a 500), every other call answers. */
+function usageDown(region: string): SdkPlugin {
+  return {
+    applyToStack: (stack) => {
+      stack.add(
+        (next) => async (args) => {
+          const request = args.request as { path?: string; headers?: Record<string, string> };
+          const signed = (request.headers?.authorization ?? '').includes(`/${region}/apigateway/`);
+          if (signed && /^\/usageplans\/[^/]+\/usage$/.test(request.path ?? '')) {
+            throw Object.assign(new Error(`Internal server error (injected GetUsage in ${region})`), {
+              name: 'InternalServerError',
+              $fault: 'server',
+              $metadata: { httpStatusCode: 500 },
+            });
+          }
+          return next(args);
+        },
+        { step: 'deserialize', name: 'keyrotUsageDown', override: true },
+      );
+    },
+  };
+}
+
+/** A simulated day as GetUsage dates it. */
+const usageDay = (day: number) => dayAt(day).toISOString().slice(0, 10);
 
 describe('a credential in two regions', () => {
   it('onboards one value in both regions and a replica of its secret', async () => {
@@ -156,6 +184,112 @@ describe('a credential in two regions', () => {
     const now = await currentValue(world);
     expect((await readKeys(world.rawApigw(OTHER))).map((k) => k.value)).toEqual([now]);
     expect((await readKeys(world.raw().apigw)).map((k) => k.value)).toEqual([now]);
+  });
+
+  it("a consumer still on the old key in eu-west-1 only postpones its retirement in both regions; once it stopped, the key retires in both at the policy's limit", async () => {
+    const { world, otherPlans } = await setUp();
+    const old = await currentValue(world);
+    await world.run(90);
+    const oldKey = async (apigw: Parameters<typeof readKeys>[0]) =>
+      (await readKeys(apigw)).find((k) => k.value === old);
+    const euOld = (await oldKey(world.rawApigw(OTHER)))!;
+    // The 90d policy: its grace ends on day 104. The consumer in eu-west-1 sends the old value on 104
+    // and 105, then moves to the current key; nothing uses the old key in us-east-1.
+    await seedUsage(
+      world.accountId,
+      OTHER,
+      [104, 105].map((day) => ({
+        usagePlanId: otherPlans[0]!,
+        keyId: euOld.id,
+        date: usageDay(day),
+        used: 40,
+      })),
+    );
+    const waiting = await world.run(105);
+    expect((await oldKey(world.raw().apigw))?.enabled).toBe(true);
+    expect((await oldKey(world.rawApigw(OTHER)))?.enabled).toBe(true);
+    const postponed = waiting.plan.findings.find((f) => f.kind === 'retiring-key-in-use');
+    expect(postponed).toMatchObject({ action: 'wait', credential: 'acme' });
+    expect(postponed?.message).toMatch(new RegExp(`took requests on ${usageDay(105)} in ${OTHER}`));
+    expect(waiting.metrics.find((m) => m.name === METRIC.retirementsPostponed)?.value).toBe(1);
+    // A request after the grace holds the retirement up to retirementDelayDays (7), as at home.
+    await world.run(108);
+    expect((await oldKey(world.rawApigw(OTHER)))?.enabled).toBe(true);
+    expect((await oldKey(world.raw().apigw))?.enabled).toBe(true);
+    // The dry run names the region of the eu-west-1 key it would disable.
+    const planned = await world.cli(['plan', '--now', dayAt(112).toISOString()]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toMatch(new RegExp(`disable-key +${euOld.id} \\(${OTHER}\\) `));
+    const retired = await world.run(112);
+    expect((await oldKey(world.raw().apigw))?.enabled).toBe(false);
+    expect((await oldKey(world.rawApigw(OTHER)))?.enabled).toBe(false);
+    expect(retired.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+    // The current key stays enabled in both.
+    const now = await currentValue(world);
+    for (const apigw of [world.raw().apigw, world.rawApigw(OTHER)])
+      expect((await readKeys(apigw)).filter((k) => k.enabled).map((k) => k.value)).toEqual([now]);
+
+    // The run's metrics count the eu-west-1 key with its region, and in the totals the alarms watch.
+    const cloudwatch = new CloudWatchClient({
+      region: world.region,
+      endpoint: world.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    cloudwatch.middlewareStack.use(accountPlugin(world.accountId));
+    const sum = async (name: string, region?: string) =>
+      (
+        (
+          await cloudwatch.send(
+            new GetMetricStatisticsCommand({
+              Namespace: world.config.metricNamespace,
+              MetricName: name,
+              StartTime: dayAt(111),
+              EndTime: dayAt(113),
+              Period: 60,
+              Statistics: ['Sum'],
+              ...(region !== undefined && { Dimensions: [{ Name: 'Region', Value: region }] }),
+            }),
+          )
+        ).Datapoints ?? []
+      ).reduce((t, p) => t + (p.Sum ?? 0), 0);
+    expect(await sum(METRIC.keysDisabled, OTHER)).toBe(1);
+    expect(
+      retired.metrics.filter((m) => m.name === METRIC.keysDisabled).map((m) => [m.value, m.dimensions]),
+    ).toEqual([
+      [2, undefined],
+      [1, { Region: OTHER }],
+    ]);
+    // The report names the region of each key acted on.
+    expect(
+      retired.report.actions
+        .filter((a) => a.kind === 'disable-key')
+        .map((a) => a.region)
+        .sort(),
+    ).toEqual([OTHER, 'us-east-1']);
+  });
+
+  it('a region whose usage cannot be read is a finding naming it, and hides no request read elsewhere', async () => {
+    const { world, homePlans, otherPlans } = await setUp();
+    const old = await currentValue(world);
+    await world.run(90);
+    const homeOld = (await readKeys(world.raw().apigw)).find((k) => k.value === old)!;
+    const euOld = (await readKeys(world.rawApigw(OTHER))).find((k) => k.value === old)!;
+    await seedUsage(world.accountId, world.region, [
+      { usagePlanId: homePlans[0]!, keyId: homeOld.id, date: usageDay(104), used: 5 },
+    ]);
+    await seedUsage(world.accountId, OTHER, [
+      { usagePlanId: otherPlans[0]!, keyId: euOld.id, date: usageDay(105), used: 5 },
+    ]);
+    const run = await world.run(105, [usageDown(OTHER)]);
+    expect(run.plan.findings.filter((f) => f.kind === 'read-failed').map((f) => f.message)).toEqual([
+      expect.stringMatching(/^region eu-west-1: usage \(GetUsage\) could not be read/),
+    ]);
+    // The home region's requests still hold the retirement, in both regions.
+    expect(run.plan.findings.find((f) => f.kind === 'retiring-key-in-use')?.message).toMatch(
+      new RegExp(`took requests on ${usageDay(104)};`),
+    );
+    for (const apigw of [world.raw().apigw, world.rawApigw(OTHER)])
+      expect((await readKeys(apigw)).find((k) => k.value === old)?.enabled).toBe(true);
   });
 
   it('a suspension cuts the consumer off in both regions; resume lets it back in both', async () => {
