@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { InputError } from '../../functions/commons/errors.js';
 import { planOnboard } from '../../functions/onboarding/onboard.js';
 import { parseRegionPlans, readRegionPlans } from '../../functions/onboarding/regions.js';
+import { regionKeyProblems } from '../../functions/onboarding/region-keys.js';
+import { secretsKeyAlias } from '../../functions/core/secrets-key-alias.js';
 import { planRollback } from '../../functions/oncall/rollback.js';
 import { rotateMany } from '../../functions/oncall/rotate-many.js';
 import { reconcile } from '../../functions/reconcile/run.js';
@@ -56,6 +58,11 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
       const s = await session(options, io);
       const regions = parseRegionPlans(options.regionPlan ?? [], await s.clients.apigw.config.region());
       const regionPlans = await readRegionPlans(s.regionalApis, regions);
+      const keyProblems = await regionKeyProblems(
+        s.regionalKms,
+        regions.map((r) => r.region),
+        secretsKeyAlias(s.config.secretPrefix),
+      );
       // Every input is checked against the account before the first write; a half-done one is finished.
       const result = await reconcile({
         ...s,
@@ -68,6 +75,7 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
             policy: options.policy,
             regions,
             regionPlans,
+            regionKeyProblems: keyProblems,
             newVersion: randomUUID(),
           }),
         ],
