@@ -187,7 +187,8 @@ export const OPERATOR_USES: readonly OperatorUse[] = [
   },
   {
     id: 'OperatorOnboard',
-    verbs: ['onboard'],
+    verbs: ['onboard', 'add-region'],
+    // Unchanged since add-region: a new description replaces the managed policy (a new ARN, its attachments lost).
     description: 'keyrot onboard (with the read-only verbs)',
     grants: [...READ_ONLY, ...ONBOARD_WRITES],
   },

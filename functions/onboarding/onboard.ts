@@ -157,7 +157,7 @@ export function planOnboard(
 }
 
 /** Every plan exists, and no two open the same API stage (see planOnboard). */
-function checkPlans(plans: readonly ObservedPlan[], usagePlanIds: string[], where: string): void {
+export function checkPlans(plans: readonly ObservedPlan[], usagePlanIds: string[], where: string): void {
   if (usagePlanIds.length === 0)
     throw new InputError(`give at least one usage plan of ${where} (--plan <id>)`);
   const byId = new Map(plans.map((p) => [p.id, p]));
