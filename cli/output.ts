@@ -37,6 +37,8 @@ function target(action: Action): string {
     case 'end-suspension':
     case 'record-ownership':
       return action.credential;
+    case 'add-region':
+      return `${action.credential} -> ${action.region}`;
     case 'attach-key':
       return `${action.keyId} -> ${action.usagePlanId}`;
     case 'disable-key':

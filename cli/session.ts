@@ -11,6 +11,7 @@ import { loadConfig } from '../functions/commons/load-config.js';
 import { createLogger } from '../functions/commons/logger.js';
 import { keyrotPacer, type Pacer } from '../functions/commons/pacing.js';
 import { regionalApiGateways } from '../functions/commons/rotation-clients.js';
+import { regionalKmsClients, type RegionalKms } from '../functions/commons/regional-kms.js';
 import type { RegionalApis } from '../functions/rotation/regions.js';
 import type { Config } from '../functions/core/config.js';
 import { httpCanary, replicaCanaries } from '../functions/rotation/canary.js';
@@ -86,6 +87,8 @@ export interface Session {
   holder: string;
   /** API Gateway of the other regions of multi-region credentials (config replicaRegions). */
   regionalApis: RegionalApis;
+  /** KMS of those regions (onboarding checks their stacks' secrets keys). */
+  regionalKms: RegionalKms;
 }
 
 /**
@@ -171,6 +174,7 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
     pacer,
     holder,
     regionalApis,
+    regionalKms: regionalKmsClients(clientOptions),
     clientConfig: clientConfig(clientOptions),
   };
 }

@@ -40,7 +40,14 @@ import {
   PutRetentionPolicyCommand,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import {
+  AlreadyExistsException,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  KMSClient,
+  PutKeyPolicyCommand,
+  UpdateAliasCommand,
+} from '@aws-sdk/client-kms';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -414,6 +421,20 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
         Policy: JSON.stringify(resolveDocument(r.Properties.KeyPolicy)),
       }),
     );
+  }
+
+  // The keys' aliases (the secrets key's: another region's onboarding names it by it). An alias another
+  // deployment of the account and region made is moved to this one's key.
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::KMS::Alias') continue;
+    const alias = {
+      AliasName: resolve(r.Properties!.AliasName),
+      TargetKeyId: resolve(r.Properties!.TargetKeyId),
+    };
+    await kms.send(new CreateAliasCommand(alias)).catch(async (error: unknown) => {
+      if (!(error instanceof AlreadyExistsException)) throw error;
+      await kms.send(new UpdateAliasCommand(alias));
+    });
   }
 
   // The template's customer managed policies, as CloudFormation creates them (a redeploy: a new default version).

@@ -9,8 +9,10 @@ import {
   secretsKey,
   tagKeys,
   type Grant,
+  type Targets,
 } from './permissions.js';
 import { RUNS_PREFIX } from './report-store.js';
+import { secretsKeyAlias } from '../functions/core/secrets-key-alias.js';
 
 /**
  * The least-privilege IAM policies of the people who run `keyrot`, one per on-call use. The stack
@@ -105,6 +107,41 @@ const RUN_WRITES: readonly Grant[] = [
   ...A_RUN,
 ];
 
+/**
+ * Each replica region's stack key, the one its replica is encrypted with: Secrets Manager encrypts a
+ * replica with a customer managed key with its caller's kms:GenerateDataKey and kms:Encrypt on that key
+ * (ReplicateSecretToRegions, API reference), and onboarding first checks the key is there (DescribeKey
+ * on its alias). Keys of the replica regions only, and only the one with keyrot's alias
+ * (core/secrets-key-alias.ts): key ids are only known in their region, the alias is the name.
+ */
+const replicaKey = {
+  arn: (t: Targets) => `arn:${t.partition}:kms:${t.region}:${t.account}:key/*`,
+  replicaRegionsOnly: true as const,
+  wildcard:
+    "Each replica region's stack key is named by its alias (kms:ResourceAliases), its id being known only in its region.",
+};
+const REPLICA_KEYS: readonly Grant[] = [
+  {
+    sid: 'FindReplicaRegionKeys',
+    actions: ['kms:DescribeKey'],
+    resources: [replicaKey],
+    conditions: (t) => ({
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': secretsKeyAlias(t.secretPrefix) },
+    }),
+    when: (t) => t.replicaRegions.length > 0,
+  },
+  {
+    sid: 'EncryptReplicasWithRegionKeys',
+    actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+    resources: [replicaKey],
+    conditions: (t) => ({
+      StringEquals: { 'kms:ViaService': t.replicaRegions.map((r) => `secretsmanager.${r}.amazonaws.com`) },
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': secretsKeyAlias(t.secretPrefix) },
+    }),
+    when: (t) => t.replicaRegions.length > 0,
+  },
+];
+
 /** onboard: a new key in its plans, and its secret (created with the stack's key), rotation configured. */
 const ONBOARD_WRITES: readonly Grant[] = [
   grantOf(ROTATION, 'CreateApiKeys'),
@@ -128,6 +165,7 @@ const ONBOARD_WRITES: readonly Grant[] = [
     resources: [secrets],
     when: (t) => t.replicaRegions.length > 0,
   },
+  ...REPLICA_KEYS,
   grantOf(RECONCILER, 'InvokeRotationFunction'),
   secretsKey,
   // An onboarding is a run too.
@@ -149,7 +187,8 @@ export const OPERATOR_USES: readonly OperatorUse[] = [
   },
   {
     id: 'OperatorOnboard',
-    verbs: ['onboard'],
+    verbs: ['onboard', 'add-region'],
+    // Unchanged since add-region: a new description replaces the managed policy (a new ARN, its attachments lost).
     description: 'keyrot onboard (with the read-only verbs)',
     grants: [...READ_ONLY, ...ONBOARD_WRITES],
   },

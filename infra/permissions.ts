@@ -60,10 +60,14 @@ export interface Resource {
    * created, attached, retired by the home region's functions (docs/multi-region.md).
    */
   everyRegion?: true;
+  /** Named in each replica region only (their stacks' own resources, such as their secrets keys). */
+  replicaRegionsOnly?: true;
 }
 
 /** The ARNs of a resource: one, or one per region the stack drives. */
 export function arnsOf(resource: Resource, t: Targets): string[] {
+  if (resource.replicaRegionsOnly === true)
+    return t.replicaRegions.map((region) => resource.arn({ ...t, region }));
   if (resource.everyRegion !== true) return [resource.arn(t)];
   return [t.region, ...t.replicaRegions].map((region) => resource.arn({ ...t, region }));
 }

@@ -25,6 +25,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { parseConfig, type Config } from '../functions/core/config.js';
 import { accountRoot } from '../functions/core/consumers.js';
+import { secretsKeyAlias } from '../functions/core/secrets-key-alias.js';
 import { accessLogsBucket, logOwnership } from './buckets.js';
 import { OPERATOR_USES, type OperatorUse } from './operator-permissions.js';
 import { RECONCILER, ROTATION, statementsOf, wildcardAcknowledgements, type Targets } from './permissions.js';
@@ -127,6 +128,9 @@ export class RotationCore extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // The home region of a multi-region credential names this key by its alias when it replicates the
+    // secret here (docs/multi-region.md): it can compute the name, not the key's ARN.
+    this.secretsKey.addAlias(secretsKeyAlias(this.config.secretPrefix));
 
     // One small object, rewritten every 20 s of a run: no versions; access-logged like every keyrot
     // bucket (beside the reports' logs when there are reports), kept if the stack goes.

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { InputError } from '../../functions/commons/errors.js';
 import { planOnboard } from '../../functions/onboarding/onboard.js';
-import { parseRegionPlans, readRegionPlans } from '../../functions/onboarding/regions.js';
+import { checkRegions, parseRegionPlans, readRegionPlans } from '../../functions/onboarding/regions.js';
+import { planAddRegion } from '../../functions/onboarding/add-region.js';
+import { regionKeyProblems } from '../../functions/onboarding/region-keys.js';
+import { secretsKeyAlias } from '../../functions/core/secrets-key-alias.js';
 import { planRollback } from '../../functions/oncall/rollback.js';
 import { rotateMany } from '../../functions/oncall/rotate-many.js';
 import { reconcile } from '../../functions/reconcile/run.js';
@@ -56,6 +59,11 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
       const s = await session(options, io);
       const regions = parseRegionPlans(options.regionPlan ?? [], await s.clients.apigw.config.region());
       const regionPlans = await readRegionPlans(s.regionalApis, regions);
+      const keyProblems = await regionKeyProblems(
+        s.regionalKms,
+        regions.map((r) => r.region),
+        secretsKeyAlias(s.config.secretPrefix),
+      );
       // Every input is checked against the account before the first write; a half-done one is finished.
       const result = await reconcile({
         ...s,
@@ -68,6 +76,7 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
             policy: options.policy,
             regions,
             regionPlans,
+            regionKeyProblems: keyProblems,
             newVersion: randomUUID(),
           }),
         ],
@@ -103,6 +112,86 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
         result.dryRun
           ? `would onboard: ${action.reason}`
           : `onboarded ${credential}: key ${summary.keyId ?? '?'}, secret ${summary.secretArn ?? '?'}`,
+      );
+    },
+  );
+
+  withReportDir(
+    withNow(
+      withCommonOptions(
+        program
+          .command('add-region')
+          .description(
+            'an existing credential in one more region (one of replicaRegions): its secret replicated there, its current key made there with the same value, in the given plans',
+          )
+          .argument('<credential>', 'the credential name')
+          .requiredOption(
+            '--region-plan <region=id...>',
+            "the credential's usage plans in the region to add (docs/multi-region.md)",
+          )
+          .option('--dry-run', 'check the inputs against both regions and show the change; change nothing'),
+      ),
+    ),
+  ).action(
+    async (credential: string, options: CommonOptions & { regionPlan: string[]; dryRun?: boolean }) => {
+      const s = await session(options, io);
+      const home = await s.clients.apigw.config.region();
+      const regions = parseRegionPlans(options.regionPlan, home);
+      if (regions.length !== 1)
+        throw new InputError(
+          `--region-plan: give the plans of one region (got ${regions.map((r) => r.region).join(', ')})`,
+        );
+      const { region, usagePlanIds } = regions[0]!;
+      // Before any read there: the stack (and the operator's policy) has grants in replicaRegions only.
+      checkRegions(s.config, credential, regions);
+      const regionPlans = (await readRegionPlans(s.regionalApis, regions)).get(region) ?? [];
+      const keyProblem = (
+        await regionKeyProblems(s.regionalKms, [region], secretsKeyAlias(s.config.secretPrefix))
+      ).get(region);
+      const result = await reconcile({
+        ...s,
+        trigger: 'manual',
+        dryRun: options.dryRun === true,
+        actions: (_plan, inventory) => [
+          planAddRegion(inventory, s.config, {
+            credential,
+            region,
+            usagePlanIds,
+            home,
+            regionPlans,
+            keyProblem,
+          }),
+        ],
+      });
+      await saveReport(io, options, result);
+      const outcome = result.outcomes[0];
+      const action = result.plan.actions[0]!;
+      const summary = {
+        credential,
+        region,
+        dryRun: result.dryRun,
+        status: outcome?.status ?? 'planned',
+        detail: outcome?.detail ?? null,
+        runId: result.runId,
+        ...(outcome?.error !== undefined && { error: outcome.error }),
+      };
+      if (outcome?.status === 'failed') {
+        exit(EXIT.failed);
+        print(
+          io,
+          options,
+          summary,
+          `adding ${region} to ${credential} failed: ${outcome.error?.name ?? 'Error'}: ${outcome.error?.message ?? ''}\nrun the same keyrot add-region command again: it finishes what was written`,
+        );
+        return;
+      }
+      print(
+        io,
+        options,
+        summary,
+        result.dryRun
+          ? `would add: ${action.reason}`
+          : `added ${region} to ${credential}: ${summary.detail ?? ''}`,
       );
     },
   );

@@ -68,6 +68,7 @@ def install() -> None:
         paging,
         quotas,
         secrets_rotation,
+        secrets_replica_keys,
         secrets_replication,
         secrets_schedule,
         securityhub,
@@ -92,6 +93,7 @@ def install() -> None:
     secrets_schedule.install()
     secrets_rotation.install()
     secrets_replication.install()
+    secrets_replica_keys.install()
     securityhub.install()
     # Last: it counts changes through whatever the modules above made of moto's methods.
     iam_context.install()

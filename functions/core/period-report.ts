@@ -63,7 +63,7 @@ export interface PeriodReport {
 
 const ROTATIONS = new Set<string>(ROTATION_KINDS);
 const RETIREMENTS = new Set(['disable-key', 'delete-key', 'record-disabled', 'forget-disabled']);
-const INTERVENTIONS = new Set(['onboard', 'rollback', 'suspend', 'resume']);
+const INTERVENTIONS = new Set(['onboard', 'add-region', 'rollback', 'suspend', 'resume']);
 
 export function buildPeriodReport(reports: RunReport[], from: Date, to: Date): PeriodReport {
   const inPeriod = reports

@@ -206,6 +206,27 @@ export type Action =
     }
   | {
       /**
+       * keyrot add-region: an existing credential comes to live in one more region (docs/multi-region.md):
+       * its secret replicated there, the key of its current version made there with the current value
+       * (the home key's name and tags), in the region's plans, and recorded. Never planned by a run.
+       */
+      kind: 'add-region';
+      credential: string;
+      secretId: string;
+      secretName: string;
+      region: string;
+      /** AWSCURRENT's version: the key made there is this version's. */
+      version: string;
+      /** The home key of that version (its twin): name and tags copied. */
+      homeKeyId: string;
+      keyName: string;
+      keyTags: Record<string, string>;
+      keyDescription: string | undefined;
+      usagePlanIds: string[];
+      reason: string;
+    }
+  | {
+      /**
        * keyrot suspend: the consumer cut off on purpose (an on-call action, never planned by a run). The
        * suspension is recorded on the secret first, then every enabled key of the credential is disabled.
        */

@@ -25,6 +25,9 @@ import { configureRotation } from '../rotation/starter.js';
 import type { RegionalApis } from '../rotation/regions.js';
 import { checkRegions, readRegionPlans, writeRegionKey, type RegionPlans } from './regions.js';
 import { homeRegionElsewhere, ownedElsewhereRefusal } from '../core/home-region.js';
+import { secretsKeyAlias } from '../core/secrets-key-alias.js';
+import type { RegionalKms } from '../commons/regional-kms.js';
+import { regionKeyProblems } from './region-keys.js';
 
 export interface OnboardInput {
   credential: string;
@@ -58,6 +61,8 @@ export function planOnboard(
     newVersion: string;
     /** The plans `regions` names, as each region's API Gateway has them (readRegionPlans). */
     regionPlans?: ReadonlyMap<string, ObservedPlan[]> | undefined;
+    /** Why a region of `regions` can't encrypt its replica with its stack's key (regionKeyProblems). */
+    regionKeyProblems?: ReadonlyMap<string, string> | undefined;
   },
 ): OnboardAction {
   const name = input.credential;
@@ -99,6 +104,14 @@ export function planOnboard(
     regions,
   };
   if (secret === undefined) {
+    // Its replicas are made with the secret: a region that can't take one is refused before it.
+    for (const { region } of regions) {
+      const problem = input.regionKeyProblems?.get(region);
+      if (problem !== undefined)
+        throw new InputError(
+          `credential ${name}: ${region} can't hold a replica of its secret: ${problem} (the keyrot stack's secrets key there); deploy the keyrot stack in ${region}, with secretPrefix ${JSON.stringify(config.secretPrefix)}, first`,
+        );
+    }
     if (keys.length > 0) {
       throw new InputError(
         `credential ${name}: API key(s) ${keys.map((k) => k.id).join(', ')} are tagged ${credentialTag}=${name} but there is no secret ${secretName}; delete them, or take them over with keyrot adopt`,
@@ -144,7 +157,7 @@ export function planOnboard(
 }
 
 /** Every plan exists, and no two open the same API stage (see planOnboard). */
-function checkPlans(plans: readonly ObservedPlan[], usagePlanIds: string[], where: string): void {
+export function checkPlans(plans: readonly ObservedPlan[], usagePlanIds: string[], where: string): void {
   if (usagePlanIds.length === 0)
     throw new InputError(`give at least one usage plan of ${where} (--plan <id>)`);
   const byId = new Map(plans.map((p) => [p.id, p]));
@@ -199,7 +212,14 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
           KmsKeyId: config.secretKmsKeyId,
           SecretString: formatSecretValue({ credential: a.credential, apiKey }),
           // Consumers in each other region read a replica there; rotation runs on this primary only.
-          ...(a.regions.length > 0 && { AddReplicaRegions: a.regions.map((r) => ({ Region: r.region })) }),
+          // Each replica with its own region's stack key, by the alias every stack gives it: a consumer in
+          // another account can be granted a customer managed key, never aws/secretsmanager.
+          ...(a.regions.length > 0 && {
+            AddReplicaRegions: a.regions.map((r) => ({
+              Region: r.region,
+              KmsKeyId: secretsKeyAlias(config.secretPrefix),
+            })),
+          }),
           Tags: [
             { Key: credentialTag, Value: a.credential },
             // Onboarding is no rotation: the first one recorded is the one after this version.
@@ -285,11 +305,25 @@ export async function writeOnboarding(deps: OnboardDeps, a: OnboardAction): Prom
  * For scripts and seeding: reads only the named plans (no account inventory), so it never finishes a
  * half-done onboarding; `keyrot onboard` does.
  */
-export async function onboardCredential(deps: OnboardDeps, input: OnboardInput): Promise<OnboardResult> {
+export async function onboardCredential(
+  deps: OnboardDeps & {
+    /** KMS of the credential's other regions: their stack keys are checked first (else Secrets Manager's replication fails there). */
+    regionalKms?: RegionalKms | undefined;
+  },
+  input: OnboardInput,
+): Promise<OnboardResult> {
   const regionPlans =
     input.regions === undefined || deps.regionalApis === undefined
       ? undefined
       : await readRegionPlans(deps.regionalApis, input.regions);
+  const keyProblems =
+    input.regions === undefined || deps.regionalKms === undefined
+      ? undefined
+      : await regionKeyProblems(
+          deps.regionalKms,
+          input.regions.map((r) => r.region),
+          secretsKeyAlias(deps.config.secretPrefix),
+        );
   const plans: ObservedPlan[] = [];
   for (const usagePlanId of new Set(input.usagePlanIds)) {
     try {
@@ -302,6 +336,7 @@ export async function onboardCredential(deps: OnboardDeps, input: OnboardInput):
     ...input,
     newVersion: randomUUID(),
     regionPlans,
+    regionKeyProblems: keyProblems,
   });
   return writeOnboarding(deps, action);
 }

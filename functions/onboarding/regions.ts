@@ -77,6 +77,8 @@ export async function writeRegionKey(
     value: string;
     tags: Record<string, string>;
     usagePlanIds: readonly string[];
+    /** The home twin's description; absent: generation 1's (onboarding). */
+    description?: string | undefined;
   },
 ): Promise<string> {
   let keyId: string | undefined;
@@ -84,7 +86,7 @@ export async function writeRegionKey(
     const key = await apigw.send(
       new CreateApiKeyCommand({
         name: input.name,
-        description: `keyrot: credential ${input.credential}, generation 1`,
+        description: input.description ?? `keyrot: credential ${input.credential}, generation 1`,
         enabled: true,
         value: input.value,
         tags: input.tags,

@@ -8,8 +8,9 @@ export type Effects = { [K in ActionKind]: (action: Extract<Action, { kind: K }>
 
 /** Creations first, so consumers have a new key before any old one is switched off. */
 const ORDER: ActionKind[] = [
-  // keyrot onboard, rollback, suspend and resume: each alone in its run.
+  // keyrot onboard, add-region, rollback, suspend and resume: each alone in its run.
   'onboard',
+  'add-region',
   'rollback',
   'suspend',
   'resume',

@@ -22,6 +22,7 @@ import { configureRotation, type RotationDriver } from '../rotation/starter.js';
 import { versionStages, waitForRotation } from '../rotation/watch.js';
 import { adoptKey } from '../onboarding/adopt.js';
 import { writeOnboarding } from '../onboarding/onboard.js';
+import { writeAddRegion } from '../onboarding/add-region.js';
 import type { RegionalApis } from '../rotation/regions.js';
 import { disableKey, enableKey, forgetDisabled, recordDisabled } from '../aws/key-state.js';
 import { restoreInRegions, resumeInRegions, suspendInRegions } from './region-twins.js';
@@ -205,6 +206,7 @@ export function awsEffects(deps: EffectDeps): Effects {
       );
       return `key ${made.keyId}, secret version ${made.version}`;
     },
+    'add-region': (a) => writeAddRegion({ secrets, config, regionalApis: deps.regionalApis }, a),
     'grant-consumers': async (a) => {
       const tag = tagName(config.tagPrefix, TAG.consumers);
       // Merged by statement id: what else the policy says (a security team's deny) stays as it was.

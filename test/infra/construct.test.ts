@@ -999,4 +999,50 @@ describe('multi-region credentials (replicaRegions, docs/multi-region.md)', () =
     expect(allows(onboard(template), 'secretsmanager:ReplicateSecretToRegions', secret)).toBe(false);
     expect(allows(onboard(multi), 'apigateway:POST', `${eu}/usageplans/p1/keys`)).toBe(true);
   });
+
+  it("names the secrets key by an alias derived from secretPrefix (the home region's name for it)", () => {
+    for (const [t, alias] of [
+      [template, 'alias/keyrot-secrets/keyrot_2f'],
+      [synth({ 'keyrot:config': { secretPrefix: 'team.a/' } }).template, 'alias/keyrot-secrets/team_2ea_2f'],
+    ] as const) {
+      const aliases = resourcesOf(t, 'AWS::KMS::Alias').map(([, r]) => flat(r.Properties));
+      expect(aliases).toEqual([{ AliasName: alias, TargetKeyId: '${SecretsKey.Arn}' }]);
+    }
+  });
+
+  it("onboarding may encrypt a replica with each replica region's stack key, by its alias, through Secrets Manager only", () => {
+    const onboard = (t: typeof template) =>
+      (
+        flat(
+          resourcesOf(t, 'AWS::IAM::ManagedPolicy').find(([id]) =>
+            shortId(id).startsWith('OperatorOnboardPolicy'),
+          )![1].Properties.PolicyDocument,
+        ) as { Statement: Statement[] }
+      ).Statement;
+    const key = (region: string) => `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/1234abcd`;
+    const two = synth({ 'keyrot:config': { replicaRegions: ['eu-west-1', 'ap-south-1'] } }).template;
+    for (const action of ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']) {
+      expect(allows(onboard(multi), action, key('eu-west-1')), action).toBe(true);
+      expect(allows(onboard(two), action, key('ap-south-1')), action).toBe(true);
+      // Not the home region's (the stack's own key has its own grant), nor a region the stack doesn't drive.
+      expect(allows(onboard(multi), action, key('${AWS::Region}')), action).toBe(false);
+      expect(allows(onboard(multi), action, key('ap-south-1')), action).toBe(false);
+      expect(allows(onboard(template), action, key('eu-west-1')), action).toBe(false);
+    }
+    const alias = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/keyrot-secrets/keyrot_2f' } };
+    const encrypt = onboard(two).find((s) => list(s.Action).includes('kms:Encrypt'))!;
+    expect(encrypt.Condition).toEqual({
+      ...alias,
+      StringEquals: {
+        'kms:ViaService': [
+          'secretsmanager.eu-west-1.amazonaws.com',
+          'secretsmanager.ap-south-1.amazonaws.com',
+        ],
+      },
+    });
+    expect(onboard(two).find((s) => list(s.Action).includes('kms:DescribeKey'))!.Condition).toEqual(alias);
+    // The functions replicate nothing: no grant on another region's key.
+    for (const role of ['RotationFunctionRole', 'ReconcilerRole'])
+      expect(allows(roleStatements(multi, role), 'kms:Encrypt', key('eu-west-1'))).toBe(false);
+  });
 });

@@ -18,6 +18,9 @@ import { httpCanary, replicaCanaries } from '../../functions/rotation/canary.js'
 import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
 import { createLogger } from '../../functions/commons/logger.js';
 import { regionalApiGateways } from '../../functions/commons/rotation-clients.js';
+import { regionalKmsClients, type RegionalKms } from '../../functions/commons/regional-kms.js';
+import { secretsKeyAlias } from '../../functions/core/secrets-key-alias.js';
+import { AlreadyExistsException, CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { parseConfig, type Config } from '../../functions/core/config.js';
 import { reconcile, type RunResult } from '../../functions/reconcile/run.js';
 import {
@@ -55,6 +58,11 @@ export interface WorldOptions {
   region?: string;
   /** Another world's account (default: a fresh one): two regions of one account. */
   accountId?: string;
+  /**
+   * Replica regions where the keyrot stack is not deployed: no secrets key with keyrot's alias there.
+   * Every other one of config.replicaRegions gets one before the world's first call, as its stack makes it.
+   */
+  undeployedRegions?: string[];
 }
 
 /**
@@ -76,6 +84,7 @@ export class World {
   deployment: Deployment | undefined;
   private readonly clockStart: Date;
   private clockReady: Promise<void> | undefined;
+  private readonly undeployedRegions: readonly string[];
 
   // Exact due days by default; the year-long test runs the default (staggered) configuration.
   // Deployed worlds pace to TEST_PACING (test/support/deployed.ts): the emulator enforces no quota.
@@ -88,6 +97,7 @@ export class World {
     this.region = options.region ?? 'us-east-1';
     this.endpoint = options.endpoint ?? emulatorEndpoint();
     this.clockStart = options.clockStart ?? dayAt(0);
+    this.undeployedRegions = options.undeployedRegions ?? [];
     // The emulator's IAM decision log names accounts; its replay names the test file working in each.
     const log = process.env.KEYROT_IAM_LOG;
     if (log !== undefined && log !== '') {
@@ -102,8 +112,54 @@ export class World {
    * suite happens to run. Every client of the world waits for it (clockPlugin).
    */
   ready(): Promise<void> {
-    this.clockReady ??= emulatorClock(this.endpoint, this.clockStart, this.accountId).then(() => {});
+    this.clockReady ??= emulatorClock(this.endpoint, this.clockStart, this.accountId).then(() =>
+      this.replicaRegionKeys(),
+    );
     return this.clockReady;
+  }
+
+  /**
+   * The secrets key each replica region's stack has (RotationCore's SecretsKey, by its alias): a
+   * multi-region credential's replica there is encrypted with it. Another world of the account may have
+   * made it already.
+   */
+  private async replicaRegionKeys(): Promise<void> {
+    const alias = secretsKeyAlias(this.config.secretPrefix);
+    for (const region of this.config.replicaRegions.filter((r) => !this.undeployedRegions.includes(r))) {
+      const kms = this.rawKms(region, false);
+      // A region the emulator does not serve (a test's unknown region) can have no stack.
+      const key = await kms
+        .send(new CreateKeyCommand({ Description: `keyrot stack of ${region}` }))
+        .catch(() => undefined);
+      if (key === undefined) continue;
+      await kms
+        .send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: key.KeyMetadata!.KeyId! }))
+        .catch((error: unknown) => {
+          if (!(error instanceof AlreadyExistsException)) throw error;
+        });
+    }
+  }
+
+  /** A plain KMS client of a region of the account, to read its keys directly. */
+  rawKms(region: string, waitForClock = true): KMSClient {
+    const kms = new KMSClient({
+      region,
+      endpoint: this.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    kms.middlewareStack.use(accountPlugin(this.accountId));
+    if (waitForClock) kms.middlewareStack.use(this.clockPlugin());
+    return kms;
+  }
+
+  /** The product's KMS of other regions (onboarding checks their stacks' secrets keys). */
+  regionalKms(): RegionalKms {
+    return regionalKmsClients({
+      endpoint: this.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+      plugins: [accountPlugin(this.accountId), this.clockPlugin(), this.recorder.plugin()],
+    });
   }
 
   /** An SDK plugin that holds a client's first request until the account's clock is set. */
