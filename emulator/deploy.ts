@@ -63,6 +63,7 @@ import { zipSync } from 'fflate';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLES = join(ROOT, '.cache', 'bundles');
+const TEMPLATES = join(ROOT, '.cache', 'templates');
 
 interface CfnResource {
   Type: string;
@@ -81,7 +82,15 @@ function constructName(resource: CfnResource): string {
   return parts.at(-1) ?? '';
 }
 
+let sourcesHashOfRun: string | undefined;
+
+/** The hash of what the template and bundles are made of; the sources don't change during a run. */
 function sourcesHash(): string {
+  sourcesHashOfRun ??= hashSources();
+  return sourcesHashOfRun;
+}
+
+function hashSources(): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
@@ -100,15 +109,36 @@ function sourcesHash(): string {
 // One synth per configuration in a process: tests deploy the same app into many accounts.
 const templates = new Map<string, Promise<Template>>();
 
-/** The template (without bundling) for this context, synthesized once per process. */
+/**
+ * The template (without bundling) for this context: synthesized once per version of the sources and
+ * configuration, kept under .cache/templates beside the bundles, since a synth costs seconds of CPU and
+ * every test file that deploys runs in a process of its own.
+ */
 function templateFor(context: Record<string, unknown>): Promise<Template> {
   const key = JSON.stringify(context);
   let template = templates.get(key);
   if (template === undefined) {
-    template = synthesize(context, false);
+    template = cachedTemplate(context);
     templates.set(key, template);
     template.catch(() => templates.delete(key));
   }
+  return template;
+}
+
+async function cachedTemplate(context: Record<string, unknown>): Promise<Template> {
+  const dir = join(TEMPLATES, sourcesHash());
+  const file = join(
+    dir,
+    `${createHash('sha256').update(JSON.stringify(context)).digest('hex').slice(0, 16)}.json`,
+  );
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Template;
+  const template = await synthesize(context, false);
+  forgetOldVersions(TEMPLATES, dir);
+  mkdirSync(dir, { recursive: true });
+  // Whole or not at all: another worker may read it while this one writes.
+  const staging = `${file}.staging-${process.pid}`;
+  writeFileSync(staging, JSON.stringify(template));
+  renameSync(staging, file);
   return template;
 }
 
@@ -143,7 +173,7 @@ export async function functionBundles(): Promise<Record<string, string>> {
   const dir = join(BUNDLES, sourcesHash());
   const index = join(dir, 'bundles.json');
   if (!existsSync(index)) {
-    forgetOldBundles(dir);
+    forgetOldVersions(BUNDLES, dir);
     const staging = `${dir}.staging-${process.pid}`;
     const template = await synthesize({}, true, staging);
     const found: Record<string, string> = {};
@@ -169,13 +199,14 @@ export async function functionBundles(): Promise<Record<string, string>> {
 }
 
 /**
- * Removes the bundles of other versions of the sources, and stagings a crashed build left (an hour
- * old): never a staging in progress, which another process (a test worker) may be building now.
+ * Removes what was built of other versions of the sources (bundles, templates), and stagings a crashed
+ * build left (an hour old): never a staging in progress, which another process (a test worker) may be
+ * building now.
  */
-function forgetOldBundles(current: string): void {
-  if (!existsSync(BUNDLES)) return;
-  for (const entry of readdirSync(BUNDLES)) {
-    const path = join(BUNDLES, entry);
+function forgetOldVersions(root: string, current: string): void {
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root)) {
+    const path = join(root, entry);
     if (path === current) continue;
     const staging = entry.includes('.staging-');
     if (!staging || Date.now() - statSync(path).mtimeMs > 3_600_000)

@@ -621,7 +621,7 @@ describe('plan: first rotations are staggered', () => {
     expect([...firstDue.entries()].filter(([, n]) => n > 0).map(([d]) => d)).toEqual(
       Array.from({ length: 19 }, (_, i) => 72 + i),
     );
-  });
+  }, 60_000); // 31 plans of 1,000 credentials: seconds on a shared machine, not a speed check (see bench)
 
   it('the spread is the same every run, and never later than the period', () => {
     const a = plan(onboardedTogether(50), staggered, at(80)).actions.map((x) => x.credential);
