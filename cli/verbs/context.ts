@@ -33,3 +33,42 @@ export async function saveReport(io: CliIo, options: CommonOptions, result: RunR
 export function print(io: CliIo, options: CommonOptions, json: unknown, text: string): void {
   io.stdout(`${options.json ? JSON.stringify(json, null, 2) : text}\n`);
 }
+
+/** What a verb that applies one action (onboard, add-region) says about it. */
+export interface OneActionTexts {
+  /** "onboarding acme": the subject of "… failed". */
+  doing: string;
+  /** The command that finishes what a failed attempt wrote. */
+  again: string;
+  /** The dry run's line before the action's reason, e.g. "would onboard". */
+  would: string;
+  /** The line when it is done. */
+  done: string;
+}
+
+/**
+ * Prints the outcome of a verb's one action: a failure names the error and the command that finishes
+ * it (exit 1), a dry run the action's reason, otherwise what was done.
+ */
+export function printOneAction(
+  { io, exit }: VerbContext,
+  options: CommonOptions,
+  result: RunResult,
+  summary: Record<string, unknown>,
+  texts: OneActionTexts,
+): void {
+  const outcome = result.outcomes[0];
+  const json = { ...summary, ...(outcome?.error !== undefined && { error: outcome.error }) };
+  if (outcome?.status === 'failed') {
+    exit(EXIT.failed);
+    print(
+      io,
+      options,
+      json,
+      `${texts.doing} failed: ${outcome.error?.name ?? 'Error'}: ${outcome.error?.message ?? ''}\nrun the same ${texts.again} command again: it finishes what was written`,
+    );
+    return;
+  }
+  const action = result.plan.actions[0];
+  print(io, options, json, result.dryRun ? `${texts.would}: ${action?.reason ?? ''}` : texts.done);
+}

@@ -15,7 +15,7 @@ import { rollbackText, rotateManyText, runToJson } from '../output.js';
 import { parseDuration } from '../parse.js';
 import { progressPrinter } from '../progress.js';
 import { session, type CommonOptions } from '../session.js';
-import { EXIT, print, saveReport, type VerbContext } from './context.js';
+import { EXIT, print, printOneAction, saveReport, type VerbContext } from './context.js';
 
 interface RotateOptions extends CommonOptions {
   grace?: string;
@@ -82,37 +82,22 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
         ],
       });
       await saveReport(io, options, result);
-      const outcome = result.outcomes[0];
       const row = result.report.keys.find((k) => k.credential === credential && k.state === 'active');
-      const action = result.plan.actions[0]!;
       const summary = {
         credential,
         dryRun: result.dryRun,
-        status: outcome?.status ?? 'planned',
+        status: result.outcomes[0]?.status ?? 'planned',
         keyId: row?.keyId ?? null,
         secretArn: row?.secretArn ?? null,
         version: row?.currentVersion ?? null,
         runId: result.runId,
-        ...(outcome?.error !== undefined && { error: outcome.error }),
       };
-      if (outcome?.status === 'failed') {
-        exit(EXIT.failed);
-        print(
-          io,
-          options,
-          summary,
-          `onboarding ${credential} failed: ${outcome.error?.name ?? 'Error'}: ${outcome.error?.message ?? ''}\nrun the same keyrot onboard command again: it finishes what was written`,
-        );
-        return;
-      }
-      print(
-        io,
-        options,
-        summary,
-        result.dryRun
-          ? `would onboard: ${action.reason}`
-          : `onboarded ${credential}: key ${summary.keyId ?? '?'}, secret ${summary.secretArn ?? '?'}`,
-      );
+      printOneAction({ io, exit }, options, result, summary, {
+        doing: `onboarding ${credential}`,
+        again: 'keyrot onboard',
+        would: 'would onboard',
+        done: `onboarded ${credential}: key ${summary.keyId ?? '?'}, secret ${summary.secretArn ?? '?'}`,
+      });
     },
   );
 
@@ -165,7 +150,6 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
       });
       await saveReport(io, options, result);
       const outcome = result.outcomes[0];
-      const action = result.plan.actions[0]!;
       const summary = {
         credential,
         region,
@@ -173,26 +157,13 @@ export function registerOnCallVerbs(program: Command, { io, exit }: VerbContext)
         status: outcome?.status ?? 'planned',
         detail: outcome?.detail ?? null,
         runId: result.runId,
-        ...(outcome?.error !== undefined && { error: outcome.error }),
       };
-      if (outcome?.status === 'failed') {
-        exit(EXIT.failed);
-        print(
-          io,
-          options,
-          summary,
-          `adding ${region} to ${credential} failed: ${outcome.error?.name ?? 'Error'}: ${outcome.error?.message ?? ''}\nrun the same keyrot add-region command again: it finishes what was written`,
-        );
-        return;
-      }
-      print(
-        io,
-        options,
-        summary,
-        result.dryRun
-          ? `would add: ${action.reason}`
-          : `added ${region} to ${credential}: ${summary.detail ?? ''}`,
-      );
+      printOneAction({ io, exit }, options, result, summary, {
+        doing: `adding ${region} to ${credential}`,
+        again: 'keyrot add-region',
+        would: 'would add',
+        done: `added ${region} to ${credential}: ${summary.detail ?? ''}`,
+      });
     },
   );
 
