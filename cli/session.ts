@@ -14,7 +14,7 @@ import { regionalApiGateways } from '../functions/commons/rotation-clients.js';
 import { regionalKmsClients, type RegionalKms } from '../functions/commons/regional-kms.js';
 import type { RegionalApis } from '../functions/rotation/regions.js';
 import type { Config } from '../functions/core/config.js';
-import { httpCanary, replicaCanaries } from '../functions/rotation/canary.js';
+import { canariesOf } from '../functions/rotation/canary.js';
 import {
   callerDrivesRotationPlugin,
   inProcessDriver,
@@ -159,8 +159,7 @@ export async function session(options: CommonOptions, io: SessionIo): Promise<Se
           config,
           now: () => now,
           log,
-          canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
-          canaryIn: replicaCanaries(config.replicaCanaryUrls),
+          ...canariesOf(config),
           regionalApis,
         })
       : secretsManagerDriver(clients.secrets, clients.lambda, config.rotationLambdaArn);

@@ -3,7 +3,7 @@ import { createRotationClients, regionalApiGateways } from './commons/rotation-c
 import { keyrotPacer } from './commons/pacing.js';
 import { functionSetUp } from './commons/function-setup.js';
 import { createLogger } from './commons/logger.js';
-import { httpCanary, replicaCanaries } from './rotation/canary.js';
+import { canariesOf } from './rotation/canary.js';
 import { runRotationStep, type RotationStep } from './rotation/steps.js';
 
 const log = createLogger();
@@ -31,8 +31,7 @@ export async function handler(event: SecretsManagerRotationEvent, context?: Cont
       now: () => new Date(),
       log,
       regionalApis,
-      canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl),
-      canaryIn: replicaCanaries(config.replicaCanaryUrls),
+      ...canariesOf(config),
     },
   );
 }

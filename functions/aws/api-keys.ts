@@ -25,6 +25,26 @@ export async function findKeyByName(apigw: APIGatewayClient, name: string): Prom
 }
 
 /**
+ * Every key of a credential, in any state: the keys named under its name prefix (nameQuery is a prefix
+ * match) whose credential tag names it, so another credential whose name extends this one is left out.
+ */
+export async function keysOfCredential(
+  apigw: APIGatewayClient,
+  namePrefix: string,
+  credentialTag: { name: string; value: string },
+): Promise<ApiKey[]> {
+  const keys: ApiKey[] = [];
+  for await (const page of paginateGetApiKeys(
+    { client: apigw, pageSize: 500 },
+    { nameQuery: namePrefix, includeValues: false },
+  )) {
+    for (const key of page.items ?? [])
+      if (key.tags?.[credentialTag.name] === credentialTag.value) keys.push(key);
+  }
+  return keys;
+}
+
+/**
  * A key keyrot manages: by its derived name (one call), else by its tags, so a key renamed by hand is
  * still found. The fallback reads every key (keys/500 calls); only a renamed key takes that path.
  */

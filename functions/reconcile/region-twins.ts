@@ -1,10 +1,10 @@
-import { paginateGetApiKeys, type APIGatewayClient, type ApiKey } from '@aws-sdk/client-api-gateway';
+import type { APIGatewayClient, ApiKey } from '@aws-sdk/client-api-gateway';
 import { KeyrotError } from '../commons/errors.js';
 import type { Config } from '../core/config.js';
 import { TAG, tagName } from '../core/tags.js';
 import type { RegionalApis } from '../rotation/regions.js';
 import { keyNameFor } from '../rotation/secret-value.js';
-import { attachKey, findManagedKey, plansOfKey } from '../aws/api-keys.js';
+import { attachKey, findManagedKey, keysOfCredential, plansOfKey } from '../aws/api-keys.js';
 import { disableKey, enableKey } from '../aws/key-state.js';
 
 /** The credential's key of a version in one region: by its derived name, else by its tags. */
@@ -45,16 +45,11 @@ export async function restoreInRegions(
 }
 
 /** Every key of the credential in a region (keyrot names them all `keyrot-<credential>-...`). */
-async function keysOf(apigw: APIGatewayClient, config: Config, credential: string): Promise<ApiKey[]> {
-  const keys: ApiKey[] = [];
-  for await (const page of paginateGetApiKeys(
-    { client: apigw, pageSize: 500 },
-    { nameQuery: keyNameFor(credential, ''), includeValues: false },
-  )) {
-    for (const key of page.items ?? [])
-      if (key.tags?.[tagName(config.tagPrefix, TAG.credential)] === credential) keys.push(key);
-  }
-  return keys;
+function keysOf(apigw: APIGatewayClient, config: Config, credential: string): Promise<ApiKey[]> {
+  return keysOfCredential(apigw, keyNameFor(credential, ''), {
+    name: tagName(config.tagPrefix, TAG.credential),
+    value: credential,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { RotationStepError } from '../commons/errors.js';
+import type { Config } from '../core/config.js';
 
 export interface CanaryOptions {
   attempts?: number;
@@ -43,5 +44,19 @@ export function replicaCanaries(
   return (region) => {
     const url = urls[region];
     return url === undefined ? undefined : httpCanary(url, options);
+  };
+}
+
+/** The rotation's canaries as configured: the home region's (canaryUrl) and each replica region's. */
+export function canariesOf(
+  config: Pick<Config, 'canaryUrl' | 'replicaCanaryUrls'>,
+  options: CanaryOptions = {},
+): {
+  canary: ((value: string) => Promise<void>) | undefined;
+  canaryIn: (region: string) => ((value: string) => Promise<void>) | undefined;
+} {
+  return {
+    canary: config.canaryUrl === undefined ? undefined : httpCanary(config.canaryUrl, options),
+    canaryIn: replicaCanaries(config.replicaCanaryUrls, options),
   };
 }

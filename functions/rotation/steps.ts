@@ -1,9 +1,4 @@
-import {
-  CreateApiKeyCommand,
-  paginateGetApiKeys,
-  type APIGatewayClient,
-  type ApiKey,
-} from '@aws-sdk/client-api-gateway';
+import { CreateApiKeyCommand, type APIGatewayClient, type ApiKey } from '@aws-sdk/client-api-gateway';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -14,7 +9,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isAwsError, RotationStepError } from '../commons/errors.js';
-import { attachKey, findManagedKey, getKey, plansOfKey, usagePlanExists } from '../aws/api-keys.js';
+import {
+  attachKey,
+  findManagedKey,
+  getKey,
+  keysOfCredential,
+  plansOfKey,
+  usagePlanExists,
+} from '../aws/api-keys.js';
 import { tagSecret } from '../aws/rotation-record.js';
 import type { Config } from '../core/config.js';
 import { secretCredential } from '../core/credentials.js';
@@ -80,17 +82,11 @@ async function highestGeneration(
     const parsed = parseGenerationTag(key.tags ?? {}, tagName(prefix, TAG.generation), key.id ?? '');
     return (parsed.ok ? parsed.value : undefined) ?? 1;
   };
-  let highest = generationOf(current);
-  for await (const page of paginateGetApiKeys(
-    { client: apigw, pageSize: 500 },
-    { nameQuery: keyNameFor(credential, ''), includeValues: false },
-  )) {
-    for (const key of page.items ?? []) {
-      if (key.tags?.[tagName(prefix, TAG.credential)] === credential)
-        highest = Math.max(highest, generationOf(key));
-    }
-  }
-  return highest;
+  const keys = await keysOfCredential(apigw, keyNameFor(credential, ''), {
+    name: tagName(prefix, TAG.credential),
+    value: credential,
+  });
+  return Math.max(generationOf(current), ...keys.map(generationOf));
 }
 
 /** One step of the Secrets Manager rotation contract; every step is idempotent for its token. */

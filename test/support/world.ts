@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
 import { runCli } from '../../cli/main.js';
-import { httpCanary, replicaCanaries } from '../../functions/rotation/canary.js';
+import { canariesOf } from '../../functions/rotation/canary.js';
 import { createClients, type AwsClients, type SdkPlugin } from '../../functions/commons/clients.js';
 import { createLogger } from '../../functions/commons/logger.js';
 import { regionalApiGateways } from '../../functions/commons/rotation-clients.js';
@@ -318,11 +318,7 @@ export class World {
             log,
             regionalApis: this.regionalApis(plugins),
             // With a canary URL (a stage stand-in), testSecret waits until the new key works there.
-            canary:
-              this.config.canaryUrl === undefined
-                ? undefined
-                : httpCanary(this.config.canaryUrl, { attempts: 80, delayMs: 25 }),
-            canaryIn: replicaCanaries(this.config.replicaCanaryUrls, { attempts: 80, delayMs: 25 }),
+            ...canariesOf(this.config, { attempts: 80, delayMs: 25 }),
           }),
       rotationWaitMs: options.rotationWaitMs ?? 60_000,
       // In-process, nothing runs a rotation between runs: a pending one is stuck at once.
