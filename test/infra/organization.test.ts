@@ -30,6 +30,10 @@ function organization(nag = false) {
   return createOrganizationApp(EXAMPLE_ORGANIZATION, { context: SKIP_BUNDLING, nag });
 }
 
+let example: ReturnType<typeof organization> | undefined;
+/** One example app for the tests that only read it: its synth bundles the functions of every StackSet. */
+const sharedOrganization = () => (example ??= organization());
+
 type CfnTemplate = {
   Resources: Record<string, CfnResource>;
   Parameters?: Record<string, unknown>;
@@ -48,7 +52,7 @@ const byType = (t: CfnTemplate, type: string) =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 
 describe('the organization app: StackSets with service-managed permissions', () => {
-  const { app, organization: org, assetBuckets, history } = organization();
+  const { app, organization: org, assetBuckets, history } = sharedOrganization();
   const template = Template.fromStack(org);
   const production = stackSetTemplate(app, org, 'production');
   const sandbox = stackSetTemplate(app, org, 'sandbox');
@@ -221,7 +225,7 @@ describe('the organization app: StackSets with service-managed permissions', () 
 });
 
 describe('the central history (log-archive account)', () => {
-  const { history } = organization();
+  const { history } = sharedOrganization();
   const template = Template.fromStack(history!);
 
   it('a bucket with versioning, Object Lock, encryption, TLS only, owned replicas', () => {
@@ -433,7 +437,7 @@ describe('cdk-nag (AwsSolutions) on the organization app', () => {
   });
 
   it('every finding is acknowledged where it arises, with a reason; none is stale', () => {
-    const { app } = organization();
+    const { app } = sharedOrganization();
     const pack = new AwsSolutionsChecks();
     (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
     const findings = pack
