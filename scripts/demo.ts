@@ -12,7 +12,9 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { emulatorClock, startEmulator } from '../emulator/start.js';
 import { rotationsSettled } from '../emulator/clock-client.js';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { deployFunctions } from '../emulator/deploy.js';
+import { secretsKeyAlias } from '../functions/core/secrets-key-alias.js';
 import { runCli } from '../cli/main.js';
 import { createClients } from '../functions/commons/clients.js';
 import { createLogger } from '../functions/commons/logger.js';
@@ -98,8 +100,24 @@ async function main(): Promise<void> {
       accountId: '123456789012',
       context: { 'keyrot:config': settings },
     });
+    // Every region of a multi-region credential runs the stack, whose secrets key (by its alias) encrypts
+    // the replica there. The demo deploys the home region's functions only, so it makes that key itself.
+    const otherKms = new KMSClient({
+      region: OTHER_REGION,
+      endpoint: emulator.endpoint,
+      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+    });
+    const otherKey = await otherKms.send(
+      new CreateKeyCommand({ Description: `keyrot stack of ${OTHER_REGION}` }),
+    );
+    await otherKms.send(
+      new CreateAliasCommand({
+        AliasName: secretsKeyAlias(parseConfig(settings).secretPrefix),
+        TargetKeyId: otherKey.KeyMetadata!.KeyId!,
+      }),
+    );
     console.log(
-      `deployed: the rotation function bundle (${deployment.rotationFunction.arn}), pacing to 5x the quotas to compress the year\n`,
+      `deployed: the rotation function bundle (${deployment.rotationFunction.arn}), pacing to 5x the quotas to compress the year; the secrets key of the stack in ${OTHER_REGION}\n`,
     );
     const config = { ...parseConfig(settings), rotationLambdaArn: deployment.rotationFunction.arn };
     const clients = createClients({
