@@ -110,7 +110,8 @@ export function observedPlan(item: UsagePlan): ObservedPlan {
   };
 }
 
-async function readPlans(
+/** The usage plans, and with `withKeys` each plan's keys (one more call per plan and page). */
+export async function readPlans(
   apigw: APIGatewayClient,
   withKeys: boolean,
 ): Promise<{ plan: ObservedPlan; keyIds: string[] }[]> {

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { paginateGetUsagePlans, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { errorMessage } from '../commons/errors.js';
-import { readKeys } from '../aws/inventory.js';
+import { readKeys, readPlans } from '../aws/inventory.js';
 import { readUsage } from '../aws/usage.js';
 import type { Config } from '../core/config.js';
 import { planRegionalRetirement } from '../core/regional-retirement.js';
@@ -62,11 +62,13 @@ export async function withOtherRegions(
 
 /** One region's usage of every key over the window: one GetUsage call per plan and page. */
 async function regionUsage(apigw: APIGatewayClient, now: Date, days: number) {
-  const planIds: string[] = [];
-  for await (const page of paginateGetUsagePlans({ client: apigw, pageSize: 500 }, {})) {
-    for (const item of page.items ?? []) if (item.id !== undefined) planIds.push(item.id);
-  }
-  return readUsage(apigw, planIds, now, days);
+  const plans = await readPlans(apigw, false);
+  return readUsage(
+    apigw,
+    plans.map((p) => p.plan.id),
+    now,
+    days,
+  );
 }
 
 /**
