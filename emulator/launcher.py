@@ -7,6 +7,10 @@ same arguments as `python3 -m moto.server`:
 
     python3 emulator/launcher.py -H 127.0.0.1 -p 5000
 
+The request log (a line per request, on stderr) is written only with KEYROT_REQUEST_LOG=1
+(`npm run emulator -- --verbose`): formatting and writing it cost the server a third of its time.
+Errors and tracebacks are logged either way.
+
 If KEYROT_PARENT_PID is set, the server exits when that process is gone, so an emulator whose
 starter was killed (a test runner stopped with SIGKILL, say) does not keep its port forever.
 """
@@ -34,8 +38,27 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="keyrot-parent-watch", daemon=True).start()
 
 
+def _quiet_request_log() -> None:
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.log_request = lambda self, code="-", size="-": None  # type: ignore[method-assign]
+
+
+def _keep_alive() -> None:
+    """HTTP/1.1, so the SDK's keep-alive connections are kept: moto's server speaks HTTP/1.0 and closes
+    each connection after one answer, and a new connection (a socket and a server thread) per request
+    was a fifth of the clients' time. An idle connection is closed after a minute, as API endpoints do."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
+    WSGIRequestHandler.timeout = 60
+
+
 if __name__ == "__main__":
     keyrot_moto.install()
+    if os.environ.get("KEYROT_REQUEST_LOG") != "1":
+        _quiet_request_log()
+    _keep_alive()
     parent = os.environ.get("KEYROT_PARENT_PID", "")
     if parent.isdigit():
         _exit_with_parent(int(parent))

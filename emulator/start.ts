@@ -36,7 +36,10 @@ export interface EmulatorOptions {
   port?: number;
   /** A loopback address: 127.0.0.1 (default), localhost or ::1. */
   host?: string;
-  /** Receives progress and the server's own output (its request log), line by line. */
+  /**
+   * Receives progress and the server's own output, line by line: with it, the server writes its request
+   * log too (without, it logs only errors, which stop() and a failed start report).
+   */
   log?: (line: string) => void;
   /** How long to wait for the server to answer (default 30 s). */
   startTimeoutMs?: number;
@@ -62,6 +65,18 @@ function canImportMoto(python: string): boolean {
  * by pip when missing.
  */
 export function findPython(log: (line: string) => void = () => {}): string {
+  // Found once per process tree (the workers of a test run inherit it): the check imports moto, two
+  // CPU-seconds, and a test run starts a server for each of some twenty files.
+  const found = process.env[FOUND_PYTHON];
+  if (found !== undefined && found !== '') return found;
+  const python = locatePython(log);
+  process.env[FOUND_PYTHON] = python;
+  return python;
+}
+
+const FOUND_PYTHON = 'KEYROT_FOUND_PYTHON';
+
+function locatePython(log: (line: string) => void): string {
   const candidates = [process.env.KEYROT_PYTHON, 'python3', VENV_PYTHON];
   for (const candidate of candidates) {
     if (candidate !== undefined && candidate !== '' && canImportMoto(candidate)) return candidate;
@@ -181,6 +196,7 @@ async function launch(
       PYTHONDONTWRITEBYTECODE: '1',
       PYTHONUNBUFFERED: '1',
       KEYROT_PARENT_PID: String(process.pid),
+      KEYROT_REQUEST_LOG: options.log === undefined ? '0' : '1',
       ...iam,
       ...options.env,
       ...clock,
