@@ -8,7 +8,7 @@
  *
  * Test-only: KEYROT_IAM_DROP=<role>/<statement>[,...] leaves those statements out of the roles' policies
  * (scripts/iam-statement-removal.ts): <role> is the role's construct id (ReconcilerRole) or the role's
- * name here (keyrot-Reconciler-role), <statement> its Sid, or <policy name>#<index> for one without.
+ * name here (keyrot-Reconciler-role-us-east-1), <statement> its Sid, or <policy name>#<index> for one without.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -472,7 +472,9 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
   const managedPolicies: Record<string, string> = {};
   for (const r of Object.values(resources)) {
     if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
-    const policyName = `keyrot-${constructName(r)}`.slice(0, 128);
+    // IAM is global: a name per stack (as CloudFormation's generated ones are), or another region's
+    // deployment of the stack would overwrite this one's policies.
+    const policyName = `keyrot-${constructName(r)}-${region}`.slice(0, 128);
     const arn = `arn:aws:iam::${accountId}:policy/${policyName}`;
     const document = JSON.stringify(resolveDocument(r.Properties?.PolicyDocument));
     await iam
@@ -494,7 +496,8 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
     if (bundle === undefined) throw new Error(`no bundle for function ${construct}`);
     const p = r.Properties ?? {};
     const name = functionName(id);
-    const roleName = `${name}-role`.slice(0, 64);
+    // A name per stack and region, as for the managed policies above.
+    const roleName = `${name}-role-${region}`.slice(0, 64);
     const role = await iam
       .send(
         new CreateRoleCommand({

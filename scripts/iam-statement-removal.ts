@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { statementCoverage, type StatementUse } from './iam-statement-coverage.js';
 
 /** The roles emulator/deploy.ts gives the deployed functions (keyrot-<function>-role). */
-const FUNCTION_ROLES = ['keyrot-RotationFunction-role', 'keyrot-Reconciler-role'];
+const FUNCTION_ROLES = ['keyrot-RotationFunction-role-us-east-1', 'keyrot-Reconciler-role-us-east-1'];
 const REFUSAL = /AccessDenied|not authorized to perform|does not have permissions to call/;
 
 interface Trial {

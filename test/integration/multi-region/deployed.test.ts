@@ -4,9 +4,12 @@
  * rotation function reaches eu-west-1's API Gateway with its own role's grants there (replicaRegions),
  * and the scheduled reconciler retires the old key in both regions.
  */
+import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
+import { deployFunctions } from '../../../emulator/deploy.js';
+import { withAccount } from '../../support/emulator-account.js';
 import { DEPLOYED_30D, rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
 import { createPlans, dayAt, readAwsState, readKeys, World, type KeyState } from '../../support/world.js';
 
@@ -63,5 +66,46 @@ describe('a two-region credential through the deployed functions, IAM on', () =>
       expect(keys.find((k) => k.value === before)?.enabled).toBe(false);
       expect(accepted(keys, after, [])).toBe(true);
     }
+  }, 240_000);
+
+  it("the stack deployed in the replica region too leaves the home region's roles as they were (IAM is global)", async () => {
+    const world = new World({ ...DEPLOYED_30D, replicaRegions: [OTHER] }, { endpoint: emulator.endpoint() });
+    const home = await world.deploy();
+    const iam = withAccount(
+      new IAMClient({
+        region: world.region,
+        endpoint: world.endpoint,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+      world.accountId,
+    );
+    const policies = async (roleName: string) => {
+      const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+      const documents = await Promise.all(
+        PolicyNames.map(async (PolicyName) =>
+          decodeURIComponent(
+            (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName }))).PolicyDocument ??
+              '',
+          ),
+        ),
+      );
+      return documents.join('\n');
+    };
+    const roles = [home.reconciler.roleName, home.rotationFunction.roleName];
+    const before = await Promise.all(roles.map(policies));
+    expect(before.join('\n')).toContain(`:${world.region}:`);
+
+    const { rotationLambdaArn: _, secretKmsKeyId: __, ...config } = world.config;
+    const replica = await deployFunctions({
+      endpoint: world.endpoint,
+      accountId: world.accountId,
+      region: OTHER,
+      context: { 'keyrot:config': config },
+    });
+
+    // Before: the second deployment took the same role names and rewrote them with eu-west-1's resources.
+    expect(await Promise.all(roles.map(policies))).toEqual(before);
+    expect([replica.reconciler.roleName, replica.rotationFunction.roleName]).not.toContain(roles[0]);
+    expect(await policies(replica.reconciler.roleName)).toContain(`:${OTHER}:`);
   }, 240_000);
 });
