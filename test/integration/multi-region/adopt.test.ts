@@ -17,7 +17,7 @@ import { parseConfig } from '../../../functions/core/config.js';
 import { secretsKeyAlias } from '../../../functions/core/secrets-key-alias.js';
 import type { RunResult } from '../../../functions/reconcile/run.js';
 import { crashAfter, SimulatedCrash } from '../../support/faults.js';
-import { createPlans, leakedValues, readAwsState, readKeys, World } from '../../support/world.js';
+import { createPlans, dayAt, leakedValues, readAwsState, readKeys, World } from '../../support/world.js';
 
 const HOME = 'us-east-1';
 const OTHER = 'eu-west-1';
@@ -53,6 +53,18 @@ const findingsOf = (run: RunResult, kind: string) => run.plan.findings.filter((f
 const tagsOf = (described: { Tags?: { Key?: string; Value?: string }[] }) =>
   Object.fromEntries((described.Tags ?? []).map((t) => [t.Key, t.Value]));
 
+/** `keyrot plan --json` of a region's stack on simulated day `day`; its output holds no value. */
+async function planOf(world: World, day: number) {
+  const out = await world.cli(['plan', '--json', '--now', dayAt(day).toISOString()]);
+  expect(out.code, out.stderr).toBe(0);
+  const values = (await readKeys(world.raw().apigw)).map((k) => k.value);
+  expect(leakedValues(values, [out.stdout, out.stderr])).toEqual([]);
+  return JSON.parse(out.stdout) as {
+    actions: Record<string, unknown>[];
+    findings: { kind: string; keyId?: string }[];
+  };
+}
+
 /** I4: no value in anything the runs said (plans, findings, outcomes, reports, log lines). */
 function leaked(values: string[], worlds: World[], runs: RunResult[]) {
   const texts = [
@@ -86,6 +98,18 @@ describe('keys that share a value across regions', () => {
     const value = newValue();
     const homeKey = await importedKey(home.raw().apigw, 'partner-app', value, homePlan);
     const otherKey = await importedKey(other.raw().apigw, 'partner-app', value, otherPlan);
+
+    // keyrot plan shows each region's decision, as its run takes it.
+    const [homePlanned, otherPlanned] = await Promise.all([planOf(home, 1), planOf(other, 1)]);
+    expect(homePlanned.actions).toEqual([
+      expect.objectContaining({
+        kind: 'adopt-key',
+        keyId: homeKey,
+        regions: [{ region: OTHER, keyId: otherKey }],
+      }),
+    ]);
+    expect(otherPlanned.actions).toEqual([]);
+    expect(otherPlanned.findings.map((f) => [f.kind, f.keyId])).toEqual([['adoption-deferred', otherKey]]);
 
     // eu-west-1's stack first: us-east-1 comes before it and holds the value, so it defers and writes nothing.
     other.recorder.reset();
