@@ -10,6 +10,7 @@ import {
   adoptionOrder,
   matchCopies,
   regionDecision,
+  type KeyCopies,
   type SharedValues,
 } from '../../functions/core/region-adoption.js';
 import type { Inventory } from '../../functions/core/types.js';
@@ -108,19 +109,21 @@ describe('regionDecision', () => {
 
 describe('the plan of a stack with unmanaged.action adopt', () => {
   const partner = { ...key({ id: 'h1' }), name: 'partner-app' };
-  const withShared = (sharedValues: SharedValues): Inventory => ({
+  /** The stack of `region` (order us-east-1, eu-west-1) with its key h1 and what the other region holds. */
+  const seen = (region: string, keys: KeyCopies[], unread: string[] = []): Inventory => ({
     ...inventory([partner], []),
-    sharedValues,
+    sharedValues: { region, order: [HOME, OTHER], unread, keys },
   });
+  /** eu-west-1's stack, its key h1 holding the value of us-east-1's x7. */
+  const deferring = seen(OTHER, [
+    { keyId: 'h1', copies: [{ region: HOME, keyId: 'x7', name: 'partner-app' }], namesakes: [] },
+  ]);
 
   it('home: one adopt-key action with the copies of every other region, and the finding names them', () => {
     const result = plan(
-      withShared({
-        region: HOME,
-        order: [HOME, OTHER],
-        unread: [],
-        keys: [{ keyId: 'h1', copies: [{ region: OTHER, keyId: 'e1', name: 'partner-app' }], namesakes: [] }],
-      }),
+      seen(HOME, [
+        { keyId: 'h1', copies: [{ region: OTHER, keyId: 'e1', name: 'partner-app' }], namesakes: [] },
+      ]),
       adopt,
       at(10),
     );
@@ -139,13 +142,7 @@ describe('the plan of a stack with unmanaged.action adopt', () => {
   });
 
   it('another region: no action, one informational adoption-deferred finding naming the home region', () => {
-    const inv = withShared({
-      region: OTHER,
-      order: [HOME, OTHER],
-      unread: [],
-      keys: [{ keyId: 'h1', copies: [{ region: HOME, keyId: 'x7', name: 'partner-app' }], namesakes: [] }],
-    });
-    const result = plan(inv, adopt, at(10));
+    const result = plan(deferring, adopt, at(10));
     expect(result.actions).toEqual([]);
     expect(result.findings).toEqual([
       {
@@ -162,12 +159,9 @@ describe('the plan of a stack with unmanaged.action adopt', () => {
 
   it('same name, another value: adopted alone, with a region-namesake finding', () => {
     const result = plan(
-      withShared({
-        region: HOME,
-        order: [HOME, OTHER],
-        unread: [],
-        keys: [{ keyId: 'h1', copies: [], namesakes: [{ region: OTHER, keyId: 'e2', name: 'partner-app' }] }],
-      }),
+      seen(HOME, [
+        { keyId: 'h1', copies: [], namesakes: [{ region: OTHER, keyId: 'e2', name: 'partner-app' }] },
+      ]),
       adopt,
       at(10),
     );
@@ -177,11 +171,7 @@ describe('the plan of a stack with unmanaged.action adopt', () => {
   });
 
   it('a region unread: nothing adopted this run, the finding says why', () => {
-    const result = plan(
-      withShared({ region: HOME, order: [HOME, OTHER], unread: [OTHER], keys: [] }),
-      adopt,
-      at(10),
-    );
+    const result = plan(seen(HOME, [], [OTHER]), adopt, at(10));
     expect(result.actions).toEqual([]);
     expect(result.findings).toEqual([
       expect.objectContaining({ kind: 'unmanaged', keyId: 'h1', action: 'wait' }),
@@ -191,13 +181,7 @@ describe('the plan of a stack with unmanaged.action adopt', () => {
 
   it('unmanaged.action report: only reported, whatever the other regions hold', () => {
     const reportOnly = parseConfig({ staggerPercent: 0 });
-    const inv = withShared({
-      region: OTHER,
-      order: [HOME, OTHER],
-      unread: [],
-      keys: [{ keyId: 'h1', copies: [{ region: HOME, keyId: 'x7', name: 'partner-app' }], namesakes: [] }],
-    });
-    const result = plan(inv, reportOnly, at(10));
+    const result = plan(deferring, reportOnly, at(10));
     expect(result.actions).toEqual([]);
     expect(result.findings.map((f) => [f.kind, f.action])).toEqual([['unmanaged', 'report']]);
   });
