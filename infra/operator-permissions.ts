@@ -1,18 +1,19 @@
 import {
   ANY,
   attachKeysToPlans,
+  encryptReplicas,
+  findReplicaKeys,
   grantOf,
   readKeysAndPlans,
+  replicateSecrets,
   RECONCILER,
   ROTATION,
   secrets,
   secretsKey,
   tagKeys,
   type Grant,
-  type Targets,
 } from './permissions.js';
 import { RUNS_PREFIX } from './report-store.js';
-import { secretsKeyAlias } from '../functions/core/secrets-key-alias.js';
 
 /**
  * The least-privilege IAM policies of the people who run `keyrot`, one per on-call use. The stack
@@ -104,42 +105,10 @@ const RUN_WRITES: readonly Grant[] = [
   },
   grantOf(RECONCILER, 'InvokeRotationFunction'),
   secretsKey,
+  // keyrot apply of a run that adopts keys sharing a value across regions, as the reconciler does.
+  replicateSecrets,
+  encryptReplicas,
   ...A_RUN,
-];
-
-/**
- * Each replica region's stack key, the one its replica is encrypted with: Secrets Manager encrypts a
- * replica with a customer managed key with its caller's kms:GenerateDataKey and kms:Encrypt on that key
- * (ReplicateSecretToRegions, API reference), and onboarding first checks the key is there (DescribeKey
- * on its alias). Keys of the replica regions only, and only the one with keyrot's alias
- * (core/secrets-key-alias.ts): key ids are only known in their region, the alias is the name.
- */
-const replicaKey = {
-  arn: (t: Targets) => `arn:${t.partition}:kms:${t.region}:${t.account}:key/*`,
-  replicaRegionsOnly: true as const,
-  wildcard:
-    "Each replica region's stack key is named by its alias (kms:ResourceAliases), its id being known only in its region.",
-};
-const REPLICA_KEYS: readonly Grant[] = [
-  {
-    sid: 'FindReplicaRegionKeys',
-    actions: ['kms:DescribeKey'],
-    resources: [replicaKey],
-    conditions: (t) => ({
-      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': secretsKeyAlias(t.secretPrefix) },
-    }),
-    when: (t) => t.replicaRegions.length > 0,
-  },
-  {
-    sid: 'EncryptReplicasWithRegionKeys',
-    actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-    resources: [replicaKey],
-    conditions: (t) => ({
-      StringEquals: { 'kms:ViaService': t.replicaRegions.map((r) => `secretsmanager.${r}.amazonaws.com`) },
-      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': secretsKeyAlias(t.secretPrefix) },
-    }),
-    when: (t) => t.replicaRegions.length > 0,
-  },
 ];
 
 /** onboard: a new key in its plans, and its secret (created with the stack's key), rotation configured. */
@@ -158,14 +127,9 @@ const ONBOARD_WRITES: readonly Grant[] = [
     ],
     resources: [secrets],
   },
-  {
-    // CreateSecret with AddReplicaRegions: a multi-region credential's secret (docs/multi-region.md).
-    sid: 'ReplicateManagedSecrets',
-    actions: ['secretsmanager:ReplicateSecretToRegions'],
-    resources: [secrets],
-    when: (t) => t.replicaRegions.length > 0,
-  },
-  ...REPLICA_KEYS,
+  replicateSecrets,
+  findReplicaKeys,
+  encryptReplicas,
   grantOf(RECONCILER, 'InvokeRotationFunction'),
   secretsKey,
   // An onboarding is a run too.

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { RUN_LEASE_KEY } from '../functions/core/run-lease.js';
 import { RUNS_PREFIX } from './report-store.js';
+import { secretsKeyAlias } from '../functions/core/secrets-key-alias.js';
 
 /**
  * The IAM statements of the two functions, one per kind of call they make, and why each wildcard in
@@ -148,6 +149,47 @@ export const secretsKey: Grant = {
   }),
 };
 
+/**
+ * Each replica region's stack key, the one its replica is encrypted with: Secrets Manager encrypts a
+ * replica with a customer managed key with its caller's kms:GenerateDataKey and kms:Encrypt on that key
+ * (ReplicateSecretToRegions, API reference), and onboarding first checks the key is there (DescribeKey
+ * on its alias). Keys of the replica regions only, and only the one with keyrot's alias
+ * (core/secrets-key-alias.ts): key ids are only known in their region, the alias is the name.
+ */
+const replicaKey = {
+  arn: (t: Targets) => `arn:${t.partition}:kms:${t.region}:${t.account}:key/*`,
+  replicaRegionsOnly: true as const,
+  wildcard:
+    "Each replica region's stack key is named by its alias (kms:ResourceAliases), its id being known only in its region.",
+};
+export const findReplicaKeys: Grant = {
+  sid: 'FindReplicaRegionKeys',
+  actions: ['kms:DescribeKey'],
+  resources: [replicaKey],
+  conditions: (t) => ({
+    'ForAnyValue:StringEquals': { 'kms:ResourceAliases': secretsKeyAlias(t.secretPrefix) },
+  }),
+  when: (t) => t.replicaRegions.length > 0,
+};
+export const encryptReplicas: Grant = {
+  sid: 'EncryptReplicasWithRegionKeys',
+  actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+  resources: [replicaKey],
+  conditions: (t) => ({
+    StringEquals: { 'kms:ViaService': t.replicaRegions.map((r) => `secretsmanager.${r}.amazonaws.com`) },
+    'ForAnyValue:StringEquals': { 'kms:ResourceAliases': secretsKeyAlias(t.secretPrefix) },
+  }),
+  when: (t) => t.replicaRegions.length > 0,
+};
+
+/** CreateSecret with AddReplicaRegions, ReplicateSecretToRegions: a multi-region credential's secret (docs/multi-region.md). */
+export const replicateSecrets: Grant = {
+  sid: 'ReplicateManagedSecrets',
+  actions: ['secretsmanager:ReplicateSecretToRegions'],
+  resources: [secrets],
+  when: (t) => t.replicaRegions.length > 0,
+};
+
 /** The scheduled reconciler: reads everything, retires keys, starts rotations, adopts keys, reports. */
 export const RECONCILER: readonly Grant[] = [
   readKeysAndPlans,
@@ -214,6 +256,10 @@ export const RECONCILER: readonly Grant[] = [
     ownPolicy: true,
   },
   secretsKey,
+  // Adopting keys that share a value across regions makes one secret with a replica in each region,
+  // encrypted with that region's stack key (core/region-adoption.ts).
+  replicateSecrets,
+  encryptReplicas,
   {
     sid: 'PutMetricsInNamespace',
     actions: ['cloudwatch:PutMetricData'],

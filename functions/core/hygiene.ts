@@ -1,5 +1,6 @@
 import type { AnyCheck, CheckContext, CheckFinding, Verdict } from './checks/check.js';
 import { CHECKS, EXEMPTIBLE } from './checks/registry.js';
+import { unfinishedAdoptions } from './checks/unmanaged.js';
 import type { Config, HygieneCheck } from './config.js';
 import type { ManagedKey } from './credentials.js';
 import { TAG, parseInstantTag, tagName } from './tags.js';
@@ -87,6 +88,8 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
     usage: input.inventory.usage,
     taken: new Set(input.credentialNames),
     disabled: false,
+    sharedValues: input.inventory.sharedValues,
+    unfinished: unfinishedAdoptions(input.inventory.secrets, config),
   };
   const settingsOf = (check: AnyCheck): unknown => (config.hygiene as Record<string, unknown>)[check.name];
   const on = (check: AnyCheck) => (settingsOf(check) as { action?: string }).action !== 'ignore';

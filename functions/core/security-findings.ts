@@ -179,6 +179,20 @@ export const SECURITY_CHECKS: Record<Check, CheckSpec> = {
     runbook: hygiene('owned-in-region'),
     remedy: 'Nothing here: run on-call commands for the credential in its home region, named in the finding.',
   },
+  'adoption-deferred': {
+    title: 'Unmanaged API key adopted by the keyrot stack of another region',
+    severity: 'INFORMATIONAL',
+    runbook: hygiene('adoption-deferred'),
+    remedy:
+      'Nothing here: the region named in the finding adopts every key with this value as one credential.',
+  },
+  'region-namesake': {
+    title: 'Unmanaged API keys share a name but not a value across regions',
+    severity: 'LOW',
+    runbook: hygiene('region-namesake'),
+    remedy:
+      'Each region adopts its own key as a separate credential; give a consumer meant to use one key everywhere the same value in every region.',
+  },
   'key-reenabled': {
     title: 'Retired API key re-enabled by hand',
     severity: 'MEDIUM',

@@ -1,5 +1,6 @@
 import type { RotationFacts } from './rotation-record.js';
 import type { CheckKind, Counts } from './checks/registry.js';
+import type { SharedValues } from './region-adoption.js';
 
 /** What the reconciler observed of the account: plain data, no SDK types. */
 export interface ObservedKey {
@@ -81,6 +82,11 @@ export interface Inventory {
    * (docs/multi-region.md); a region that could not be read is absent. Absent: not read.
    */
   otherRegions?: RegionKeys[] | undefined;
+  /**
+   * Which unmanaged keys here share their value (or only their name) with unmanaged keys of the other
+   * regions, read only while `unmanaged.action` is `adopt` (core/region-adoption.ts). Absent: not read.
+   */
+  sharedValues?: SharedValues | undefined;
 }
 
 /** The keys of another region a multi-region credential lives in, as read there. */
@@ -175,7 +181,15 @@ export type Action =
       keyId: string;
       reason: string;
     }
-  | { kind: 'adopt-key'; credential: string; keyId: string; policy: string; reason: string }
+  | {
+      kind: 'adopt-key';
+      credential: string;
+      keyId: string;
+      policy: string;
+      reason: string;
+      /** Its value's copies in other regions, adopted with it into one credential (core/region-adoption.ts). */
+      regions?: { region: string; keyId: string }[] | undefined;
+    }
   | {
       /** The secret's resource policy made to grant exactly these roles of other accounts ([]: none). */
       kind: 'grant-consumers';

@@ -196,8 +196,8 @@ export function awsEffects(deps: EffectDeps): Effects {
     'forget-disabled': (a) => forgetDisabled(apigw, a.keyId, config.tagPrefix),
     'adopt-key': (a) =>
       adoptKey(
-        { apigw, secrets: deps.secrets, config, now: deps.now },
-        { keyId: a.keyId, credential: a.credential, policy: a.policy },
+        { apigw, secrets: deps.secrets, config, now: deps.now, regionalApis: deps.regionalApis },
+        { keyId: a.keyId, credential: a.credential, policy: a.policy, regions: a.regions },
       ),
     onboard: async (a) => {
       const made = await writeOnboarding(

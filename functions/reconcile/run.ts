@@ -21,6 +21,8 @@ import { apply, orderActions, type Outcome } from './apply.js';
 import { s3LeaseStore } from '../aws/run-lease-store.js';
 import { acquireRunLease } from './hold-lease.js';
 import { planOtherRegions, withOtherRegions } from './regions.js';
+import { withSharedValues } from './region-values.js';
+import { adoptionOrder } from '../core/region-adoption.js';
 
 export interface RunOptions {
   clients: AwsClients;
@@ -59,6 +61,11 @@ export interface RunOptions {
   holder?: string;
   /** API Gateway of the other regions multi-region credentials live in (docs/multi-region.md). */
   regionalApis?: RegionalApis | undefined;
+  /**
+   * The run's region and every region in the order all stacks agree on (core/region-adoption.ts), set
+   * by reconcile from replicaRegions as configured, before the run's own region is taken out of them.
+   */
+  regionOrder?: { region: string; order: string[] } | undefined;
 }
 
 export interface RunResult {
@@ -138,11 +145,24 @@ async function withoutOwnRegion(options: RunOptions): Promise<RunOptions> {
   const { replicaRegions } = options.config;
   if (replicaRegions.length === 0) return options;
   const own = await options.clients.apigw.config.region();
-  if (!replicaRegions.includes(own)) return options;
+  const regionOrder = { region: own, order: adoptionOrder(own, replicaRegions) };
+  if (!replicaRegions.includes(own)) return { ...options, regionOrder };
   return {
     ...options,
+    regionOrder,
     config: { ...options.config, replicaRegions: replicaRegions.filter((r) => r !== own) },
   };
+}
+
+/**
+ * The other regions as the plan needs them: their keys and usage (multi-region credentials), and which
+ * unmanaged keys here have their value there too (one region's stack adopts them all).
+ */
+async function withRegions(home: Inventory, options: RunOptions): Promise<Inventory> {
+  const read = await withOtherRegions(home, options.config, options.regionalApis, options.now, options.log);
+  if (options.regionOrder === undefined) return read;
+  const clients = { home: options.clients.apigw, apis: options.regionalApis };
+  return withSharedValues(read, options.config, clients, options.regionOrder, options.log);
 }
 
 async function runOnce(options: RunOptions, runId: string, leaseLost: () => boolean): Promise<RunResult> {
@@ -164,10 +184,7 @@ async function runOnce(options: RunOptions, runId: string, leaseLost: () => bool
   for (const problem of whereProblems) log.warn(problem);
   // Multi-region credentials: their keys and usage in the other regions count in the plan (on-call
   // verbs act on one credential's home keys only, and read no other region).
-  const inventory =
-    options.actions === undefined
-      ? await withOtherRegions(homeInventory, options.config, options.regionalApis, options.now, log)
-      : homeInventory;
+  const inventory = options.actions === undefined ? await withRegions(homeInventory, options) : homeInventory;
   const plan = makePlan(inventory, options.config, options.now);
   if (options.actions !== undefined) plan.actions = await options.actions(plan, inventory);
   // Their keys elsewhere follow the home region's retirements.

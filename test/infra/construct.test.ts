@@ -964,6 +964,8 @@ describe('multi-region credentials (replicaRegions, docs/multi-region.md)', () =
   const home = 'arn:${AWS::Partition}:apigateway:${AWS::Region}::';
   const eu = 'arn:${AWS::Partition}:apigateway:eu-west-1::';
   const euTagged = `${eu}/tags/arn%3A\${AWS::Partition}%3Aapigateway%3Aeu-west-1%3A%3A%2Fapikeys%2Fk1`;
+  /** A KMS key of a region (a replica region's stack key, by its id). */
+  const key = (region: string) => `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/1234abcd`;
 
   it("the functions act on API keys in the stack's region and each replica region, and in no other", () => {
     const rotation = roleStatements(multi, 'RotationFunctionRole');
@@ -1019,7 +1021,6 @@ describe('multi-region credentials (replicaRegions, docs/multi-region.md)', () =
           )![1].Properties.PolicyDocument,
         ) as { Statement: Statement[] }
       ).Statement;
-    const key = (region: string) => `arn:\${AWS::Partition}:kms:${region}:\${AWS::AccountId}:key/1234abcd`;
     const two = synth({ 'keyrot:config': { replicaRegions: ['eu-west-1', 'ap-south-1'] } }).template;
     for (const action of ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']) {
       expect(allows(onboard(multi), action, key('eu-west-1')), action).toBe(true);
@@ -1041,8 +1042,23 @@ describe('multi-region credentials (replicaRegions, docs/multi-region.md)', () =
       },
     });
     expect(onboard(two).find((s) => list(s.Action).includes('kms:DescribeKey'))!.Condition).toEqual(alias);
-    // The functions replicate nothing: no grant on another region's key.
-    for (const role of ['RotationFunctionRole', 'ReconcilerRole'])
-      expect(allows(roleStatements(multi, role), 'kms:Encrypt', key('eu-west-1'))).toBe(false);
+    // The rotation function replicates nothing: no grant on another region's key.
+    expect(allows(roleStatements(multi, 'RotationFunctionRole'), 'kms:Encrypt', key('eu-west-1'))).toBe(
+      false,
+    );
+  });
+
+  it("the reconciler may replicate an adopted secret with each replica region's key; without replica regions it may not", () => {
+    const secret =
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:keyrot/acme-AbCdEf';
+    const reconciler = roleStatements(multi, 'ReconcilerRole');
+    const single = roleStatements(template, 'ReconcilerRole');
+    expect(allows(reconciler, 'secretsmanager:ReplicateSecretToRegions', secret)).toBe(true);
+    expect(allows(single, 'secretsmanager:ReplicateSecretToRegions', secret)).toBe(false);
+    for (const action of ['kms:Encrypt', 'kms:GenerateDataKey']) {
+      expect(allows(reconciler, action, key('eu-west-1')), action).toBe(true);
+      expect(allows(reconciler, action, key('ap-south-1')), action).toBe(false);
+      expect(allows(single, action, key('eu-west-1')), action).toBe(false);
+    }
   });
 });

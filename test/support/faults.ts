@@ -58,6 +58,26 @@ export interface CrashPoint {
   when: 'before' | 'after';
 }
 
+/** The process dies right after `command` answered: every later call of the run fails. */
+export function crashAfter(command: string): SdkPlugin {
+  let dead = false;
+  return {
+    applyToStack: (stack) =>
+      stack.add(
+        (next, context) => async (args) => {
+          if (dead) throw new SimulatedCrash(`process stopped before ${String(context.commandName)}`);
+          const result = await next(args);
+          if (context.commandName === command) {
+            dead = true;
+            throw new SimulatedCrash(`crash after ${command}`);
+          }
+          return result;
+        },
+        { step: 'initialize', name: `crashAfter${command}` },
+      ),
+  };
+}
+
 /**
  * Stops the "process" at one write call: the call is not sent (before) or its answer is lost (after),
  * and every later call of the run fails too, as if the Lambda had died there.

@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { Action, FindingDetail, Inventory, ObservedKey, UsageWindow } from '../types.js';
 import type { ManagedKey } from '../credentials.js';
+import type { SharedValues } from '../region-adoption.js';
 
 /** A finding a check raises: one of the kinds it declares. */
 export type CheckFinding<Kind extends string> = FindingDetail & { kind: Kind };
@@ -25,6 +26,10 @@ export interface CheckContext {
   taken: Set<string>;
   /** An earlier check disabled this key in this run: one disable per key. */
   disabled: boolean;
+  /** The other regions' copies of unmanaged keys' values; absent: not read (core/region-adoption.ts). */
+  sharedValues?: SharedValues | undefined;
+  /** Keys whose adoption a crash left half done, with the credential their secret was made for. */
+  unfinished?: ReadonlyMap<string, string> | undefined;
 }
 
 /**

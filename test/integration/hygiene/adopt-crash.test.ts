@@ -1,32 +1,11 @@
 import { CreateApiKeyCommand, CreateUsagePlanKeyCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import type { SdkPlugin } from '../../../functions/commons/clients.js';
 import { parseConfig } from '../../../functions/core/config.js';
-import { SimulatedCrash } from '../../support/faults.js';
+import { crashAfter, SimulatedCrash } from '../../support/faults.js';
 import { createPlans, readAwsState, World } from '../../support/world.js';
 
 const config = parseConfig({ hygiene: { unmanaged: { action: 'adopt' }, unused: { action: 'report' } } });
-
-/** The process dies right after CreateSecret answered: every later call of the run fails. */
-function crashAfterCreateSecret(): SdkPlugin {
-  let dead = false;
-  return {
-    applyToStack: (stack) =>
-      stack.add(
-        (next, context) => async (args) => {
-          if (dead) throw new SimulatedCrash(`process stopped before ${String(context.commandName)}`);
-          const result = await next(args);
-          if (context.commandName === 'CreateSecretCommand') {
-            dead = true;
-            throw new SimulatedCrash('crash after CreateSecretCommand');
-          }
-          return result;
-        },
-        { step: 'initialize', name: 'crashAfterCreateSecret' },
-      ),
-  };
-}
 
 describe('adoption survives a crash between the secret and the key tags, without reading a secret value', () => {
   it('the next run finishes it from the tag on the secret', async () => {
@@ -37,7 +16,7 @@ describe('adoption survives a crash between the secret and the key tags, without
     await apigw.send(new CreateUsagePlanKeyCommand({ usagePlanId: gold, keyId: key.id, keyType: 'API_KEY' }));
     world.recorder.reset();
     // The process dies: the run ends there (no metrics, no report), the secret exists, the key is untagged.
-    await expect(world.run(1, [crashAfterCreateSecret()])).rejects.toThrow(SimulatedCrash);
+    await expect(world.run(1, [crashAfter('CreateSecretCommand')])).rejects.toThrow(SimulatedCrash);
     expect(
       (await readAwsState(world)).keys.find((k) => k.id === key.id)?.tags['rotation:credential'],
     ).toBeUndefined();
@@ -46,6 +25,8 @@ describe('adoption survives a crash between the secret and the key tags, without
     // The reconciler's role has no GetSecretValue: the finishing run did not need it.
     expect(world.recorder.count('GetSecretValueCommand')).toBe(0);
     const state = await readAwsState(world);
+    // Finished on the secret the crashed run made, not on a second one under another name.
+    expect(state.secrets.map((s) => s.name)).toEqual(['keyrot/partner-app']);
     const adopted = state.keys.find((k) => k.id === key.id)!;
     expect(adopted.tags['rotation:credential']).toBeDefined();
     const secret = state.secrets.find((s) => s.credential === adopted.tags['rotation:credential']);
