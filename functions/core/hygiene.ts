@@ -3,6 +3,7 @@ import { CHECKS, EXEMPTIBLE } from './checks/registry.js';
 import { unfinishedAdoptions } from './checks/unmanaged.js';
 import type { Config, HygieneCheck } from './config.js';
 import type { ManagedKey } from './credentials.js';
+import { requestsElsewhere } from './regional-usage.js';
 import { TAG, parseInstantTag, tagName } from './tags.js';
 import { addDays, day } from './time.js';
 import type { Action, Finding, Inventory, ObservedKey, PlanStats } from './types.js';
@@ -86,6 +87,7 @@ export function planHygiene(input: HygieneInput, config: Config, now: Date, sink
     defaultPolicy: config.defaultPolicy,
     windowDays: window,
     usage: input.inventory.usage,
+    requestsElsewhere: requestsElsewhere(input.inventory, config.tagPrefix),
     taken: new Set(input.credentialNames),
     disabled: false,
     sharedValues: input.inventory.sharedValues,

@@ -109,16 +109,20 @@ export function runMetrics(
     [METRIC.heartbeat, 1, 'Count'],
     [METRIC.runDuration, Math.round(durationMs), 'Milliseconds'],
   ];
-  return [...points.map(([name, value, unit]) => ({ name, value, unit })), ...perRegion(outcomes)];
+  return [
+    ...points.map(([name, value, unit]) => ({ name, value, unit })),
+    ...perRegion(outcomes, plan.stats.postponedByRegion ?? {}),
+  ];
 }
 
 /**
- * Actions on another region's keys, counted again per region (`Region`): the totals above already
- * include them, so the alarms on the totals see every region. One point per region and metric; a
- * region appears in the runs that acted there.
+ * Actions on another region's keys, and retirements postponed by requests in another region, counted
+ * again per region (`Region`): the totals above already include them, so the alarms on the totals see
+ * every region. One point per region and metric; a region appears in the runs that acted there or
+ * whose requests held a retirement.
  */
-function perRegion(outcomes: Outcome[]): MetricPoint[] {
-  const regions = new Set<string>();
+function perRegion(outcomes: Outcome[], postponed: Record<string, number>): MetricPoint[] {
+  const regions = new Set<string>(Object.keys(postponed));
   for (const { action } of outcomes)
     if ('region' in action && action.region !== undefined) regions.add(action.region);
   return [...regions].sort().flatMap((region) => {
@@ -133,6 +137,7 @@ function perRegion(outcomes: Outcome[]): MetricPoint[] {
         unit: 'Count',
         dimensions,
       },
+      { name: METRIC.retirementsPostponed, value: postponed[region] ?? 0, unit: 'Count', dimensions },
     ] satisfies MetricPoint[];
   });
 }

@@ -525,6 +525,11 @@ function planRetirement(
   if (inUse && now.getTime() < postponedUntil.getTime()) {
     // A consumer still on the old key must not be cut off silently, nor keep it alive for good.
     stats.postponedRetirements++;
+    if (last.region !== undefined)
+      stats.postponedByRegion = {
+        ...stats.postponedByRegion,
+        [last.region]: (stats.postponedByRegion?.[last.region] ?? 0) + 1,
+      };
     findings.push({
       ...base,
       kind: 'retiring-key-in-use',

@@ -11,14 +11,15 @@ export interface LastUse {
 }
 
 /**
- * The last day each home key's version took requests in the stack's other regions: a consumer there
- * sends the same value to that region's key of the version (its twin: same credential and version
- * tags). A region whose usage was not read adds nothing: unknown, as this region's own unread usage is
- * (plan.ts), and never hides what the other regions read. Pure.
+ * Visits each key of the stack's other regions whose usage was read and whose home twin (same credential
+ * and version tags) is here, with that twin's id. A region whose usage was not read is skipped.
  */
-export function usageElsewhere(home: Inventory, tagPrefix: string): Map<string, LastUse> {
-  const used = new Map<string, LastUse>();
-  if (!(home.otherRegions ?? []).some((r) => r.usage !== undefined)) return used;
+function forEachTwinElsewhere(
+  home: Inventory,
+  tagPrefix: string,
+  visit: (homeId: string, key: ObservedKey, region: string, usage: UsageWindow) => void,
+): void {
+  if (!(home.otherRegions ?? []).some((r) => r.usage !== undefined)) return;
   const credentialTag = tagName(tagPrefix, TAG.credential);
   const versionTag = tagName(tagPrefix, TAG.version);
   const twinKey = (tags: Record<string, string>) => {
@@ -34,15 +35,41 @@ export function usageElsewhere(home: Inventory, tagPrefix: string): Map<string, 
   for (const { region, keys, usage } of home.otherRegions ?? []) {
     if (usage === undefined) continue;
     for (const key of keys) {
-      const day = usage.lastUsed[key.id];
       const twin = twinKey(key.tags);
       const id = twin === undefined ? undefined : homeKey.get(twin);
-      if (day === undefined || id === undefined) continue;
-      const before = used.get(id);
-      if (before === undefined || day > before.day) used.set(id, { day, region });
+      if (id !== undefined) visit(id, key, region, usage);
     }
   }
+}
+
+/**
+ * The last day each home key's version took requests in the stack's other regions: a consumer there
+ * sends the same value to that region's key of the version (its twin: same credential and version
+ * tags). A region whose usage was not read adds nothing: unknown, as this region's own unread usage is
+ * (plan.ts), and never hides what the other regions read. Pure.
+ */
+export function usageElsewhere(home: Inventory, tagPrefix: string): Map<string, LastUse> {
+  const used = new Map<string, LastUse>();
+  forEachTwinElsewhere(home, tagPrefix, (id, key, region, usage) => {
+    const day = usage.lastUsed[key.id];
+    if (day === undefined) return;
+    const before = used.get(id);
+    if (before === undefined || day > before.day) used.set(id, { day, region });
+  });
   return used;
+}
+
+/**
+ * The requests each home key's version took in the stack's other regions over the hygiene window, for
+ * the `unused` check of a current key: one used only in a replica region is in use. Pure.
+ */
+export function requestsElsewhere(home: Inventory, tagPrefix: string): Map<string, number> {
+  const requests = new Map<string, number>();
+  forEachTwinElsewhere(home, tagPrefix, (id, key, _region, usage) => {
+    const n = usage.requests[key.id] ?? 0;
+    if (n > 0) requests.set(id, (requests.get(id) ?? 0) + n);
+  });
+  return requests;
 }
 
 /** The later of a key's own last request and its twins' elsewhere (its own on the same day). */
@@ -61,6 +88,32 @@ export function lastUse(
 /** "2026-05-29", or "2026-05-29 in eu-west-1" for a twin's request. */
 export function lastUseText(use: LastUse): string {
   return use.region === undefined ? use.day : `${use.day} in ${use.region}`;
+}
+
+/**
+ * Whether a region's usage is worth its GetUsage calls: one of its keys could postpone a retirement
+ * (`mayPostpone`), or is the twin of a current key that took no request here over the window (the
+ * `unused` check counts its requests there). Pure.
+ */
+export function usageNeeded(home: Inventory, keys: readonly ObservedKey[], config: Config): boolean {
+  return mayPostpone(home, keys, config) || twinsUnusedHere(home, keys, config);
+}
+
+/** A region's key of AWSCURRENT's version of a credential owned here, its home twin unused here. */
+function twinsUnusedHere(home: Inventory, keys: readonly ObservedKey[], config: Config): boolean {
+  const usage = home.usage;
+  if (usage === undefined) return false;
+  const retirable = retirableVersions(home, config);
+  const credentialTag = tagName(config.tagPrefix, TAG.credential);
+  const versionTag = tagName(config.tagPrefix, TAG.version);
+  const versionOf = (key: ObservedKey) => `${key.tags[credentialTag]} ${key.tags[versionTag]}`;
+  const unusedHere = new Set(
+    home.keys.filter((k) => (usage.requests[k.id] ?? 0) === 0).map((k) => versionOf(k)),
+  );
+  return keys.some((key) => {
+    const current = retirable.get(key.tags[credentialTag] ?? '')?.current;
+    return current !== undefined && key.tags[versionTag] === current && unusedHere.has(versionOf(key));
+  });
 }
 
 /**

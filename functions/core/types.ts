@@ -387,6 +387,11 @@ export interface PlanStats {
   suspendedCredentials: number;
   /** Superseded keys past their grace whose retirement waits because they still take requests. */
   postponedRetirements: number;
+  /**
+   * Of those, the ones held by requests in another region of a multi-region credential, per that region
+   * (the region of the last request, as the finding names it). Absent: none.
+   */
+  postponedByRegion?: Record<string, number> | undefined;
   /** Keys each hygiene check found (not counting exempt keys or checks set to ignore). */
   checks: Counts;
   exemptions: number;

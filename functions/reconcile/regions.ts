@@ -5,14 +5,15 @@ import { readKeys, readPlans } from '../aws/inventory.js';
 import { readUsage } from '../aws/usage.js';
 import type { Config } from '../core/config.js';
 import { planRegionalRetirement } from '../core/regional-retirement.js';
-import { mayPostpone } from '../core/regional-usage.js';
+import { usageNeeded } from '../core/regional-usage.js';
 import type { Inventory, Plan, RegionKeys } from '../core/types.js';
 import type { RegionalApis } from '../rotation/regions.js';
 
 /**
  * The home inventory with the stack's other regions (config.replicaRegions) as read there: their keys,
  * and their usage when one of those keys could postpone a retirement (a consumer of a multi-region
- * credential still on an old value there). A region that can't be read is a `read-failed` finding
+ * credential still on an old value there) or is the twin of a current key unused here (its consumer
+ * may call that region only). A region that can't be read is a `read-failed` finding
  * naming it: its keys wait for a later run; its usage unread adds no request, like this region's own.
  */
 export async function withOtherRegions(
@@ -41,7 +42,7 @@ export async function withOtherRegions(
         return undefined;
       }
       // As at home: no usage read while the unused check is off.
-      if (config.hygiene.unused.action === 'ignore' || !mayPostpone(home, keys, config))
+      if (config.hygiene.unused.action === 'ignore' || !usageNeeded(home, keys, config))
         return { region, keys };
       try {
         return { region, keys, usage: await regionUsage(apigw, now, config.hygiene.unused.days) };
@@ -58,6 +59,32 @@ export async function withOtherRegions(
     otherRegions: read.filter((r): r is RegionKeys => r !== undefined),
     problems: [...(home.problems ?? []), ...problems],
   };
+}
+
+/**
+ * The other regions' keys again once a run wrote (a rotation made keys there, a retirement disabled or
+ * deleted some), for its report; no usage. A region that can't be read now is left out: the report
+ * shows it as the run read it and acted on it.
+ */
+export async function otherRegionsAfter(
+  before: Inventory,
+  apis: RegionalApis | undefined,
+  log: Logger,
+): Promise<RegionKeys[] | undefined> {
+  if (apis === undefined || before.otherRegions === undefined) return undefined;
+  const read = await Promise.all(
+    before.otherRegions.map(async ({ region }): Promise<RegionKeys | undefined> => {
+      try {
+        return { region, keys: await readKeys(apis(region)) };
+      } catch (error) {
+        log.warn(
+          `region ${region}: its API keys could not be read again after the run: ${errorMessage(error)}`,
+        );
+        return undefined;
+      }
+    }),
+  );
+  return read.filter((r): r is RegionKeys => r !== undefined);
 }
 
 /** One region's usage of every key over the window: one GetUsage call per plan and page. */

@@ -170,8 +170,14 @@ describe('actions on another region’s keys carry the region', () => {
       [1, { Region: AP }],
       [0, { Region: EU }],
     ]);
-    // Nothing else is split by region, and a run that acts only at home adds no dimension.
-    expect(points.filter((m) => m.dimensions !== undefined)).toHaveLength(6);
+    // RetirementsPostponed too (none held by these regions' requests); nothing else is split by
+    // region, and a run that acts only at home adds no dimension.
+    expect(of(METRIC.retirementsPostponed)).toEqual([
+      [0, undefined],
+      [0, { Region: AP }],
+      [0, { Region: EU }],
+    ]);
+    expect(points.filter((m) => m.dimensions !== undefined)).toHaveLength(8);
     expect(runMetrics(p, outcomes.slice(0, 1), 10).some((m) => m.dimensions !== undefined)).toBe(false);
   });
 

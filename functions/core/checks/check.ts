@@ -22,6 +22,8 @@ export interface CheckContext {
   windowDays: number;
   /** Requests per key over the hygiene window; absent when usage was not read. */
   usage: UsageWindow | undefined;
+  /** Requests of each home key's twins in the other regions of its credential over the window. */
+  requestsElsewhere: Map<string, number>;
   /** Credential names in use, with those this run adopts: an adopted key gets a free one. */
   taken: Set<string>;
   /** An earlier check disabled this key in this run: one disable per key. */

@@ -22,7 +22,10 @@ export const unused = defineCheck({
           `unused: key ${key.id} (${key.name}) had no request from ${ctx.usage?.from} to ${ctx.usage?.to}`,
         ),
   currentKey: (key, settings, ctx) =>
-    key.key.planIds.length === 0 || !isUnused(key.key, ctx, settings.days, key.createdAt)
+    // A multi-region credential's consumer may call another region only: its requests there count.
+    key.key.planIds.length === 0 ||
+    !isUnused(key.key, ctx, settings.days, key.createdAt) ||
+    (ctx.requestsElsewhere.get(key.key.id) ?? 0) > 0
       ? undefined
       : reportCurrent('unused', key, `had no request from ${ctx.usage?.from} to ${ctx.usage?.to}`),
 });
