@@ -60,14 +60,17 @@ export function actedOnKey(action: Action): string | undefined {
  * or deleted is marked resolved, so a report never lists as open what the same run fixed.
  */
 export function findingsAfterRun(findings: Finding[], outcomes: Done[]): Finding[] {
+  // A key id is unique within a region only: another region's key (its action's region) is not ours.
+  const where = (region: string | undefined, keyId: string) => `${region ?? ''}\n${keyId}`;
   const done = new Map<string, Action['kind']>();
   for (const o of outcomes) {
     const keyId = actedOnKey(o.action);
-    if (o.status === 'done' && keyId !== undefined) done.set(keyId, o.action.kind);
+    const region = 'region' in o.action ? o.action.region : undefined;
+    if (o.status === 'done' && keyId !== undefined) done.set(where(region, keyId), o.action.kind);
   }
   const rotated = rotatedCredentials(outcomes);
   return findings.map((f) => {
-    const kind = f.keyId === undefined ? undefined : done.get(f.keyId);
+    const kind = f.keyId === undefined ? undefined : done.get(where(f.region, f.keyId));
     if (kind !== undefined && kind !== 'attach-key' && kind !== 'record-disabled')
       return { ...f, resolvedByRun: kind };
     if (f.kind === 'overdue' && f.credential !== undefined && rotated.has(f.credential))

@@ -128,6 +128,23 @@ function parseManagedKey(
   };
 }
 
+/**
+ * A key of a credential owned here as another region has it (docs/multi-region.md), read like a home
+ * key, activated when its version was (the secret's record); undefined when its tags can't be read.
+ */
+export function managedKeyElsewhere(
+  key: ObservedKey,
+  credential: string,
+  secret: ObservedSecret,
+  prefix: string,
+): ManagedKey | undefined {
+  const managed = parseManagedKey(key, credential, prefix, []);
+  if (managed === undefined) return undefined;
+  const c: Credential = { name: credential, secret, keys: [managed], unreadable: [], foreign: [] };
+  applyActivations(c, readActivations(prefix, secret.tags));
+  return managed;
+}
+
 /** The credential a secret holds: its name says it (consumers read it by name), else its tag. */
 export function secretCredential(
   secret: Pick<ObservedSecret, 'name' | 'tags'>,

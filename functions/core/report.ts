@@ -17,8 +17,10 @@ import {
   type Finding,
   type Inventory,
   type Plan,
+  type RegionKeys,
   type Trigger,
 } from './types.js';
+import { keysElsewhere, otherRegionsAfterRun } from './region-keys.js';
 import { STAGE } from './stages.js';
 import { standingSuspension } from './suspension.js';
 
@@ -40,6 +42,12 @@ export type KeyState = 'pending' | 'active' | 'retiring' | 'disabled' | 'deleted
 export interface KeyRow {
   keyId: string;
   keyName: string;
+  /**
+   * The key's region: another region's for a multi-region credential's key there (its usage plans there
+   * are not read: `usagePlans` is empty), else the run's own (null when the run's region could not be
+   * read). A key id is unique within a region only.
+   */
+  region: string | null;
   credential: string | null;
   /** Who the key was issued to (developer portal, AWS Marketplace); null when none. */
   customerId: string | null;
@@ -100,6 +108,7 @@ export interface RunReport {
   /** The account and region of the run (null when they could not be read): the history's keys. */
   account: string | null;
   region: string | null;
+  /** Counts of keys (keys, managedKeys, unmanagedKeys, credentials, inGrace) are the run's region's. */
   totals: {
     keys: number;
     managedKeys: number;
@@ -148,10 +157,13 @@ export interface ReportInput {
 
 const iso = (date: Date | undefined) => (date === undefined ? null : date.toISOString());
 const keyOf = (action: Action): string | null => actedOnKey(action) ?? null;
+/** A key id is unique within a region only. */
+const inRegion = (region: string | null, keyId: string) => `${region ?? ''}\n${keyId}`;
 
 /** The run's report: every key after the run (and those it deleted), every action, every finding. */
 export function buildRunReport(input: ReportInput): RunReport {
   const { config, now } = input;
+  const here = input.where?.region ?? null;
   const outcomeOf = new Map(input.outcomes.map((o) => [o.action, o]));
   const actionRows: ActionRow[] = input.plan.actions.map((action) => {
     const o = outcomeOf.get(action);
@@ -159,7 +171,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       kind: action.kind,
       credential: action.credential ?? null,
       keyId: keyOf(action),
-      region: ('region' in action ? action.region : undefined) ?? input.where?.region ?? null,
+      region: ('region' in action ? action.region : undefined) ?? here,
       reason: action.reason,
       outcome: input.dryRun || o === undefined ? 'planned' : o.status,
       detail: o?.detail ?? null,
@@ -177,7 +189,7 @@ export function buildRunReport(input: ReportInput): RunReport {
   const byKey = new Map<string, ActionRow>();
   for (const row of actionRows) {
     const keyId = row.keyId ?? currentKey.get(row.credential ?? '');
-    if (keyId !== undefined) byKey.set(keyId, row);
+    if (keyId !== undefined) byKey.set(inRegion(row.keyId === null ? here : row.region, keyId), row);
   }
 
   const index = indexCredentials(input.after, config);
@@ -192,9 +204,9 @@ export function buildRunReport(input: ReportInput): RunReport {
     const m = managed.get(key.id);
     const row =
       m === undefined
-        ? unmanagedRow(key.id, key.name, key.enabled, key.planIds, key.createdDate, key.customerId)
-        : managedRow(m, secrets.get(m.credential), input);
-    attachAction(row, byKey.get(key.id), input.trigger);
+        ? unmanagedRow(key.id, key.name, here, key.enabled, key.planIds, key.createdDate, key.customerId)
+        : managedRow(m, secrets.get(m.credential), input, here);
+    attachAction(row, byKey.get(inRegion(here, key.id)), input.trigger);
     rows.push(row);
   }
   const present = new Set(input.after.keys.map((k) => k.id));
@@ -206,28 +218,54 @@ export function buildRunReport(input: ReportInput): RunReport {
     const m = beforeManaged.get(key.id);
     const row =
       m === undefined
-        ? unmanagedRow(key.id, key.name, false, key.planIds, key.createdDate, key.customerId)
+        ? unmanagedRow(key.id, key.name, here, false, key.planIds, key.createdDate, key.customerId)
         : managedRow(
             m,
             secrets.get(m.credential) ?? beforeIndex.credentials.find((c) => c.name === m.credential)?.secret,
             input,
+            here,
           );
+    markDeleted(row);
+    attachAction(row, byKey.get(inRegion(here, key.id)), input.trigger);
+    rows.push(row);
+  }
+  // A multi-region credential's keys in its other regions, each with its region, as the run left them.
+  const homeRows = rows.length;
+  const elsewhereBefore = keysElsewhere(input.before, config);
+  const elsewhereAfter = keysElsewhere({ ...input.after, otherRegions: otherRegionsLeft(input) }, config);
+  const presentElsewhere = new Set(elsewhereAfter.map((k) => inRegion(k.region, k.managed.key.id)));
+  for (const { region, managed: m, secret } of elsewhereAfter) {
+    const row = managedRow(m, secrets.get(m.credential) ?? secret, input, region);
+    attachAction(row, byKey.get(inRegion(region, m.key.id)), input.trigger);
+    rows.push(row);
+  }
+  for (const { region, managed: m, secret } of elsewhereBefore) {
+    if (presentElsewhere.has(inRegion(region, m.key.id))) continue;
+    const row = managedRow(m, secrets.get(m.credential) ?? secret, input, region);
+    markDeleted(row);
+    attachAction(row, byKey.get(inRegion(region, m.key.id)), input.trigger);
+    rows.push(row);
+  }
+  const ownRows = new Set(rows.slice(0, homeRows));
+  function markDeleted(row: KeyRow): void {
     row.state = 'deleted';
     row.enabled = false;
     row.deletedAt = now.toISOString();
     row.usagePlans = [];
     row.compliant = true;
-    attachAction(row, byKey.get(key.id), input.trigger);
-    rows.push(row);
   }
-  // By credential and generation; unmanaged keys last.
+  // By credential and generation, the run's region first; unmanaged keys last.
   rows.sort(
     (a, b) =>
       Number(a.credential === null) - Number(b.credential === null) ||
       (a.credential ?? '').localeCompare(b.credential ?? '') ||
       (a.generation ?? 0) - (b.generation ?? 0) ||
+      Number(!ownRows.has(a)) - Number(!ownRows.has(b)) ||
+      (a.region ?? '').localeCompare(b.region ?? '') ||
       a.keyId.localeCompare(b.keyId),
   );
+  // The counts of keys are the run's region's: its key quota, its metrics.
+  const own = rows.filter((r) => ownRows.has(r));
 
   const findings = input.dryRun ? input.plan.findings : findingsAfterRun(input.plan.findings, input.outcomes);
   const done = (kinds: string[]) =>
@@ -244,17 +282,17 @@ export function buildRunReport(input: ReportInput): RunReport {
     // Counts of keys describe the account as the run left it (the rows); findings, as planned.
     totals: {
       keys: present.size,
-      managedKeys: rows.filter((r) => r.state !== 'deleted' && r.credential !== null).length,
-      unmanagedKeys: rows.filter((r) => r.state === 'unmanaged').length,
+      managedKeys: own.filter((r) => r.state !== 'deleted' && r.credential !== null).length,
+      unmanagedKeys: own.filter((r) => r.state === 'unmanaged').length,
       credentials: new Set(
-        rows.filter((r) => r.state !== 'deleted' && r.credential !== null).map((r) => r.credential),
+        own.filter((r) => r.state !== 'deleted' && r.credential !== null).map((r) => r.credential),
       ).size,
       // As the run left the account, like the rows: a key it rotated is no longer overdue.
       overdue: input.dryRun ? s.overdueKeys : overdueAfterRun(input.plan, input.outcomes),
       failures: actionRows.filter((a) => a.outcome === 'failed').length,
       deferred: actionRows.filter((a) => a.outcome === 'deferred').length,
       ...checkTotals(s.checks),
-      inGrace: rows.filter((r) => r.state === 'retiring').length,
+      inGrace: own.filter((r) => r.state === 'retiring').length,
       rotated: done([...ROTATION_KINDS]),
       disabled: done(['disable-key']),
       deleted: done(['delete-key']),
@@ -271,6 +309,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     m: ManagedKey,
     secret: Inventory['secrets'][number] | undefined,
     r: ReportInput,
+    region: string | null,
   ): KeyRow {
     const current = secret === undefined ? undefined : versionWithStage(secret, STAGE.current);
     const pending = secret === undefined ? undefined : versionWithStage(secret, STAGE.pending);
@@ -296,6 +335,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     return {
       keyId: m.key.id,
       keyName: m.key.name,
+      region,
       credential: m.credential,
       customerId: m.key.customerId ?? null,
       generation: m.generation ?? null,
@@ -335,6 +375,7 @@ export function buildRunReport(input: ReportInput): RunReport {
 function unmanagedRow(
   keyId: string,
   keyName: string,
+  region: string | null,
   enabled: boolean,
   planIds: string[],
   created: Date | undefined,
@@ -343,6 +384,7 @@ function unmanagedRow(
   return {
     keyId,
     keyName,
+    region,
     credential: null,
     customerId: customerId ?? null,
     generation: null,
@@ -371,6 +413,20 @@ function unmanagedRow(
     outcome: null,
     error: null,
   };
+}
+
+/**
+ * The other regions as the run left them: read again after the run where it could be, else as the run
+ * read them with its own actions there applied.
+ */
+function otherRegionsLeft(input: ReportInput): RegionKeys[] {
+  const before = input.before.otherRegions ?? [];
+  if (input.after === input.before) return before;
+  const reread = new Map((input.after.otherRegions ?? []).map((r) => [r.region, r]));
+  const done = input.outcomes.filter((o) => o.status === 'done').map((o) => o.action);
+  return otherRegionsAfterRun(before, done, input.config.tagPrefix, input.now).map(
+    (r) => reread.get(r.region) ?? r,
+  );
 }
 
 function attachAction(row: KeyRow, action: ActionRow | undefined, trigger: Trigger): void {

@@ -296,7 +296,9 @@ export function findingId(region: string, check: Check, subject: string): string
 /** What a report finding is about, most specific first; a tag makes it one per tag of the key. */
 function subjectOf(f: Finding): string {
   const subject = f.keyId ?? f.usagePlanId ?? f.apiId ?? f.credential ?? 'account';
-  return f.tag === undefined ? subject : `${subject}/${f.tag}`;
+  // Another region's: a key id is unique within a region only, and a credential spans regions.
+  const where = f.region === undefined ? subject : `${subject}@${f.region}`;
+  return f.tag === undefined ? where : `${where}/${f.tag}`;
 }
 
 /**
@@ -316,27 +318,37 @@ export function securityHubUpdate(input: SecurityHubInput): SecurityHubUpdate {
   const productArn = defaultProductArn(partition, region, account);
   const at = now.toISOString();
   const stored = new Map(input.active.map((f) => [f.Id, f]));
-  const rows = new Map(report.keys.map((r) => [r.keyId, r]));
-  const secretOf = new Map(
-    report.keys.filter((r) => r.secretArn !== null).map((r) => [r.credential, r.secretArn!]),
-  );
-  const activeKeyOf = new Map(
-    report.keys.filter((r) => r.state === 'active').map((r) => [r.credential, r.keyId]),
-  );
+  // The run's region's keys: a multi-region credential's keys elsewhere have rows too (their region),
+  // and a key id is unique within a region only. Reports written before rows named a region: all here.
+  const here = report.keys.filter((r) => (r.region ?? region) === region);
+  const rows = new Map(here.map((r) => [r.keyId, r]));
+  const secretOf = new Map(here.filter((r) => r.secretArn !== null).map((r) => [r.credential, r.secretArn!]));
+  const activeKeyOf = new Map(here.filter((r) => r.state === 'active').map((r) => [r.credential, r.keyId]));
 
-  const resource = (type: string, id: string, other?: Record<string, string>): AsffResource => ({
+  const resource = (
+    type: string,
+    id: string,
+    other?: Record<string, string>,
+    where: string = region,
+  ): AsffResource => ({
     Type: type,
     Id: id,
     Partition: partition,
-    Region: region,
+    Region: where,
     ...(other !== undefined && { Details: { Other: other } }),
   });
-  const apigw = (path: string) => apiGatewayArn(partition, region, path);
-  const keyResource = (keyId: string, credential: string | null | undefined) =>
-    resource('Other', apigw(`/apikeys/${keyId}`), {
-      keyId,
-      ...(credential !== null && credential !== undefined && { credential }),
-    });
+  const apigw = (path: string, where: string = region) => apiGatewayArn(partition, where, path);
+  const keyResource = (keyId: string, credential: string | null | undefined, where: string = region) =>
+    resource(
+      'Other',
+      apigw(`/apikeys/${keyId}`, where),
+      {
+        keyId,
+        ...(credential !== null && credential !== undefined && { credential }),
+        ...(where !== region && { region: where }),
+      },
+      where,
+    );
   const credentialResource = (credential: string) => {
     const secret = secretOf.get(credential);
     return secret === undefined
@@ -344,7 +356,7 @@ export function securityHubUpdate(input: SecurityHubInput): SecurityHubUpdate {
       : resource('AwsSecretsManagerSecret', secret, { credential });
   };
   const resourcesOf = (f: Finding): AsffResource[] => {
-    if (f.keyId !== undefined) return [keyResource(f.keyId, f.credential)];
+    if (f.keyId !== undefined) return [keyResource(f.keyId, f.credential, f.region)];
     if (f.usagePlanId !== undefined) return [resource('Other', apigw(`/usageplans/${f.usagePlanId}`))];
     if (f.apiId !== undefined) return [resource('AwsApiGatewayRestApi', apigw(`/restapis/${f.apiId}`))];
     if (f.credential !== undefined) return [credentialResource(f.credential)];
@@ -433,7 +445,7 @@ export function securityHubUpdate(input: SecurityHubInput): SecurityHubUpdate {
 /** Overdue: HIGH once the current key is twice its period old (a whole rotation missed), else MEDIUM. */
 function severityOf(f: Finding, rows: Map<string, RunReport['keys'][number]>): SeverityLabel | undefined {
   if (f.kind === 'quota' && f.action === 'refuse') return 'HIGH';
-  if (f.kind !== 'overdue' || f.keyId === undefined) return undefined;
+  if (f.kind !== 'overdue' || f.keyId === undefined || f.region !== undefined) return undefined;
   const row = rows.get(f.keyId);
   const age = row?.daysSinceRotation ?? null;
   const period = row?.periodDays ?? null;

@@ -360,6 +360,8 @@ export interface FindingDetail {
   message: string;
   credential?: string | undefined;
   keyId?: string | undefined;
+  /** Another region of a multi-region credential the finding is about (its key, its replica); absent: the run's own. */
+  region?: string | undefined;
   tag?: string | undefined;
   usagePlanId?: string | undefined;
   apiId?: string | undefined;

@@ -20,7 +20,7 @@ import { SHARED_BUCKET, snapshotStats, statsSince, type Pacer, type PacingStats 
 import { apply, orderActions, type Outcome } from './apply.js';
 import { s3LeaseStore } from '../aws/run-lease-store.js';
 import { acquireRunLease } from './hold-lease.js';
-import { planOtherRegions, withOtherRegions } from './regions.js';
+import { otherRegionsAfter, planOtherRegions, withOtherRegions } from './regions.js';
 import { withSharedValues } from './region-values.js';
 import { adoptionOrder } from '../core/region-adoption.js';
 
@@ -276,15 +276,18 @@ async function runOnce(options: RunOptions, runId: string, leaseLost: () => bool
   // plans' keys carried over from what the run read and wrote (not one more call per plan).
   const wrote = outcomes.filter((o) => o.status === 'done' || o.status === 'started').map((o) => o.action);
   const after = outcomes.some((o) => o.status === 'done')
-    ? carryPlanMemberships(
-        inventory,
-        await readInventory(options.clients, options.config, options.now, {
-          hygiene: false,
-          planKeys: false,
-        }),
-        wrote,
-        options.config.tagPrefix,
-      )
+    ? {
+        ...carryPlanMemberships(
+          inventory,
+          await readInventory(options.clients, options.config, options.now, {
+            hygiene: false,
+            planKeys: false,
+          }),
+          wrote,
+          options.config.tagPrefix,
+        ),
+        otherRegions: await otherRegionsAfter(inventory, options.regionalApis, log),
+      }
     : inventory;
   const done = result(outcomes, metrics, after);
   if (options.config.securityHub.enabled) {

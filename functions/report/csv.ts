@@ -28,6 +28,8 @@ export const CSV_COLUMNS: (keyof KeyRow)[] = [
   'reason',
   'outcome',
   'error',
+  // Last, so the columns before it keep their places in older samples.
+  'region',
 ];
 
 /** RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed with a quote. */

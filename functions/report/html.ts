@@ -106,9 +106,13 @@ export function reportToHtml(report: RunReport): string {
     report.findings.length === 0
       ? '<p>No findings.</p>'
       : `<ul>${report.findings.map((f) => `<li${f.resolvedByRun ? ' class="resolved"' : ''}><strong>${escape(f.kind)}</strong>${f.action ? ` (${escape(f.action)})` : ''}${f.resolvedByRun ? ` <em>resolved by this run (${escape(f.resolvedByRun)})</em>` : ''}: ${escape(f.message)}</li>`).join('')}</ul>`;
+  // A multi-region credential's keys elsewhere are rows too: then each row names its region.
+  const ownRegion = (r: KeyRow) => (r.region ?? report.region) === report.region;
+  const regions = report.keys.some((r) => !ownRegion(r));
   const columns: [keyof KeyRow, string][] = [
     ['credential', 'Credential'],
     ['keyId', 'Key id'],
+    ...(regions ? [['region', 'Region'] as [keyof KeyRow, string]] : []),
     ['keyName', 'Key name'],
     ['customerId', 'Customer'],
     ['generation', 'Gen'],
@@ -122,7 +126,7 @@ export function reportToHtml(report: RunReport): string {
     ['action', 'Action'],
     ['outcome', 'Outcome'],
   ];
-  // Every action with the region of its key: a multi-region credential's keys elsewhere have no row below.
+  // Every action with the region of its key.
   const actions =
     report.actions.length === 0
       ? '<p>No actions.</p>'
@@ -174,7 +178,7 @@ ${findings}
 <h2>Actions</h2>
 ${actions}
 <h2>Key ages</h2>
-${ageChart(report.keys)}
+${ageChart(report.keys.filter(ownRegion))}
 <h2>Keys</h2>
 <table><thead><tr>${columns.map(([, h]) => `<th>${escape(h)}</th>`).join('')}</tr></thead>
 <tbody>

@@ -74,11 +74,11 @@ ORDER BY r.generatedat, r.account, r.region
   deletedWithoutDisableWindow: {
     name: 'keyrot-keys-deleted-without-disable-window',
     description:
-      "Keys deleted without a disable window (should be none): every key a run deleted that had not been disabled first, or not for its policy's whole disable window before (one day, the shortest a policy may have, for reports from before the window was recorded). Unmanaged keys deleted as lingering were disabled by someone else for longer than the window.",
+      "Keys deleted without a disable window (should be none): every key a run deleted (in its own region, or in another region of a multi-region credential: key_region; a key id is unique within a region only) that had not been disabled first, or not for its policy's whole disable window before (one day, the shortest a policy may have, for reports from before the window was recorded). Unmanaged keys deleted as lingering were disabled by someone else for longer than the window.",
     parameters: [],
     sql: `-- Keys deleted without a disable window: should return no row (an emergency revoke would, with its trigger).
 SELECT r.account, r.region, r.generatedat AS run_at, r.runid AS run_id, r."trigger",
-  k.keyid AS key_id, k.credential, k.policy, k.disablewindowdays AS disable_window_days, k.disabledat AS disabled_at, k.deletedat AS deleted_at, k.reason
+  k.keyid AS key_id, coalesce(k.region, r.region) AS key_region, k.credential, k.policy, k.disablewindowdays AS disable_window_days, k.disabledat AS disabled_at, k.deletedat AS deleted_at, k.reason
 FROM run_reports r
 CROSS JOIN UNNEST(r.keys) AS t(k)
 WHERE k.state = 'deleted'
@@ -89,7 +89,7 @@ WHERE k.state = 'deleted'
       < from_iso8601_timestamp(k.disabledat) + INTERVAL '1' DAY * coalesce(k.disablewindowdays, 1)
   )
   AND NOT (k.credential IS NULL AND k.disabledat IS NULL AND k.reason LIKE 'lingering:%')
-ORDER BY r.generatedat, r.account, r.region, k.keyid
+ORDER BY r.generatedat, r.account, r.region, coalesce(k.region, r.region), k.keyid
 `,
   },
   expiredExemptions: {

@@ -23,6 +23,7 @@ const struct = (fields: Record<string, string>) =>
 const KEY_ROW = struct({
   keyId: 'string',
   keyName: 'string',
+  region: 'string',
   credential: 'string',
   customerId: 'string',
   generation: 'int',
@@ -68,6 +69,7 @@ const FINDING = struct({
   message: 'string',
   credential: 'string',
   keyId: 'string',
+  region: 'string',
   tag: 'string',
   usagePlanId: 'string',
   apiId: 'string',

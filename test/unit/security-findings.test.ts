@@ -23,6 +23,7 @@ const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:keyrot/acme-A
 function row(spec: Partial<KeyRow> & { keyId: string }): KeyRow {
   return {
     keyName: spec.keyId,
+    region: REGION,
     credential: null,
     customerId: null,
     generation: null,
