@@ -6,12 +6,14 @@ import {
   type UsagePlan,
 } from '@aws-sdk/client-api-gateway';
 import {
+  DescribeSecretCommand,
   GetResourcePolicyCommand,
   paginateListSecrets,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { consumersOfPolicy } from '../core/consumers.js';
 import { secretCredential } from '../core/credentials.js';
+import { homeRegionElsewhere } from '../core/home-region.js';
 import { TAG, tagName } from '../core/tags.js';
 import pLimit from 'p-limit';
 import { errorMessage } from '../commons/errors.js';
@@ -164,6 +166,24 @@ export async function readSecrets(secrets: SecretsManagerClient, config: Config)
       });
     }
   }
+  // Replicated primaries (multi-region credentials owned here): their replicas' status, which
+  // ListSecrets does not give.
+  const replicated = found.filter(
+    (s) => s.primaryRegion !== undefined && homeRegionElsewhere(s) === undefined,
+  );
+  const describe = pLimit(READ_CONCURRENCY);
+  await Promise.all(
+    replicated.map((secret) =>
+      describe(async () => {
+        const described = await secrets.send(new DescribeSecretCommand({ SecretId: secret.arn }));
+        secret.replication = (described.ReplicationStatus ?? []).map((r) => ({
+          region: r.Region ?? '',
+          status: r.Status ?? '',
+          message: r.StatusMessage,
+        }));
+      }),
+    ),
+  );
   // Resource policies: of the secrets with consumers configured, and of those keyrot gave one (tag).
   const consumersTag = tagName(config.tagPrefix, TAG.consumers);
   const limit = pLimit(READ_CONCURRENCY);

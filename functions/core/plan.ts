@@ -23,6 +23,7 @@ import { STAGE } from './stages.js';
 import { graceEnd, isRequest, readRequest, requestOutstanding, type RotationRequest } from './emergency.js';
 import { readSuspension, suspensionStands } from './suspension.js';
 import { ownedInRegion } from './home-region.js';
+import { replicationFindings } from './replication.js';
 import { lastUse, lastUseText, usageElsewhere, type LastUse } from './regional-usage.js';
 
 /**
@@ -76,6 +77,7 @@ export function plan(inventory: Inventory, config: Config, now: Date): Plan {
     now,
     sink,
   );
+  findings.push(...replicationFindings(inventory, config));
   for (const message of inventory.problems ?? []) findings.push({ kind: 'read-failed', message });
   const overdue = sink.current
     .filter((c) => c.overdueSince !== undefined)

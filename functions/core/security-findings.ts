@@ -193,6 +193,13 @@ export const SECURITY_CHECKS: Record<Check, CheckSpec> = {
     remedy:
       'Each region adopts its own key as a separate credential; give a consumer meant to use one key everywhere the same value in every region.',
   },
+  'replication-failed': {
+    title: 'Secret replica of a multi-region credential failed to replicate',
+    severity: 'HIGH',
+    runbook: 'multi-region.md#replication-failed',
+    remedy:
+      'Make the region’s KMS key usable (deploy or re-enable the keyrot stack key there), then replicate the secret to the region again.',
+  },
   'key-reenabled': {
     title: 'Retired API key re-enabled by hand',
     severity: 'MEDIUM',

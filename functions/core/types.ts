@@ -63,6 +63,11 @@ export interface ObservedSecret {
    * ARN's makes it a replica: the credential is owned by that region's stack (core/home-region.ts).
    */
   primaryRegion?: string | undefined;
+  /**
+   * Its replicas, as a replicated primary's DescribeSecret answers (ReplicationStatus); absent: not read
+   * (a secret never replicated, or a replica here).
+   */
+  replication?: { region: string; status: string; message?: string | undefined }[] | undefined;
   /** The roles its resource policy lets read it (keyrot's statement); absent: the policy was not read. */
   consumers?: string[] | undefined;
 }
@@ -342,6 +347,7 @@ export type FindingKind =
   | 'current-key-disabled'
   | 'credential-suspended'
   | 'owned-in-region'
+  | 'replication-failed'
   | 'credential-without-keys'
   | 'key-reenabled'
   | 'read-failed'
