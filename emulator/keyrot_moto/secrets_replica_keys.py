@@ -13,8 +13,14 @@ was asked for.
 - A KmsKeyId that names no enabled key in the replica's region (a key id, key ARN, alias name or alias
   ARN, resolved by that region's KMS) fails that region's replication. The StatusMessage's wording is
   this emulator's (AWS's is not documented); it names the key and the region.
+- A replica made fails later as AWS's does when its region's key is disabled or deleted after it was
+  made: the next change of the primary's versions or stages (a new value, a rotation, a stage moved)
+  can't be encrypted there, so that replica turns Failed (the StatusMessage names the key) and keeps
+  showing what it had before the change; later changes don't reach it either. moto replicates
+  whatever happens to the key.
 - Also fixed while here: moto's "already exists" failure named every secret "simple".
 """
+import copy
 from typing import Any
 
 from moto.kms.models import kms_backends
@@ -74,14 +80,68 @@ def _create_replicas(
     return replicas
 
 
+# Writes that change what a replica must show: each goes through the replica region's key.
+_REPLICATED_WRITES = ("put_secret_value", "update_secret_version_stage", "rotate_secret")
+
+
+def _shown(replica: ReplicaSecret) -> tuple[dict[str, Any], str | None]:
+    return copy.deepcopy(replica.versions), replica.default_version_id
+
+
+def _fail_where_key_unusable(name: str) -> None:
+    original = getattr(SecretsManagerBackend, name)
+
+    def write(self: SecretsManagerBackend, *args: Any, **kwargs: Any) -> Any:
+        secret_id = kwargs.get("secret_id", args[0] if args else None)
+        secret = self.secrets.get(secret_id) if isinstance(secret_id, str) else None
+        live = [r for r in secret.replicas if r.status == "InSync"] if isinstance(secret, FakeSecret) else []
+        before = {r.region: _shown(r) for r in live}
+        result = original(self, *args, **kwargs)
+        for replica in live:
+            key_id = getattr(replica, "kms_key_id", DEFAULT_KEY)
+            problem = _key_problem(replica.source.account_id, replica.region, key_id)
+            if problem is None:
+                continue
+            replica.frozen = before[replica.region]  # type: ignore[attr-defined]
+            replica.status = "Failed"
+            replica.message = problem
+            replica.config["Status"] = "Failed"
+            replica.config["StatusMessage"] = problem
+        return result
+
+    setattr(SecretsManagerBackend, name, write)
+
+
 def install() -> None:
+    """After secrets_replication.install(): a failed replica's frozen state wins over its delayed view."""
     FakeSecret.create_replicas = _create_replicas  # type: ignore[method-assign]
+    for name in _REPLICATED_WRITES:
+        _fail_where_key_unusable(name)
+
+    delayed_versions = ReplicaSecret.__dict__["versions"]
+    delayed_default = ReplicaSecret.__dict__["default_version_id"]
+
+    def versions(self: ReplicaSecret) -> dict[str, Any]:
+        frozen = getattr(self, "frozen", None)
+        return frozen[0] if frozen is not None else delayed_versions.fget(self)
+
+    def default_version_id(self: ReplicaSecret) -> str | None:
+        frozen = getattr(self, "frozen", None)
+        return frozen[1] if frozen is not None else delayed_default.fget(self)
+
+    ReplicaSecret.versions = property(versions)  # type: ignore[assignment,method-assign]
+    ReplicaSecret.default_version_id = property(default_version_id)  # type: ignore[assignment,method-assign]
 
     replica_to_dict = ReplicaSecret.to_dict
 
     def replica_dict(self: ReplicaSecret) -> dict[str, Any]:
         # moto shows the primary's key on the replica; the replica has its own.
         dct = replica_to_dict(self)
+        frozen = getattr(self, "frozen", None)
+        if frozen is not None and "VersionIdsToStages" in dct:
+            stages = {vid: list(v["version_stages"]) for vid, v in frozen[0].items()}
+            dct["VersionIdsToStages"] = stages
+            dct["SecretVersionsToStages"] = stages
         key_id = getattr(self, "kms_key_id", DEFAULT_KEY)
         if key_id == DEFAULT_KEY:
             dct.pop("KmsKeyId", None)

@@ -10,6 +10,7 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  PutSecretValueCommand,
   ReplicateSecretToRegionsCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -99,5 +100,31 @@ describe('the KMS key of a replica', () => {
     );
     expect(answer.ReplicationStatus).toMatchObject([{ Region: 'ap-south-1', Status: 'Failed' }]);
     expect(answer.ReplicationStatus![0]!.StatusMessage).toMatch(/Disabled/);
+  });
+
+  it('fails later when its key is disabled after the replica was made: the next change does not reach it, and it keeps its value', async () => {
+    const key = await keyIn('eu-west-1', 'alias/replica-e');
+    await home.send(
+      new CreateSecretCommand({
+        Name: 'keys/e',
+        SecretString: 'v1',
+        AddReplicaRegions: [{ Region: 'eu-west-1', KmsKeyId: 'alias/replica-e' }],
+      }),
+    );
+    const replicaValue = async () =>
+      (await secrets('eu-west-1').send(new GetSecretValueCommand({ SecretId: 'keys/e' }))).SecretString;
+    await expect.poll(replicaValue, { timeout: 10_000, interval: 250 }).toBe('v1');
+    await kms('eu-west-1').send(new DisableKeyCommand({ KeyId: key }));
+    // Nothing to replicate yet: still in sync.
+    expect(
+      (await home.send(new DescribeSecretCommand({ SecretId: 'keys/e' }))).ReplicationStatus?.[0]?.Status,
+    ).not.toBe('Failed');
+    await home.send(new PutSecretValueCommand({ SecretId: 'keys/e', SecretString: 'v2' }));
+    const status = (await home.send(new DescribeSecretCommand({ SecretId: 'keys/e' }))).ReplicationStatus!;
+    expect(status).toMatchObject([{ Region: 'eu-west-1', KmsKeyId: 'alias/replica-e', Status: 'Failed' }]);
+    expect(status[0]!.StatusMessage).toMatch(/alias\/replica-e in eu-west-1 is Disabled/);
+    // Well past the replication delay, the replica still shows the value it had.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await replicaValue()).toBe('v1');
   });
 });
