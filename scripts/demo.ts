@@ -320,6 +320,8 @@ async function seedTraffic(endpoint: string, result: RunResult, now: Date): Prom
   const records: UsageRecord[] = [];
   const date = dayOf(now);
   for (const row of result.report.keys) {
+    // The home region's usage plans: a multi-region credential's rows elsewhere have none here.
+    if (row.region !== result.report.region) continue;
     if (row.credential === null || row.credential === DORMANT || !row.enabled) continue;
     const justRotated =
       row.state === 'retiring' &&
