@@ -53,6 +53,8 @@ export default tseslint.config(
       'scratch',
       'dist',
       'test/integ/*.snapshot',
+      // integ-runner's output while it runs (check runs it beside lint)
+      'test/integ/cdk-integ.out.*',
     ],
   },
   js.configs.recommended,

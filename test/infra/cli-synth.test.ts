@@ -98,7 +98,9 @@ describe('npm run synth', () => {
     // Budgets with room to grow, far under the ~1.1 MB each bundle was (issue 13).
     expect(byFunction.rotation.length).toBeLessThan(600_000);
     // The reconciler carries the Security Hub client (securityHub.enabled): its ASFF schema is ~190 KB.
-    expect(byFunction.reconciler.length).toBeLessThan(1_100_000);
+    // 1.10 MB with multi-region adoption and key rows per region (issue 27): a budget ~100 KB above it,
+    // which an accidentally bundled client or zod's locales (258 KB) still exceeds.
+    expect(byFunction.reconciler.length).toBeLessThan(1_200_000);
   });
 
   it('each bundle loads in Node and exports its handler', () => {
