@@ -237,6 +237,22 @@ export interface Deployment {
   managedPolicies: Record<string, string>;
 }
 
+const zips = new Map<string, Uint8Array>();
+
+/**
+ * A bundle's folder as the deployment package, zipped once per process: folders under .cache/bundles are
+ * named by the sources' hash, so one never changes, and deflating the ~1.6 MB (bundle and source map)
+ * again for every deployment was a tenth of a deploying test file's CPU.
+ */
+function bundleZip(bundle: string): Uint8Array {
+  let zip = zips.get(bundle);
+  if (zip === undefined) {
+    zip = zipSync(Object.fromEntries(readdirSync(bundle).map((f) => [f, readFileSync(join(bundle, f))])));
+    zips.set(bundle, zip);
+  }
+  return zip;
+}
+
 /** The logical id of a function's role (its Role property is the role's Fn::GetAtt Arn). */
 function roleLogicalId(role: unknown): string {
   const getAtt = (role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
@@ -519,8 +535,7 @@ export async function deployFunctions(target: DeployTarget): Promise<Deployment>
     await putRolePolicies(iam, roleName, roleLogicalId(p.Role), resources, resolveDocument);
     const variables = (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolve(v)]));
-    const files = Object.fromEntries(readdirSync(bundle).map((f) => [f, readFileSync(join(bundle, f))]));
-    const zip = zipSync(files);
+    const zip = bundleZip(bundle);
     const deadLetters = (p.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
     const settings = {
       FunctionName: name,
