@@ -44,21 +44,10 @@ def _quiet_request_log() -> None:
     WSGIRequestHandler.log_request = lambda self, code="-", size="-": None  # type: ignore[method-assign]
 
 
-def _keep_alive() -> None:
-    """HTTP/1.1, so the SDK's keep-alive connections are kept: moto's server speaks HTTP/1.0 and closes
-    each connection after one answer, and a new connection (a socket and a server thread) per request
-    was a fifth of the clients' time. An idle connection is closed after a minute, as API endpoints do."""
-    from werkzeug.serving import WSGIRequestHandler
-
-    WSGIRequestHandler.protocol_version = "HTTP/1.1"
-    WSGIRequestHandler.timeout = 60
-
-
 if __name__ == "__main__":
     keyrot_moto.install()
     if os.environ.get("KEYROT_REQUEST_LOG") != "1":
         _quiet_request_log()
-    _keep_alive()
     parent = os.environ.get("KEYROT_PARENT_PID", "")
     if parent.isdigit():
         _exit_with_parent(int(parent))

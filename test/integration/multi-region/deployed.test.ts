@@ -4,12 +4,11 @@
  * rotation function reaches eu-west-1's API Gateway with its own role's grants there (replicaRegions),
  * and the scheduled reconciler retires the old key in both regions.
  */
-import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
 import { deployFunctions } from '../../../emulator/deploy.js';
-import { withAccount } from '../../support/emulator-account.js';
+import { inlinePolicies, plainIam } from '../../support/role-statements.js';
 import { DEPLOYED_30D, rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
 import { createPlans, dayAt, readAwsState, readKeys, World, type KeyState } from '../../support/world.js';
 
@@ -71,26 +70,8 @@ describe('a two-region credential through the deployed functions, IAM on', () =>
   it("the stack deployed in the replica region too leaves the home region's roles as they were (IAM is global)", async () => {
     const world = new World({ ...DEPLOYED_30D, replicaRegions: [OTHER] }, { endpoint: emulator.endpoint() });
     const home = await world.deploy();
-    const iam = withAccount(
-      new IAMClient({
-        region: world.region,
-        endpoint: world.endpoint,
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      }),
-      world.accountId,
-    );
-    const policies = async (roleName: string) => {
-      const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
-      const documents = await Promise.all(
-        PolicyNames.map(async (PolicyName) =>
-          decodeURIComponent(
-            (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName }))).PolicyDocument ??
-              '',
-          ),
-        ),
-      );
-      return documents.join('\n');
-    };
+    const iam = plainIam(world);
+    const policies = async (roleName: string) => (await inlinePolicies(iam, roleName)).join('\n');
     const roles = [home.reconciler.roleName, home.rotationFunction.roleName];
     const before = await Promise.all(roles.map(policies));
     expect(before.join('\n')).toContain(`:${world.region}:`);

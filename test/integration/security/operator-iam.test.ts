@@ -8,11 +8,12 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
 import { startIamGateway, type IamGateway } from '../../../emulator/iam/gateway.mjs';
-import { accountPlugin, withAccount } from '../../support/emulator-account.js';
+import { accountPlugin } from '../../support/emulator-account.js';
+import { plainIam } from '../../support/role-statements.js';
 import { deployedWorld, DEPLOYED_30D, rotationsSettled, useTimedEmulator } from '../../support/deployed.js';
 import { createPlans, dayAt, type World } from '../../support/world.js';
 
@@ -29,14 +30,7 @@ async function operator(world: World, use: Use) {
   const deployment = world.deployment!;
   const policyArn = deployment.managedPolicies[`${use}Policy`];
   expect(policyArn, `the stack's ${use}Policy`).toBeDefined();
-  const iam = withAccount(
-    new IAMClient({
-      region: world.region,
-      endpoint: world.endpoint,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    }),
-    world.accountId,
-  );
+  const iam = plainIam(world);
   const roleName = `oncall-${use}`;
   const role = await iam.send(
     new CreateRoleCommand({
