@@ -27,6 +27,9 @@ Secrets Manager
 - secrets_schedule: RotationRules, NextRotationDate, and what DescribeSecret/ListSecrets show
 - secrets_replication: replicas follow the primary's versions and labels after a delay (asynchronous
                     replication), ReplicationStatus InProgress meanwhile; PrimaryRegion on a replicated primary
+S3
+- s3_conditional_writes: a conditional PutObject/DeleteObject checked and made with no other write of
+                    that object between (moto checks, then writes: two racing writers could both win)
 Security Hub
 - securityhub:      BatchImportFindings and GetFindings: an enabled hub, the default product, required ASFF
                     fields, 100 per batch, updates that keep CreatedAt and the customer's fields, the automatic
@@ -67,6 +70,7 @@ def install() -> None:
         lambda_service_iam,
         paging,
         quotas,
+        s3_conditional_writes,
         secrets_rotation,
         secrets_replica_keys,
         secrets_replication,
@@ -95,6 +99,7 @@ def install() -> None:
     secrets_replication.install()
     secrets_replica_keys.install()
     securityhub.install()
+    s3_conditional_writes.install()
     # Last: it counts changes through whatever the modules above made of moto's methods.
     iam_context.install()
     _reset_with_moto([clock.reset, usage.reset, lambda_runtime.reset, lambda_service_iam.reset, lambda_account.reset, quotas.reset, secrets_rotation.reset, secrets_replication.reset])
