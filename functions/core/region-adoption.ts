@@ -74,7 +74,7 @@ export type RegionDecision =
   /** Adopt it here, with its copies (none: a single-region credential, as before). */
   | { kind: 'adopt'; copies: RegionCopy[]; namesakes: RegionCopy[] }
   /** A region earlier in the order holds its value: that region's stack adopts every copy. */
-  | { kind: 'defer'; to: RegionCopy }
+  | { kind: 'defer'; to: RegionCopy; from: string }
   /** A region could not be read: adopting now might split one credential in two. */
   | { kind: 'wait'; unread: string[] };
 
@@ -93,6 +93,7 @@ export function regionDecision(shared: SharedValues | undefined, keyId: string):
     return at === -1 ? shared.order.length : at;
   };
   const first = [...found.copies].sort((a, b) => rank(a.region) - rank(b.region))[0];
-  if (first !== undefined && rank(first.region) < rank(shared.region)) return { kind: 'defer', to: first };
+  if (first !== undefined && rank(first.region) < rank(shared.region))
+    return { kind: 'defer', to: first, from: shared.region };
   return { kind: 'adopt', copies: found.copies, namesakes: found.namesakes };
 }

@@ -82,7 +82,7 @@ describe('regionDecision', () => {
     const s = shared(THIRD, {
       keys: [{ keyId: 's1', copies: [copy(OTHER, 'e1'), copy(HOME, 'h1')], namesakes: [] }],
     });
-    expect(regionDecision(s, 's1')).toEqual({ kind: 'defer', to: copy(HOME, 'h1') });
+    expect(regionDecision(s, 's1')).toEqual({ kind: 'defer', to: copy(HOME, 'h1'), from: THIRD });
   });
 
   it('a region between them defers too; without the first, it is the home', () => {
@@ -199,5 +199,16 @@ describe('the plan of a stack with unmanaged.action adopt', () => {
     expect(result.actions).toEqual([
       expect.objectContaining({ kind: 'adopt-key', keyId: 'h1', credential: 'partner-app' }),
     ]);
+  });
+
+  it("a secret outside secretPrefix naming the key is not keyrot's half-done adoption: the key is adopted as usual", () => {
+    const foreign = {
+      ...secret('x', { v1: ['AWSCURRENT'] }, { tags: { 'rotation:adopted-key': 'h1' } }),
+      name: 'team-b/partner-app',
+    };
+    const usual = plan(inventory([partner], []), adopt, at(10));
+    const result = plan({ ...inventory([partner], []), secrets: [foreign] }, adopt, at(10));
+    expect(usual.actions).toEqual([expect.objectContaining({ kind: 'adopt-key', keyId: 'h1' })]);
+    expect(result.actions).toEqual(usual.actions);
   });
 });

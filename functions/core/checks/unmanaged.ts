@@ -64,7 +64,7 @@ export const unmanaged = defineCheck({
           kind: 'adoption-deferred',
           keyId: key.id,
           action: 'report',
-          message: `key ${key.id} (${key.name}) has the value of key ${keyId} in ${region}, which comes before ${ctx.sharedValues?.region ?? 'this region'} in replicaRegions: the keyrot stack of ${region} adopts both as one credential, this region's stack does not`,
+          message: `key ${key.id} (${key.name}) has the value of key ${keyId} in ${region}, which comes before ${decision.from} in replicaRegions: the keyrot stack of ${region} adopts both as one credential, this region's stack does not`,
         },
       };
     }
