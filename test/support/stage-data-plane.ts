@@ -45,13 +45,18 @@ export async function startStage(options: {
     )) {
       for (const key of page.items ?? []) {
         if (key.id === undefined || key.value === undefined) continue;
-        if (!firstSeen.has(key.id)) firstSeen.set(key.id, Date.now());
+        // A key that exists when the stage starts has propagated already (the data plane it stands in
+        // for was running all along): otherwise a consumer starting within propagationMs of the stage
+        // is refused the key it was onboarded with, as two drills were on a loaded CI machine.
+        if (!firstSeen.has(key.id)) firstSeen.set(key.id, started ? Date.now() : Date.now() - propagationMs);
         if (key.enabled === true && inPlan.has(key.id)) next.set(key.value, key.id);
       }
     }
     working = next;
   };
+  let started = false;
   await refresh();
+  started = true;
   const loop = (async () => {
     while (!stopped) {
       await new Promise((resolve) => setTimeout(resolve, refreshMs));
