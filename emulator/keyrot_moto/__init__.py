@@ -37,7 +37,8 @@ Security Hub
 Emulator
 - clock:            simulated clocks, one per account, for moto and the Lambda containers it runs
 - quotas:           API Gateway and Secrets Manager throttle calls over the account's quotas (opt-in)
-- server_speed:     moto server's per-request scan of its own package, done once
+- keep_alive:       the server keeps connections open between calls (werkzeug closes each one)
+- server_speed:     moto server's per-request overhead (a package scan, method listing, request ids), done once
 """
 
 
@@ -64,6 +65,7 @@ def install() -> None:
         clock,
         iam_context,
         import_keys,
+        keep_alive,
         lambda_account,
         lambda_dead_letters,
         lambda_runtime,
@@ -82,6 +84,7 @@ def install() -> None:
     )
 
     server_speed.install()
+    keep_alive.install()
     clock.install_time_sources()
     clock.install()
     lambda_runtime.install()

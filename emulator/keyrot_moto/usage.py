@@ -71,6 +71,11 @@ def _period_start(day: date, period: str) -> date:
 def _daily(per_day: dict[str, tuple[int, int | None]], days: list[date], quota: dict[str, Any]) -> list[list[int]]:
     """One [used, remaining] pair per day for one key."""
     limit = quota.get("limit")
+    if not per_day:
+        # Most keys have no data: every day is [0, the whole quota] (the server answers this for each
+        # key of each plan, so it is kept cheap).
+        full = 0 if limit is None else max(int(limit), 0)
+        return [[0, full] for _ in days]
     period = str(quota.get("period", "DAY")).upper()
     out: list[list[int]] = []
     for day in days:

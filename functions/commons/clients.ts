@@ -7,6 +7,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Pacer } from './pacing.js';
 import type { SdkPlugin } from './sdk-plugin.js';
 
@@ -45,6 +47,17 @@ export interface ClientOptions {
   requestTimeoutMs?: number | undefined;
 }
 
+/**
+ * One pool of kept-alive connections for every client of the process. A run makes a fresh set of
+ * clients (and a warm Lambda container one per invocation); each with its own pool would open new
+ * connections, and TLS sessions, for every run. The SDK's own per-client default is the same agent
+ * (keep-alive, 50 sockets a host).
+ */
+const connections = {
+  httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+  httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+};
+
 /** The SDK configuration every keyrot client shares; the SDK's standard retry mode backs off on throttling. */
 export function clientConfig(options: ClientOptions) {
   return {
@@ -58,6 +71,7 @@ export function clientConfig(options: ClientOptions) {
       connectionTimeout: 3_000,
       requestTimeout: options.requestTimeoutMs ?? 20_000,
       throwOnRequestTimeout: true,
+      ...connections,
     },
   };
 }
