@@ -8,11 +8,14 @@ export default defineConfig({
     // Node 20 is supported until the SDK's January 2027 releases (docs/aws-facts.md); the warning is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Unit and infra files share nothing either (no mocks, no environment changes): imported once per
+      // worker, as the integration files are (aws-cdk-lib alone is seconds of a worker's time per file).
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
       {
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          isolate: false,
           testTimeout: 120_000,
           // Hooks build packages and remove installed CDK apps (node_modules of aws-cdk-lib): seconds on a
           // busy machine, never the default 10.
