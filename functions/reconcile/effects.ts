@@ -126,10 +126,15 @@ export function awsEffects(deps: EffectDeps): Effects {
         const pending = Object.keys(versions).find(
           (v) => versions[v]?.includes(STAGE.pending) && v !== current,
         );
-        // Another run started this very rotation, or one is in progress (Secrets Manager's schedule).
-        if (versions[a.token] !== undefined || pending !== undefined) {
+        // Another run started this very rotation, or one is in progress (Secrets Manager's schedule),
+        // or one was and finished between its refusal and this look (AWSCURRENT moved off fromVersion).
+        if (
+          versions[a.token] !== undefined ||
+          pending !== undefined ||
+          (current !== undefined && current !== a.fromVersion)
+        ) {
           throw new DeferredError(
-            `${a.credential} was rotated or is rotating by another run (${errorMessage(error)}); the next run checks it`,
+            `${a.credential} was rotated or is rotating elsewhere: another run, or Secrets Manager's own schedule (${errorMessage(error)}); the next run checks it`,
           );
         }
         // The token names a version that carries no label (DescribeSecret hides those): a rotation

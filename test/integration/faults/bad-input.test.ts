@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { onboardCredential } from '../../../functions/onboarding/onboard.js';
+import { inProcessDriver } from '../../../functions/rotation/starter.js';
 import type { SdkPlugin } from '../../../functions/commons/clients.js';
 import { parseConfig, type Config } from '../../../functions/core/config.js';
 import type { RunResult } from '../../../functions/reconcile/run.js';
@@ -276,6 +277,58 @@ const cases: Case[] = [
       ),
     ],
     says: /rotate broken: KeyrotError: credential broken: secret keyrot\/broken was scheduled for deletion \(on [\d-]+\) during this run; restore it/,
+  },
+  {
+    // Seen in a CI run: the secret's own schedule came due as the run rotated it. Its rotation was under
+    // way when the run's RotateSecret came (refused: "A previous rotation isn't complete") and done when
+    // the run looked (no AWSPENDING left): the credential was rotated, the run has nothing to do.
+    name: "Secrets Manager's own schedule rotating the secret just as the run does: deferred, not failed",
+    breakIt: ({ world, secretArn }) => {
+      let scheduled: string | undefined;
+      const finish = () =>
+        inProcessDriver({
+          ...world.clients(),
+          config: world.config,
+          now: () => dayAt(30),
+          log: world.log(),
+        }).resume({ secretId: secretArn, token: scheduled! });
+      return [
+        {
+          applyToStack: (stack) =>
+            stack.add(
+              (next, context) => async (args) => {
+                const input = args.input as { SecretId?: string; ClientRequestToken?: string };
+                const ours =
+                  context.commandName === 'RotateSecretCommand' && input.ClientRequestToken !== undefined;
+                if (scheduled !== undefined || !ours || !String(input.SecretId).includes('broken'))
+                  return next(args);
+                const started = await world
+                  .raw()
+                  .secrets.send(new RotateSecretCommand({ SecretId: secretArn }));
+                scheduled = started.VersionId;
+                try {
+                  return await next(args);
+                } finally {
+                  await finish();
+                }
+              },
+              { step: 'initialize', name: 'scheduleDueMidRun' },
+            ),
+        },
+      ];
+    },
+    says: /^$/,
+    check: ({ result, state, brokenKeyId }) => {
+      const rotations = result.outcomes.filter(
+        (o) => o.action.credential === 'broken' && o.action.kind === 'rotate',
+      );
+      expect(rotations.map((o) => o.status)).toEqual(['deferred']);
+      expect(rotations[0]?.detail).toMatch(
+        /broken was rotated or is rotating elsewhere: another run, or Secrets Manager's own schedule/,
+      );
+      // Rotated once, by the schedule: one new key, in both plans.
+      expect(newKeysOf(state, 'broken', brokenKeyId)).toHaveLength(1);
+    },
   },
   {
     name: 'a stale AWSPENDING value written by hand: the pending version and what is wrong with it are named',
