@@ -14,10 +14,19 @@ export interface FileTime {
   project: string;
   seconds: number;
   state: string;
+  /** When the file started and ended, in seconds from the start of the run: where the tail comes from. */
+  from: number;
+  to: number;
 }
 
 export default class FileTimesReporter implements Reporter {
   private readonly times: FileTime[] = [];
+  private readonly runStart = Date.now();
+  private readonly starts = new Map<string, number>();
+
+  onTestModuleStart(module: TestModule): void {
+    this.starts.set(module.moduleId, Date.now());
+  }
 
   onTestModuleEnd(module: TestModule): void {
     const d = module.diagnostic();
@@ -28,7 +37,13 @@ export default class FileTimesReporter implements Reporter {
       project: module.project.name,
       seconds: Math.round(ms / 100) / 10,
       state: module.state(),
+      from: this.offset(this.starts.get(module.moduleId) ?? Date.now()),
+      to: this.offset(Date.now()),
     });
+  }
+
+  private offset(at: number): number {
+    return Math.round((at - this.runStart) / 100) / 10;
   }
 
   onTestRunEnd(): void {
