@@ -187,12 +187,26 @@ export function awsEffects(deps: EffectDeps): Effects {
       await markRecorded(secrets, a.secretId, a.version, config.tagPrefix);
       return a.version;
     },
-    'configure-rotation': (a) =>
-      configureRotation(deps.secrets, {
-        secretId: a.secretId,
-        scheduleDays: a.scheduleDays,
-        rotationLambdaArn: config.rotationLambdaArn,
-      }),
+    'configure-rotation': async (a) => {
+      try {
+        await configureRotation(deps.secrets, {
+          secretId: a.secretId,
+          scheduleDays: a.scheduleDays,
+          rotationLambdaArn: config.rotationLambdaArn,
+        });
+      } catch (error) {
+        // RotateSecret refuses while a rotation is under way: Secrets Manager's own schedule came due
+        // after the run read the secret. Its rotation goes on; the next run sets the schedule.
+        if (!isAwsError(error, 'InvalidRequestException')) throw error;
+        const secret = await secrets.send(new DescribeSecretCommand({ SecretId: a.secretId }));
+        const versions = Object.values(secret.VersionIdsToStages ?? {});
+        if (!versions.some((stages) => stages.includes(STAGE.pending) && !stages.includes(STAGE.current)))
+          throw error;
+        throw new DeferredError(
+          `${a.credential} is rotating (Secrets Manager's own schedule, or another run) (${errorMessage(error)}); the next run sets its schedule`,
+        );
+      }
+    },
     'attach-key': async (a) =>
       (await attachKey(apigw, a.usagePlanId, a.keyId)) ? undefined : 'already attached',
     'record-disabled': (a) => recordDisabled(apigw, a.keyId, config.tagPrefix, deps.now),

@@ -357,6 +357,35 @@ const cases: Case[] = [
     healthyRotates: false,
   },
   {
+    name: "the schedule changed by hand, and Secrets Manager's own schedule starting a rotation as the run sets it back: deferred",
+    day: 10,
+    breakIt: async ({ world, secretArn }) => {
+      await world.raw().secrets.send(
+        new RotateSecretCommand({
+          SecretId: secretArn,
+          RotationRules: { AutomaticallyAfterDays: 7 },
+          RotateImmediately: false,
+        }),
+      );
+      // Just before the run's RotateSecret (RotateImmediately=false), the schedule comes due and starts
+      // a rotation; its steps (not run here) would take a while.
+      const due = before('RotateSecretCommand', 'broken', () =>
+        world.raw().secrets.send(new RotateSecretCommand({ SecretId: secretArn })),
+      );
+      return [due];
+    },
+    says: /^$/,
+    healthyRotates: false,
+    check: ({ result }) => {
+      const configured = result.outcomes.filter(
+        (o) => o.action.credential === 'broken' && o.action.kind === 'configure-rotation',
+      );
+      expect(configured.map((o) => [o.status, o.detail])).toEqual([
+        ['deferred', expect.stringMatching(/^broken is rotating .*the next run sets its schedule$/)],
+      ]);
+    },
+  },
+  {
     name: 'the secret re-tagged by hand to another credential: its name wins, it still rotates',
     breakIt: ({ world, secretArn }) =>
       world.raw().secrets.send(
@@ -497,63 +526,67 @@ function messages(result: RunResult): string[] {
 }
 
 describe('bad input: a clear message naming what is wrong; the other keys processed; nothing lost', () => {
-  it.each(cases)('$name', async (c) => {
-    const config = c.config ?? parseConfig(base);
-    const world = new World(config);
-    const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
-    await onboardCredential(
-      { ...world.clients(), config, now: dayAt(0) },
-      { credential: 'healthy', usagePlanIds: plans },
-    );
-    const broken = await onboardCredential(
-      { ...world.clients(), config, now: dayAt(0) },
-      { credential: 'broken', usagePlanIds: plans },
-    );
-    for (const day of c.runFirst ?? []) await world.run(day);
-    const broke = await c.breakIt({
-      world,
-      plans,
-      keyId: broken.keyId,
-      secretArn: broken.secretArn,
-      arn: `arn:aws:apigateway:us-east-1::/apikeys/${broken.keyId}`,
-    });
-    const plugins = Array.isArray(broke) ? (broke as SdkPlugin[]) : [];
-    const brokenBefore = (await readAwsState(world)).keys.filter(
-      (k) => k.tags['rotation:credential'] === 'broken' || k.id === broken.keyId,
-    );
-    const result = await world.run(c.day ?? 30, plugins);
-    const said = messages(result);
-    if (c.says.source === '^$') expect(said).toEqual([]);
-    else
+  // One test a case, named in full (it.each's $name would cut a long name at 40 characters).
+  for (const c of cases)
+    it(c.name, async () => {
+      const config = c.config ?? parseConfig(base);
+      const world = new World(config);
+      const plans = await createPlans(world.raw().apigw, ['gold', 'silver']);
+      await onboardCredential(
+        { ...world.clients(), config, now: dayAt(0) },
+        { credential: 'healthy', usagePlanIds: plans },
+      );
+      const broken = await onboardCredential(
+        { ...world.clients(), config, now: dayAt(0) },
+        { credential: 'broken', usagePlanIds: plans },
+      );
+      for (const day of c.runFirst ?? []) await world.run(day);
+      const broke = await c.breakIt({
+        world,
+        plans,
+        keyId: broken.keyId,
+        secretArn: broken.secretArn,
+        arn: `arn:aws:apigateway:us-east-1::/apikeys/${broken.keyId}`,
+      });
+      const plugins = Array.isArray(broke) ? (broke as SdkPlugin[]) : [];
+      const brokenBefore = (await readAwsState(world)).keys.filter(
+        (k) => k.tags['rotation:credential'] === 'broken' || k.id === broken.keyId,
+      );
+      const result = await world.run(c.day ?? 30, plugins);
+      const said = messages(result);
+      if (c.says.source === '^$') expect(said).toEqual([]);
+      else
+        expect(
+          said.some((m) => c.says.test(m)),
+          said.join('\n'),
+        ).toBe(true);
+      // I4: never a key value in what it says, logs or reports.
+      const state = await readAwsState(world);
+      expect(await leakedKeyValues(world, [...said, ...world.logs, JSON.stringify(result.report)])).toEqual(
+        [],
+      );
+      // The healthy credential: rotated as usual, I1 and I2 hold for it.
+      const rotated = result.outcomes.some(
+        (o) => o.action.credential === 'healthy' && o.action.kind === 'rotate' && o.status === 'done',
+      );
+      expect(rotated).toBe(c.healthyRotates ?? true);
+      const healthyState = { ...state, secrets: state.secrets.filter((s) => s.credential === 'healthy') };
       expect(
-        said.some((m) => c.says.test(m)),
-        said.join('\n'),
-      ).toBe(true);
-    // I4: never a key value in what it says, logs or reports.
-    const state = await readAwsState(world);
-    expect(await leakedKeyValues(world, [...said, ...world.logs, JSON.stringify(result.report)])).toEqual([]);
-    // The healthy credential: rotated as usual, I1 and I2 hold for it.
-    const rotated = result.outcomes.some(
-      (o) => o.action.credential === 'healthy' && o.action.kind === 'rotate' && o.status === 'done',
-    );
-    expect(rotated).toBe(c.healthyRotates ?? true);
-    const healthyState = { ...state, secrets: state.secrets.filter((s) => s.credential === 'healthy') };
-    expect(
-      checkKeyInvariants(
-        healthyState,
-        new Map([['healthy', [...(c.plansAfter ?? ((p) => p))(plans)].sort()]]),
-        config,
-      ),
-    ).toEqual([]);
-    // Nothing lost: every key of the broken credential is still there, as enabled as it was.
-    expect(
-      result.outcomes.filter(
-        (o) => o.action.credential === 'broken' && ['disable-key', 'delete-key'].includes(o.action.kind),
-      ),
-    ).toEqual([]);
-    for (const key of brokenBefore.filter((k) => !(c.deletesKey && k.id === broken.keyId))) {
-      expect(state.keys.find((k) => k.id === key.id)?.enabled, `key ${key.name}`).toBe(key.enabled);
-    }
-    c.check?.({ result, state, plans, brokenKeyId: broken.keyId });
-  });
+        checkKeyInvariants(
+          healthyState,
+          new Map([['healthy', [...(c.plansAfter ?? ((p) => p))(plans)].sort()]]),
+          config,
+        ),
+      ).toEqual([]);
+      // Nothing lost: every key of the broken credential is still there, as enabled as it was.
+      expect(
+        result.outcomes.filter(
+          (o) => o.action.credential === 'broken' && ['disable-key', 'delete-key'].includes(o.action.kind),
+        ),
+      ).toEqual([]);
+      for (const key of brokenBefore.filter((k) => !(c.deletesKey && k.id === broken.keyId))) {
+        expect(state.keys.find((k) => k.id === key.id)?.enabled, `key ${key.name}`).toBe(key.enabled);
+      }
+      c.check?.({ result, state, plans, brokenKeyId: broken.keyId });
+    });
 });
