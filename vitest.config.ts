@@ -4,9 +4,8 @@ import DurationSequencer from './scripts/duration-sequencer.js';
 export default defineConfig({
   test: {
     // Integration tests mostly wait on the emulator and its Lambda containers: three files at once keep
-    // two cores busy (vitest's default here would be one, for availableParallelism() - 1). Four were
-    // 354 s against 363 s on a fresh clone, but the extra load widens a race the suite exposed (a run's
-    // RotateSecret against Secrets Manager's own schedule, operators.test.ts): three until it is fixed.
+    // two cores busy (vitest's default here would be one, for availableParallelism() - 1). Four took
+    // more CPU for the same work (608 against 517 CPU-s) and longer: 362 s against 325 s on a fresh clone.
     maxWorkers: 3,
     // Slowest file first, also on a fresh clone (from test/file-times.json): the tail is short files.
     sequence: { sequencer: DurationSequencer },
