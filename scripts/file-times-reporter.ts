@@ -14,7 +14,7 @@ export interface FileTime {
   project: string;
   seconds: number;
   state: string;
-  /** When the file started and ended, in seconds from the start of the run: where the tail comes from. */
+  /** When vitest began running the file (after collecting it) and when it ended, in seconds from the start of the run. */
   from: number;
   to: number;
 }
