@@ -54,6 +54,13 @@ export interface EffectDeps {
   regionalApis?: RegionalApis | undefined;
 }
 
+/** The versions AWSCURRENT is on, and a rotation under way (AWSPENDING on another version), per DescribeSecret. */
+function labelled(versions: Record<string, string[]>): { current?: string; pending?: string } {
+  const current = Object.keys(versions).find((v) => versions[v]?.includes(STAGE.current));
+  const pending = Object.keys(versions).find((v) => versions[v]?.includes(STAGE.pending) && v !== current);
+  return { current, pending };
+}
+
 /** The writes the reconciler makes, one per action kind. */
 export function awsEffects(deps: EffectDeps): Effects {
   const { apigw, secrets, config } = deps;
@@ -122,10 +129,7 @@ export function awsEffects(deps: EffectDeps): Effects {
           );
         }
         const versions = secret.VersionIdsToStages ?? {};
-        const current = Object.keys(versions).find((v) => versions[v]?.includes(STAGE.current));
-        const pending = Object.keys(versions).find(
-          (v) => versions[v]?.includes(STAGE.pending) && v !== current,
-        );
+        const { current, pending } = labelled(versions);
         // Another run started this very rotation, or one is in progress (Secrets Manager's schedule),
         // or one was and finished between its refusal and this look (AWSCURRENT moved off fromVersion).
         if (
@@ -199,9 +203,7 @@ export function awsEffects(deps: EffectDeps): Effects {
         // after the run read the secret. Its rotation goes on; the next run sets the schedule.
         if (!isAwsError(error, 'InvalidRequestException')) throw error;
         const secret = await secrets.send(new DescribeSecretCommand({ SecretId: a.secretId }));
-        const versions = Object.values(secret.VersionIdsToStages ?? {});
-        if (!versions.some((stages) => stages.includes(STAGE.pending) && !stages.includes(STAGE.current)))
-          throw error;
+        if (labelled(secret.VersionIdsToStages ?? {}).pending === undefined) throw error;
         throw new DeferredError(
           `${a.credential} is rotating (Secrets Manager's own schedule, or another run) (${errorMessage(error)}); the next run sets its schedule`,
         );
