@@ -13,6 +13,11 @@ Errors and tracebacks are logged either way.
 
 If KEYROT_PARENT_PID is set, the server exits when that process is gone, so an emulator whose
 starter was killed (a test runner stopped with SIGKILL, say) does not keep its port forever.
+
+    python3 emulator/launcher.py --fork-server SOCKET
+
+runs the fork server instead (fork_server.py): with KEYROT_FORK_SERVER=SOCKET in its environment, a
+launcher has the emulator forked from it, already past moto's imports, and stands for it.
 """
 import os
 import sys
@@ -21,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import fork_server  # noqa: E402
 import keyrot_moto  # noqa: E402
 
 
@@ -44,7 +50,8 @@ def _quiet_request_log() -> None:
     WSGIRequestHandler.log_request = lambda self, code="-", size="-": None  # type: ignore[method-assign]
 
 
-if __name__ == "__main__":
+def start(argv: list[str]) -> None:
+    """The emulator, in this process: the extension installed, then moto's server (until it stops)."""
     keyrot_moto.install()
     if os.environ.get("KEYROT_REQUEST_LOG") != "1":
         _quiet_request_log()
@@ -54,4 +61,14 @@ if __name__ == "__main__":
 
     from moto.server import main
 
-    main(sys.argv[1:])
+    main(argv)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--fork-server"] and len(sys.argv) == 3:
+        fork_server.serve(sys.argv[2], start)
+    forked = os.environ.get("KEYROT_FORK_SERVER", "")
+    code = fork_server.run_via(forked, sys.argv[1:]) if forked else None
+    if code is not None:
+        sys.exit(code)
+    start(sys.argv[1:])

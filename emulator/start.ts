@@ -3,8 +3,9 @@
  * loopback. Used by the integration tests' global setup, `npm run emulator`, the demo and the bench.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -263,4 +264,63 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
   throw lastError;
+}
+
+export interface ForkServer {
+  /** The Unix socket: KEYROT_FORK_SERVER for the launchers that should use it. */
+  socket: string;
+  /** Ends the fork server (the emulators forked from it end with their starters, as any emulator). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the emulators' fork server (emulator/fork_server.py): a process that has imported moto once,
+ * from which every emulator started with KEYROT_FORK_SERVER=socket in its environment is forked instead
+ * of importing moto afresh (most of a server's start). The integration tests' global setup runs one
+ * for the test files that start emulators of their own.
+ */
+export async function startForkServer(options: { log?: (line: string) => void } = {}): Promise<ForkServer> {
+  const python = findPython(options.log);
+  const dir = mkdtempSync(join(tmpdir(), 'keyrot-forks-'));
+  const socket = join(dir, 'emulators.sock');
+  let stderr = '';
+  const child = spawn(python, [LAUNCHER, '--fork-server', socket], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+    env: {
+      ...withoutFaketime(process.env),
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONUNBUFFERED: '1',
+      KEYROT_PARENT_PID: String(process.pid),
+    },
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT);
+    for (const line of chunk.toString().split('\n')) if (line.trim() !== '') options.log?.(line);
+  });
+  const gone = new Promise<void>((resolve) => {
+    if (exited(child)) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const stop = async () => {
+    if (!exited(child)) {
+      signalGroup(child, 'SIGTERM');
+      await gone;
+    }
+    child.stderr?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(socket)) {
+    if (exited(child) || Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `the emulators' fork server did not start; its stderr ends with:\n${stderr.slice(-2000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  options.log?.(`emulators' fork server on ${socket} (pid ${child.pid})`);
+  return { socket, stop };
 }

@@ -2,7 +2,9 @@
  * Lifecycle tests on the path AWS runs: an emulator of the test file's own, on a simulated clock, with
  * the CDK app's rotation function bundle deployed into each World's account (World.deploy). RotateSecret
  * returns at once and the emulator invokes the bundle out of process; every run moves the clock to its
- * day first. A shared emulator can't serve these: its clock is one for every account.
+ * day first. A shared emulator can't serve these: Secrets Manager's and Lambda's retry timings are the
+ * server's (KEYROT_ROTATION_RETRY_SECONDS and the like), not an account's. The emulator is forked from
+ * the global setup's fork server (emulator/fork_server.py), past moto's imports.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/start.js';

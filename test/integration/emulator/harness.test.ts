@@ -1,9 +1,10 @@
 /** The harness itself: startEmulator/stop, per-test-file accounts, client configuration. */
 import { APIGatewayClient, CreateApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findPython, startEmulator } from '../../../emulator/start.js';
+import { findPython, startEmulator, startForkServer } from '../../../emulator/start.js';
 import {
   accountPlugin,
   emulatorEndpoint,
@@ -39,6 +40,81 @@ describe('startEmulator', () => {
 
   it('binds loopback only', async () => {
     await expect(startEmulator({ host: '0.0.0.0' })).rejects.toThrow(/loopback only/);
+  });
+});
+
+describe('the fork server (emulators forked from a process that has imported moto)', () => {
+  const key = async (endpoint: string) => {
+    const client = new APIGatewayClient({ ...testClientConfig(newAccountId()), endpoint });
+    const made = await client.send(new CreateApiKeyCommand({ name: 'k', enabled: true }));
+    return { id: made.id, value: made.value };
+  };
+
+  it('forks each emulator: each answers with the extension, has ids and key values of its own, and stop() ends it', async () => {
+    const lines: string[] = [];
+    const forks = await startForkServer({ log: (line) => lines.push(line) });
+    const env = { KEYROT_FORK_SERVER: forks.socket };
+    try {
+      const [a, b] = await Promise.all([startEmulator({ env }), startEmulator({ env })]);
+      expect(lines.filter((l) => /^forked emulator \d+ for launcher \d+$/.test(l))).toHaveLength(2);
+      // The extension's GetUsage route: a forked server installs the extension as a fresh one does.
+      const usage = await fetch(
+        `${a.endpoint}/usageplans/nope/usage?startDate=2026-01-01&endDate=2026-01-01`,
+        {
+          headers: {
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=0',
+          },
+        },
+      );
+      expect(usage.headers.get('x-amzn-errortype')).toBe('NotFoundException');
+      // Forked random generators would give both servers the same ids and values in the same order.
+      const [fromA, fromB] = [await key(a.endpoint), await key(b.endpoint)];
+      expect(fromA.id).not.toBe(fromB.id);
+      expect(fromA.value).not.toBe(fromB.value);
+      await a.stop();
+      await expect(fetch(`${a.endpoint}/moto-api/data.json`)).rejects.toThrow();
+      expect((await fetch(`${b.endpoint}/moto-api/data.json`)).status).toBe(200);
+      await b.stop();
+    } finally {
+      await forks.stop();
+    }
+  });
+
+  it('a launcher killed outright (SIGKILL) takes its forked emulator with it', async () => {
+    const lines: string[] = [];
+    const forks = await startForkServer({ log: (line) => lines.push(line) });
+    try {
+      const emulator = await startEmulator({ env: { KEYROT_FORK_SERVER: forks.socket } });
+      const launcher = Number(/for launcher (\d+)/.exec(lines.join('\n'))?.[1]);
+      process.kill(launcher, 'SIGKILL');
+      await expect
+        .poll(
+          () =>
+            fetch(`${emulator.endpoint}/moto-api/data.json`).then(
+              () => 'up',
+              () => 'gone',
+            ),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe('gone');
+      await emulator.stop();
+    } finally {
+      await forks.stop();
+    }
+  });
+
+  it('without a fork server listening on the socket, the launcher starts the emulator itself', async () => {
+    const emulator = await startEmulator({
+      env: { KEYROT_FORK_SERVER: join(tmpdir(), 'keyrot-no-such.sock') },
+    });
+    try {
+      expect((await fetch(`${emulator.endpoint}/moto-api/data.json`)).status).toBe(200);
+    } finally {
+      await emulator.stop();
+    }
   });
 });
 
