@@ -15,6 +15,7 @@ import { KeyrotOrganizationStack } from '../../infra/organization/organization-s
 import {
   acknowledgements,
   flat,
+  onPath,
   resourcesOf,
   roleStatements,
   shortId,
@@ -24,10 +25,14 @@ import {
 
 // StackSets stage the functions' code as assets of their parent stack: they are bundled, never skipped.
 const SKIP_BUNDLING = {};
+// Every app of this file synthesizes into this one directory: CDK stages a bundle once per process and
+// output directory (its asset cache is keyed by both), so each function is bundled once for the file.
+const OUT = mkdtempSync(join(tmpdir(), 'keyrot-org-synth-'));
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
-/** The example organization app (infra/organization-app.ts), bundling skipped. */
+/** The example organization app (infra/organization-app.ts). */
 function organization(nag = false) {
-  return createOrganizationApp(EXAMPLE_ORGANIZATION, { context: SKIP_BUNDLING, nag });
+  return createOrganizationApp(EXAMPLE_ORGANIZATION, { context: SKIP_BUNDLING, nag, outdir: OUT });
 }
 
 let example: ReturnType<typeof organization> | undefined;
@@ -104,7 +109,7 @@ describe('the organization app: StackSets with service-managed permissions', () 
   });
 
   it('a delegated administrator calls as DELEGATED_ADMIN; retained stacks on account removal when asked', () => {
-    const app2 = new App({ context: SKIP_BUNDLING });
+    const app2 = new App({ context: SKIP_BUNDLING, outdir: OUT });
     const delegated = new KeyrotOrganizationStack(app2, 'Delegated', {
       env: { account: '333333333333', region: 'us-east-1' },
       assetBucketPrefix: 'acme-keyrot-assets',
@@ -326,7 +331,7 @@ describe('ReportStore replication', () => {
     destinationKmsKeyArn: 'arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   };
   const build = (replication?: typeof TARGET) => {
-    const app = new App({ context: SKIP_BUNDLING });
+    const app = new App({ context: SKIP_BUNDLING, outdir: OUT });
     const stack = new Stack(app, 'Platform');
     new ApiKeyRotation(stack, 'ApiKeyRotation', {
       reportBucket: { ...(replication !== undefined && { replication }) },
@@ -454,14 +459,11 @@ describe('cdk-nag (AwsSolutions) on the organization app', () => {
 });
 
 describe('cfn-lint on the organization templates (bundled as `cdk synth` does)', () => {
-  const out = mkdtempSync(join(tmpdir(), 'keyrot-org-synth-'));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  const out = OUT;
 
   it('reports no error on the StackSet, StackSet instance, history and asset bucket templates', (context) => {
-    const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-    if (version.error !== undefined || version.status !== 0) {
+    if (!onPath('cfn-lint'))
       context.skip('cfn-lint is not installed (pip install cfn-lint); CI runs this check');
-    }
     const { app, organization: org } = createOrganizationApp(EXAMPLE_ORGANIZATION, {
       outdir: out,
       nag: false,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
@@ -22,6 +23,11 @@ export function synth(context: Record<string, unknown> = {}, options: { nag?: bo
     nag: options.nag ?? false,
   });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** Whether `command` is installed (on PATH), without running it: `cfn-lint --version` alone costs a CPU-second. */
+export function onPath(command: string): boolean {
+  return spawnSync('sh', ['-c', 'command -v "$0"', command], { stdio: 'ignore' }).status === 0;
 }
 
 export interface CfnResource {
