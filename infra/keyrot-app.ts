@@ -1,4 +1,4 @@
-import { App, Duration, Validations, type AppProps } from 'aws-cdk-lib';
+import { App, Duration, Validations, type AppProps } from 'aws-cdk-lib/core';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as z from 'zod';

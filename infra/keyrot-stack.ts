@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { ApiKeyRotation, type ApiKeyRotationProps } from './api-key-rotation.js';
 import { OPERATOR_USES } from './operator-permissions.js';

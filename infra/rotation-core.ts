@@ -12,7 +12,7 @@ import {
   Stack,
   TimeZone,
   Validations,
-} from 'aws-cdk-lib';
+} from 'aws-cdk-lib/core';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';

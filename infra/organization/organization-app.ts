@@ -1,4 +1,4 @@
-import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { App, Validations, type AppProps } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { KeyrotAssetBucketStack } from './asset-bucket-stack.js';
 import { KeyrotHistoryStack } from './history-stack.js';

@@ -1,4 +1,4 @@
-import { DefaultStackSynthesizer, Names, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Names, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib/core';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment } from 'aws-cdk-lib/aws-s3-deployment';
 import {
