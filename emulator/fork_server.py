@@ -17,8 +17,10 @@ If the launcher dies (SIGKILL), the fork server ends the child; the child also e
 KEYROT_PARENT_PID is gone, as any emulator does. When the socket is not there (or refuses), the
 launcher starts the emulator in its own process as before.
 """
+import importlib
 import json
 import os
+import pkgutil
 import selectors
 import signal
 import socket
@@ -41,29 +43,11 @@ def _preload() -> None:
     import moto.server  # noqa: F401
     import werkzeug.serving  # noqa: F401
 
-    import keyrot_moto  # noqa: F401
-    from keyrot_moto import (  # noqa: F401
-        apikey_tags,
-        clock,
-        iam_context,
-        import_keys,
-        keep_alive,
-        lambda_account,
-        lambda_dead_letters,
-        lambda_runtime,
-        lambda_service_iam,
-        paging,
-        quotas,
-        s3_conditional_writes,
-        secrets_replica_keys,
-        secrets_replication,
-        secrets_rotation,
-        secrets_schedule,
-        securityhub,
-        server_speed,
-        usage,
-        usage_plan_keys,
-    )
+    import keyrot_moto
+
+    # Every module of the extension (install() uses them all), and the parts of moto they import.
+    for module in pkgutil.iter_modules(keyrot_moto.__path__):
+        importlib.import_module(f"keyrot_moto.{module.name}")
 
 
 def _warm_up() -> None:
