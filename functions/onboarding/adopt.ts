@@ -13,7 +13,7 @@ import { TAG, tagName, creationTags } from '../core/tags.js';
 import { formatSecretValue } from '../rotation/secret-value.js';
 import { configureRotation } from '../rotation/starter.js';
 import { tagApiKey } from '../aws/api-keys.js';
-import { STAGE } from '../core/stages.js';
+import { labelledVersions } from '../core/stages.js';
 import type { RegionalApis } from '../rotation/regions.js';
 import {
   checkCopies,
@@ -97,9 +97,7 @@ export async function adoptKey(
     // tag says (the reconciler never reads a secret's value).
     const existing = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
     const adopted = existing.Tags?.find((t) => t.Key === tagName(config.tagPrefix, TAG.adoptedKey))?.Value;
-    const current = Object.entries(existing.VersionIdsToStages ?? {}).find(([, stages]) =>
-      stages.includes(STAGE.current),
-    )?.[0];
+    const { current } = labelledVersions(existing.VersionIdsToStages);
     if (adopted !== input.keyId || current === undefined) {
       throw new KeyrotError(
         `cannot adopt key ${input.keyId} as ${input.credential}: secret ${name} belongs to ${adopted === undefined ? 'another credential' : `key ${adopted}`}`,

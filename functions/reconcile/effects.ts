@@ -30,7 +30,7 @@ import { attachKey, tagApiKey } from '../aws/api-keys.js';
 import { TAG, formatInstant, tagName } from '../core/tags.js';
 import { markRecorded, recordFacts, tagSecret, versionCreated } from '../aws/rotation-record.js';
 import { mergeConsumerPolicy } from '../core/consumers.js';
-import { STAGE } from '../core/stages.js';
+import { labelledVersions, STAGE } from '../core/stages.js';
 import { factsTags } from '../core/rotation-record.js';
 import { rotationCost } from '../commons/pacing.js';
 import { suspensionTagKeys, suspensionTags } from '../core/suspension.js';
@@ -52,13 +52,6 @@ export interface EffectDeps {
   admit?: (calls: Record<string, number>) => Promise<unknown>;
   /** API Gateway of the other regions multi-region credentials live in. */
   regionalApis?: RegionalApis | undefined;
-}
-
-/** The versions AWSCURRENT is on, and a rotation under way (AWSPENDING on another version), per DescribeSecret. */
-function labelled(versions: Record<string, string[]>): { current?: string; pending?: string } {
-  const current = Object.keys(versions).find((v) => versions[v]?.includes(STAGE.current));
-  const pending = Object.keys(versions).find((v) => versions[v]?.includes(STAGE.pending) && v !== current);
-  return { current, pending };
 }
 
 /** The writes the reconciler makes, one per action kind. */
@@ -128,12 +121,11 @@ export function awsEffects(deps: EffectDeps): Effects {
             { cause: error },
           );
         }
-        const versions = secret.VersionIdsToStages ?? {};
-        const { current, pending } = labelled(versions);
+        const { current, pending } = labelledVersions(secret.VersionIdsToStages);
         // Another run started this very rotation, or one is in progress (Secrets Manager's schedule),
         // or one was and finished between its refusal and this look (AWSCURRENT moved off fromVersion).
         if (
-          versions[a.token] !== undefined ||
+          secret.VersionIdsToStages?.[a.token] !== undefined ||
           pending !== undefined ||
           (current !== undefined && current !== a.fromVersion)
         ) {
@@ -203,7 +195,7 @@ export function awsEffects(deps: EffectDeps): Effects {
         // after the run read the secret. Its rotation goes on; the next run sets the schedule.
         if (!isAwsError(error, 'InvalidRequestException')) throw error;
         const secret = await secrets.send(new DescribeSecretCommand({ SecretId: a.secretId }));
-        if (labelled(secret.VersionIdsToStages ?? {}).pending === undefined) throw error;
+        if (labelledVersions(secret.VersionIdsToStages).pending === undefined) throw error;
         throw new DeferredError(
           `${a.credential} is rotating (Secrets Manager's own schedule, or another run) (${errorMessage(error)}); the next run sets its schedule`,
         );

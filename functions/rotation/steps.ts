@@ -40,7 +40,7 @@ import {
   parseSecretValue,
   type SecretValue,
 } from './secret-value.js';
-import { STAGE } from '../core/stages.js';
+import { labelledVersions, STAGE } from '../core/stages.js';
 import { standingSuspension } from '../core/suspension.js';
 import { ownedKeysTag, readOwnedKeys } from '../core/ownership.js';
 import { disableKey } from '../aws/key-state.js';
@@ -148,11 +148,9 @@ class StepContext {
       );
     }
     this.credential = credential;
-    const current = Object.entries(secret.VersionIdsToStages ?? {}).find(([, s]) =>
-      s.includes(STAGE.current),
-    );
+    const { current } = labelledVersions(secret.VersionIdsToStages);
     if (current === undefined) throw new RotationStepError(`secret ${this.name} has no AWSCURRENT version`);
-    this.currentVersion = current[0];
+    this.currentVersion = current;
     const prefix = deps.config.tagPrefix;
     this.facts = readFacts(prefix, this.tags, token);
     this.recordedKey = readNewKey(prefix, this.tags, token);
