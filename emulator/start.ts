@@ -168,6 +168,47 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Watches a process started in a process group of its own: its output to `log` line by line, the tail
+ * of its stderr kept for error messages, and stop(): SIGTERM to the group, SIGKILL 5 s later, once.
+ */
+function supervise(
+  child: ChildProcess,
+  log: (line: string) => void,
+): { stderr: () => string; stop: () => Promise<void> } {
+  let stderr = '';
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim() !== '') log(line);
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT);
+    forward(chunk);
+  });
+  const gone = new Promise<void>((resolve) => {
+    if (exited(child)) resolve();
+    else child.once('exit', () => resolve());
+  });
+  child.once('error', (error) => {
+    stderr += `\n${String(error)}`;
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (!exited(child)) {
+        signalGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
+        await gone;
+        clearTimeout(timer);
+      }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    })();
+    return stopping;
+  };
+  return { stderr: () => stderr, stop };
+}
+
 async function launch(
   python: string,
   host: string,
@@ -185,7 +226,6 @@ async function launch(
   // The emulator's IAM (emulator/iam/), bundled for the Lambda containers; KEYROT_IAM=off leaves it out.
   const iamOff = (options.env?.KEYROT_IAM ?? process.env.KEYROT_IAM) === 'off';
   const iam = iamOff ? {} : { KEYROT_IAM_GATEWAY: await iamGatewayBundle() };
-  let stderr = '';
   const child = spawn(python, [LAUNCHER, '-H', host, '-p', String(port)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -203,40 +243,11 @@ async function launch(
       ...clock,
     },
   });
-  const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim() !== '') log(line);
-  };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT);
-    forward(chunk);
-  });
-  const gone = new Promise<void>((resolve) => {
-    if (exited(child)) resolve();
-    else child.once('exit', () => resolve());
-  });
-  child.once('error', (error) => {
-    stderr += `\n${String(error)}`;
-  });
+  const { stderr, stop } = supervise(child, log);
   const endpoint = `http://${host === '::1' ? '[::1]' : host}:${port}`;
 
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      if (!exited(child)) {
-        signalGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
-        await gone;
-        clearTimeout(timer);
-      }
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    })();
-    return stopping;
-  };
-
   try {
-    await waitUntilUp(endpoint, child, () => stderr, options.startTimeoutMs ?? 30_000);
+    await waitUntilUp(endpoint, child, stderr, options.startTimeoutMs ?? 30_000);
   } catch (error) {
     await stop();
     throw error;
@@ -283,7 +294,6 @@ export async function startForkServer(options: { log?: (line: string) => void } 
   const python = findPython(options.log);
   const dir = mkdtempSync(join(tmpdir(), 'keyrot-forks-'));
   const socket = join(dir, 'emulators.sock');
-  let stderr = '';
   const child = spawn(python, [LAUNCHER, '--fork-server', socket], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -295,20 +305,9 @@ export async function startForkServer(options: { log?: (line: string) => void } 
       KEYROT_PARENT_PID: String(process.pid),
     },
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT);
-    for (const line of chunk.toString().split('\n')) if (line.trim() !== '') options.log?.(line);
-  });
-  const gone = new Promise<void>((resolve) => {
-    if (exited(child)) resolve();
-    else child.once('exit', () => resolve());
-  });
+  const supervised = supervise(child, options.log ?? (() => {}));
   const stop = async () => {
-    if (!exited(child)) {
-      signalGroup(child, 'SIGTERM');
-      await gone;
-    }
-    child.stderr?.destroy();
+    await supervised.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 30_000;
@@ -316,7 +315,7 @@ export async function startForkServer(options: { log?: (line: string) => void } 
     if (exited(child) || Date.now() > deadline) {
       await stop();
       throw new Error(
-        `the emulators' fork server did not start; its stderr ends with:\n${stderr.slice(-2000)}`,
+        `the emulators' fork server did not start; its stderr ends with:\n${supervised.stderr().slice(-2000)}`,
       );
     }
     await new Promise((r) => setTimeout(r, 50));
