@@ -188,7 +188,7 @@ def serve(path: str, start: Callable[[list[str]], None]) -> None:
                 selector.unregister(key.fileobj)
                 _signal_group(pid, signal.SIGTERM)
         _reap(children, selector)
-        if parent.isdigit() and not _alive(int(parent)):
+        if parent.isdigit() and not alive(int(parent)):
             end()
 
 
@@ -221,7 +221,8 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists (owned by someone else counts)."""
     try:
         os.kill(pid, 0)
         return True

@@ -34,12 +34,8 @@ def _exit_with_parent(parent_pid: int) -> None:
     def watch() -> None:
         while True:
             time.sleep(1)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
+            if not fork_server.alive(parent_pid):
                 os._exit(0)
-            except PermissionError:
-                pass  # exists, owned by someone else
 
     threading.Thread(target=watch, name="keyrot-parent-watch", daemon=True).start()
 
